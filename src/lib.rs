@@ -1,0 +1,21 @@
+//! keyshare: a declarative reconciler for Okta application signing keys.
+//!
+//! See `DESIGN.md` in the shared folder and `docs/` for the user guide.
+//!
+//! # Layout
+//! - [`config`]: the desired state: `SigningKeyGroup` YAML documents, loaded and checked with
+//!   file:line:column in every error.
+//! - [`okta`]: the API layer: typed models, the [`okta::OktaApi`] trait and its HTTP client.
+//! - [`plan`]: pure planning: desired state + live snapshot + now → ordered steps. No I/O.
+//! - [`apply`]: the executor: fetches live snapshots and runs a plan's steps through `OktaApi`.
+//! - [`render`]: text views of plans and drift.
+//! - [`sim`]: a faithful local Okta simulator (axum), for tests, benchmarks and `demo`.
+//! - [`cli`]: the command line.
+
+pub mod apply;
+pub mod cli;
+pub mod config;
+pub mod okta;
+pub mod plan;
+pub mod render;
+pub mod sim;

@@ -1,0 +1,75 @@
+//! The operations keyshare needs from Okta, as a trait, so that the executor is written once
+//! against it and tested over real HTTP against the simulator.
+
+use std::future::Future;
+
+use serde_json::{Map, Value};
+
+use super::{ApiError, AppId, Application, JsonWebKey, Kid};
+
+/// Parameters of `GET /api/v1/apps` (REFERENCE §2). The client follows every `next` link.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct AppQuery {
+    /// Prefix match on `name` or `label`.
+    pub q: Option<String>,
+    /// One `eq` expression, e.g. `credentials.signing.kid eq "…"`.
+    pub filter: Option<String>,
+    /// Page size, at most 200.
+    pub limit: Option<u32>,
+}
+
+/// The Okta Management API operations that keyshare uses (REFERENCE §1).
+///
+/// Every method is one logical operation; an implementation may spend several HTTP requests
+/// on it (pages, retries, token refresh) but never changes its meaning.
+pub trait OktaApi: Send + Sync {
+    /// `GET /api/v1/apps`, every page.
+    fn list_apps(
+        &self,
+        query: &AppQuery,
+    ) -> impl Future<Output = Result<Vec<Application>, ApiError>> + Send;
+
+    /// `GET /api/v1/apps/{id}`.
+    fn get_app(&self, id: &AppId) -> impl Future<Output = Result<Application, ApiError>> + Send;
+
+    /// `PUT /api/v1/apps/{id}` with a whole application object.
+    fn replace_app(
+        &self,
+        id: &AppId,
+        body: &Map<String, Value>,
+    ) -> impl Future<Output = Result<Application, ApiError>> + Send;
+
+    /// `GET /api/v1/apps/{id}/credentials/keys`.
+    fn list_keys(
+        &self,
+        id: &AppId,
+    ) -> impl Future<Output = Result<Vec<JsonWebKey>, ApiError>> + Send;
+
+    /// `GET /api/v1/apps/{id}/credentials/keys/{kid}`.
+    fn get_key(
+        &self,
+        id: &AppId,
+        kid: &Kid,
+    ) -> impl Future<Output = Result<JsonWebKey, ApiError>> + Send;
+
+    /// `POST /api/v1/apps/{id}/credentials/keys/generate?validityYears=N`.
+    ///
+    /// Implementations must never retry this blindly: a repeat after an ambiguous failure could
+    /// create a second key.
+    fn generate_key(
+        &self,
+        id: &AppId,
+        validity_years: u8,
+    ) -> impl Future<Output = Result<JsonWebKey, ApiError>> + Send;
+
+    /// `POST /api/v1/apps/{holder}/credentials/keys/{kid}/clone?targetAid={target}`.
+    fn clone_key(
+        &self,
+        holder: &AppId,
+        kid: &Kid,
+        target: &AppId,
+    ) -> impl Future<Output = Result<JsonWebKey, ApiError>> + Send;
+
+    /// `GET /api/v1/apps/{id}/sso/saml/metadata`: the IdP metadata XML.
+    fn saml_metadata(&self, id: &AppId) -> impl Future<Output = Result<String, ApiError>> + Send;
+}
