@@ -11,10 +11,6 @@ const SNIPPET_CHARS: usize = 200;
 
 /// Which credentials were used, so that 401 and 403 advice names the right settings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[cfg_attr(
-    not(test),
-    expect(dead_code, reason = "OAuth credentials arrive in the next commit")
-)]
 pub enum AuthKind {
     Ssws,
     OAuth,
@@ -140,7 +136,7 @@ fn transport_advice(detail: &str) -> &'static str {
 }
 
 /// reqwest's error and its sources on one line, without the URL (the host is reported apart).
-fn error_chain(err: &reqwest::Error) -> String {
+pub fn error_chain(err: &reqwest::Error) -> String {
     let mut parts = Vec::new();
     let mut source: Option<&dyn std::error::Error> = Some(err);
     while let Some(e) = source {

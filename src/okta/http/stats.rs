@@ -62,13 +62,6 @@ pub struct StatsRecorder(Mutex<CallStats>);
 
 /// One thing that happened to a request.
 #[derive(Debug, Clone, Copy)]
-#[cfg_attr(
-    not(test),
-    expect(
-        dead_code,
-        reason = "429 handling arrives with the rate-limit budget in the next commit"
-    )
-)]
 pub enum Event {
     Sent { retry: bool },
     RateLimited,
