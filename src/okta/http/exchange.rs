@@ -209,6 +209,11 @@ impl Inner {
             if let Some(rate) = RateHeaders::from_headers(&headers) {
                 span.record("remaining", rate.remaining);
                 self.budget.observe(bucket, &rate, received_at);
+                if !rate.is_concurrency_limit() {
+                    let (limit, remaining) = (rate.limit, rate.remaining);
+                    self.stats
+                        .record(bucket, Event::Observed { limit, remaining });
+                }
             }
             let body = response.bytes().await?.to_vec();
             tracing::debug!(status, "okta answered");
