@@ -137,3 +137,42 @@ async fn an_org_that_does_not_answer_is_a_transport_error_naming_the_host() {
     );
     assert!(!err.is_ambiguous());
 }
+
+#[tokio::test]
+async fn an_unknown_host_is_named_with_what_to_check() {
+    let url = Url::parse("https://no-such-org.invalid").unwrap();
+    let mut settings = ClientSettings::new(url, Auth::Ssws(Secret::new(TOKEN)));
+    settings.retry.max_retries = 0;
+    let err = HttpClient::new(settings)
+        .unwrap()
+        .get_app(&AppId::from(APP1))
+        .await
+        .unwrap_err();
+    let ApiError::Transport { host, .. } = &err else {
+        panic!("expected a transport error, got {err:?}");
+    };
+    assert_eq!(host, "no-such-org.invalid");
+    let message = err.to_string();
+    assert!(
+        message.contains("could not reach no-such-org.invalid")
+            && message.contains("Check the host name in --org-url / OKTA_CLIENT_ORGURL"),
+        "{message}"
+    );
+}
+
+#[test]
+fn an_unusable_ca_certificate_is_a_settings_error() {
+    let file = tempfile::NamedTempFile::new().unwrap();
+    std::fs::write(file.path(), "not a certificate").unwrap();
+    let mut settings = ClientSettings::new(
+        Url::parse("https://dev-1.okta.com").unwrap(),
+        Auth::Ssws(Secret::new(TOKEN)),
+    );
+    settings.ca_cert = Some(file.path().to_owned());
+    let err = HttpClient::new(settings).unwrap_err();
+    assert!(matches!(err, ApiError::Settings(_)), "{err:?}");
+    assert!(
+        err.to_string().contains("(--ca-cert) is not usable"),
+        "{err}"
+    );
+}

@@ -253,7 +253,7 @@ impl Inner {
             Ok((status, _, body)) => {
                 failure::from_status(label, status, &body, self.credentials.kind())
             }
-            Err(e) => failure::transport(label, &self.host, &e),
+            Err(e) => failure::transport(label, &self.host, e),
         }
     }
 }

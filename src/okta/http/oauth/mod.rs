@@ -18,6 +18,7 @@ use jsonwebtoken::jwk::Jwk;
 use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderMap, HeaderValue};
 use serde::Deserialize;
 use tokio::time::Instant;
+use tracing::Instrument;
 use url::Url;
 
 use self::key::SigningKey;
@@ -134,7 +135,13 @@ impl TokenSource {
         if let Some(token) = cache.as_ref().filter(|t| Instant::now() < t.renew_at) {
             return Ok(token.clone());
         }
-        let token = self.fetch(inner).await?;
+        let span = tracing::info_span!(
+            "okta_token_request",
+            method = "POST",
+            route = "/oauth2/v1/token",
+            bucket = Bucket::Token.as_str(),
+        );
+        let token = self.fetch(inner).instrument(span).await?;
         *cache = Some(token.clone());
         Ok(token)
     }
@@ -158,10 +165,11 @@ impl TokenSource {
                         tokio::time::sleep(delay).await;
                         continue;
                     }
-                    None => return Err(self.transport_error(&inner.host, &e)),
+                    None => return Err(self.transport_error(&inner.host, e)),
                 },
             };
             let received = Instant::now();
+            tracing::debug!(status, attempt = sent, "token endpoint answered");
             if status == 200 {
                 return self.read_token(status, &body, received);
             }
@@ -325,7 +333,7 @@ impl TokenSource {
         }
     }
 
-    fn transport_error(&self, host: &str, err: &reqwest::Error) -> ApiError {
+    fn transport_error(&self, host: &str, err: reqwest::Error) -> ApiError {
         ApiError::Auth {
             endpoint: self.token_url.to_string(),
             status: None,
