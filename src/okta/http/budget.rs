@@ -95,6 +95,9 @@ struct BucketState {
     window: Option<Window>,
     /// A request is out to learn an unknown window.
     probing: bool,
+    /// Success answers came without rate-limit headers (a proxy may strip them): nothing to
+    /// pace by, so only the in-flight cap applies until headers appear again.
+    unmetered: bool,
     in_flight: u32,
 }
 
@@ -169,6 +172,10 @@ impl Budget {
             state.window = None;
         }
         match &mut state.window {
+            None if state.unmetered => {
+                state.in_flight += 1;
+                Admission::Go { probe: false }
+            }
             None if state.probing => Admission::WaitForProbe,
             None => {
                 state.probing = true;
@@ -220,6 +227,18 @@ impl Budget {
             },
         });
         state.probing = false;
+        state.unmetered = false;
+        drop(buckets);
+        self.changed.notify_waiters();
+    }
+
+    /// Learns that a success answer in `bucket` carried no rate-limit headers.
+    pub fn observe_unmetered(&self, bucket: Bucket) {
+        let mut buckets = self.lock();
+        let state = buckets.entry(bucket).or_default();
+        if state.window.is_none() {
+            state.unmetered = true;
+        }
         drop(buckets);
         self.changed.notify_waiters();
     }
@@ -384,6 +403,29 @@ mod tests {
         // A 429 puts the bucket at zero until its reset.
         budget.observe(Bucket::Apps, &headers(20, 0, 1060, 1001), now);
         assert!(budget.blocked_for(Bucket::Apps, now).is_some());
+    }
+
+    #[test]
+    fn a_bucket_without_headers_is_not_serialized() {
+        let budget = Budget::new(50);
+        let now = Instant::now();
+        assert_eq!(
+            budget.try_admit(Bucket::Apps, now),
+            Admission::Go { probe: true }
+        );
+        budget.observe_unmetered(Bucket::Apps);
+        for _ in 0..3 {
+            assert_eq!(
+                budget.try_admit(Bucket::Apps, now),
+                Admission::Go { probe: false }
+            );
+        }
+        // Headers turn pacing back on.
+        budget.observe(Bucket::Apps, &headers(20, 10, 1060, 1000), now);
+        assert!(matches!(
+            budget.try_admit(Bucket::Apps, now),
+            Admission::WaitUntil(_)
+        ));
     }
 
     #[test]

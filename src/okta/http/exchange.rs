@@ -206,15 +206,7 @@ impl Inner {
             let status = response.status().as_u16();
             span.record("status", status);
             let headers = response.headers().clone();
-            if let Some(rate) = RateHeaders::from_headers(&headers) {
-                span.record("remaining", rate.remaining);
-                self.budget.observe(bucket, &rate, received_at);
-                if !rate.is_concurrency_limit() {
-                    let (limit, remaining) = (rate.limit, rate.remaining);
-                    self.stats
-                        .record(bucket, Event::Observed { limit, remaining });
-                }
-            }
+            self.learn_limits(bucket, status, &headers, received_at, span);
             let body = response.bytes().await?.to_vec();
             tracing::debug!(status, "okta answered");
             Ok((status, headers, body))
@@ -225,6 +217,30 @@ impl Inner {
             tracing::debug!(maybe_sent = failure::may_have_been_sent(e), "no answer");
         }
         Ok(received)
+    }
+
+    /// Feeds an answer's rate-limit headers to the budget, the span and the statistics.
+    fn learn_limits(
+        &self,
+        bucket: Bucket,
+        status: u16,
+        headers: &HeaderMap,
+        received_at: Instant,
+        span: &Span,
+    ) {
+        match RateHeaders::from_headers(headers) {
+            Some(rate) => {
+                span.record("remaining", rate.remaining);
+                self.budget.observe(bucket, &rate, received_at);
+                if !rate.is_concurrency_limit() {
+                    let (limit, remaining) = (rate.limit, rate.remaining);
+                    self.stats
+                        .record(bucket, Event::Observed { limit, remaining });
+                }
+            }
+            None if (200..300).contains(&status) => self.budget.observe_unmetered(bucket),
+            None => {}
+        }
     }
 
     /// The request on the wire, with credentials.
