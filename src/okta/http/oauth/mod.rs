@@ -249,7 +249,7 @@ impl TokenSource {
         Ok(AccessToken {
             value: Secret::new(answer.access_token),
             dpop,
-            renew_at: received + lifetime - RENEW_MARGIN.min(lifetime / 4),
+            renew_at: renew_at(received, lifetime),
         })
     }
 
@@ -352,6 +352,12 @@ impl TokenSource {
     }
 }
 
+/// When to stop using a token received at `received` that lives `lifetime`: 5 minutes before
+/// it expires, or a quarter of its life before when that is shorter.
+fn renew_at(received: Instant, lifetime: Duration) -> Instant {
+    received + lifetime - RENEW_MARGIN.min(lifetime / 4)
+}
+
 /// What to check for each OAuth error code of the token endpoint.
 fn advice_for(error: &str, scope: &str) -> String {
     match error {
@@ -377,4 +383,22 @@ fn now() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_are_renewed_shortly_before_they_expire() {
+        let t0 = Instant::now();
+        let table = [(3600, 3300), (600, 450), (60, 45), (0, 0)];
+        for (lifetime, used_for) in table {
+            assert_eq!(
+                renew_at(t0, Duration::from_secs(lifetime)),
+                t0 + Duration::from_secs(used_for),
+                "a token living {lifetime} s"
+            );
+        }
+    }
 }
