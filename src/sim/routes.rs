@@ -16,7 +16,7 @@ use url::form_urlencoded;
 use super::error::OktaError;
 use super::keys::{self, KeyCredential};
 use super::list::{self, ListQuery};
-use super::{Simulator, admin, auth, faults, ids, limits, stats, time};
+use super::{Simulator, admin, auth, faults, ids, limits, oauth, stats, time};
 
 type ApiResult = Result<Response, OktaError>;
 
@@ -46,8 +46,13 @@ pub fn router(sim: Simulator) -> Router {
         .route_layer(middleware::from_fn_with_state(sim.clone(), limits::enforce))
         .route_layer(middleware::from_fn(require_length))
         .route_layer(middleware::from_fn_with_state(sim.clone(), stats::observe));
+    let token = Router::new()
+        .route("/oauth2/v1/token", post(oauth::token))
+        .route_layer(middleware::from_fn_with_state(sim.clone(), faults::inject))
+        .route_layer(middleware::from_fn_with_state(sim.clone(), stats::observe));
     Router::new()
         .merge(api)
+        .merge(token)
         .merge(admin::router())
         .fallback(unknown_path)
         .method_not_allowed_fallback(|| async { OktaError::method_not_allowed() })
