@@ -237,7 +237,7 @@ impl TokenSource {
             endpoint: self.token_url.to_string(),
             status: Some(status),
             reason: "the answer is not an OAuth token response".to_owned(),
-            advice: "check that --org-url points at the Okta org itself".to_owned(),
+            advice: "Check that --org-url points at the Okta org itself".to_owned(),
         })?;
         let lifetime = Duration::from_secs(answer.expires_in);
         let dpop = answer.token_type.eq_ignore_ascii_case("DPoP");
@@ -322,7 +322,7 @@ impl TokenSource {
             }
             None => (
                 format!("HTTP {status} without an OAuth error"),
-                "check that --org-url points at the Okta org itself".to_owned(),
+                "Check that --org-url points at the Okta org itself".to_owned(),
             ),
         };
         ApiError::Auth {
@@ -338,7 +338,7 @@ impl TokenSource {
             endpoint: self.token_url.to_string(),
             status: None,
             reason: format!("no answer from {host}: {}", failure::error_chain(err)),
-            advice: "check the network, proxy settings and --org-url".to_owned(),
+            advice: "Check the network, proxy settings and --org-url".to_owned(),
         }
     }
 
@@ -347,7 +347,7 @@ impl TokenSource {
             endpoint: self.token_url.to_string(),
             status: None,
             reason: reason.to_owned(),
-            advice: "check the private key (--private-key / OKTA_CLIENT_PRIVATEKEY)".to_owned(),
+            advice: "Check the private key (--private-key / OKTA_CLIENT_PRIVATEKEY)".to_owned(),
         }
     }
 }
@@ -361,11 +361,11 @@ fn renew_at(received: Instant, lifetime: Duration) -> Instant {
 /// What to check for each OAuth error code of the token endpoint.
 fn advice_for(error: &str, scope: &str) -> String {
     match error {
-        "invalid_client" => "check the client id (--client-id / OKTA_CLIENT_CLIENTID), that the private key (--private-key / OKTA_CLIENT_PRIVATEKEY) matches a public key registered on that service app, and the key id (--kid / OKTA_CLIENT_KID) when the app has several keys".to_owned(),
-        "invalid_scope" => format!("grant the service app the scopes `{scope}` on its Okta API Scopes tab, or request fewer with --scopes / OKTA_CLIENT_SCOPES"),
-        "unauthorized_client" => "the app may not use the client credentials grant: use an API Services app with Client Credentials enabled".to_owned(),
-        "invalid_dpop_proof" | "use_dpop_nonce" => "the token endpoint did not accept keyshare's DPoP proof; check the app's DPoP setting".to_owned(),
-        _ => "check the service app's settings in the Okta admin console".to_owned(),
+        "invalid_client" => "Check the client id (--client-id / OKTA_CLIENT_CLIENTID), that the private key (--private-key / OKTA_CLIENT_PRIVATEKEY) matches a public key registered on that service app, and the key id (--kid / OKTA_CLIENT_KID) when the app has several keys".to_owned(),
+        "invalid_scope" => format!("Grant the service app the scopes `{scope}` on its Okta API Scopes tab, or request fewer with --scopes / OKTA_CLIENT_SCOPES"),
+        "unauthorized_client" => "The app may not use the client credentials grant: use an API Services app with Client Credentials enabled".to_owned(),
+        "invalid_dpop_proof" | "use_dpop_nonce" => "The token endpoint did not accept keyshare's DPoP proof; check the app's DPoP setting".to_owned(),
+        _ => "Check the service app's settings in the Okta admin console".to_owned(),
     }
 }
 
