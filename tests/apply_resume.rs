@@ -54,6 +54,39 @@ async fn a_rerun_after_a_stop_right_after_generate_adopts_the_key() {
     assert_eq!(signing_kid(&source), generated.kid.0);
 }
 
+#[tokio::test]
+async fn an_apply_stopped_after_any_step_converges_on_rerun_with_one_new_key() {
+    for stop_after in 0..=4 {
+        let org = Org::guide().await;
+        let desired = finance();
+        let mut first = org.plan(&desired).await;
+        first.steps.truncate(stop_after);
+        org.execute(&first).await.unwrap();
+
+        let rerun = org.plan(&desired).await;
+        let generates = rerun
+            .steps
+            .iter()
+            .filter(|s| matches!(s, Step::Generate { .. }))
+            .count();
+        assert_eq!(
+            generates,
+            usize::from(stop_after == 0),
+            "stopped after {stop_after}"
+        );
+        org.execute(&rerun).await.unwrap();
+
+        assert!(
+            org.plan(&desired).await.is_empty(),
+            "stopped after {stop_after}"
+        );
+        let (app1, app2) = (org.app_state(APP1).await, org.app_state(APP2).await);
+        assert_eq!(kids(&app1).len(), 2, "stopped after {stop_after}: {app1}");
+        assert_eq!(kids(&app2).len(), 2, "stopped after {stop_after}: {app2}");
+        assert_eq!(signing_kid(&app1), signing_kid(&app2));
+    }
+}
+
 /// keyshare's client, except that the answer to a generate is lost after Okta acted on it: the
 /// fault a timeout after sending makes, which the simulator cannot inject yet.
 struct LostGenerateAnswer<'a>(&'a HttpClient);

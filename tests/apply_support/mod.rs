@@ -126,6 +126,25 @@ pub fn finance_with(source: AppSelector, member: AppSelector) -> DesiredState {
     }
 }
 
+/// A group of apps referred to by id, with `key` as its policy.
+pub fn group(name: &str, source: &str, members: &[&str], key: KeyPolicy) -> SigningKeyGroup {
+    let by_id = |id: &str, line| AppRef {
+        selector: AppSelector::Id(AppId::from(id)),
+        location: at(line),
+    };
+    SigningKeyGroup {
+        name: name.into(),
+        source: by_id(source, 2),
+        members: members
+            .iter()
+            .enumerate()
+            .map(|(i, id)| by_id(id, 3 + i))
+            .collect(),
+        key,
+        location: at(1),
+    }
+}
+
 /// The kids of an app's key list in [`Org::app_state`].
 pub fn kids(app_state: &Value) -> Vec<String> {
     app_state["keys"]
