@@ -1,1 +1,22 @@
-//! (To be written.)
+//! The executor side of keyshare: reading the live snapshot a plan needs, and carrying out a
+//! plan through [`OktaApi`](crate::okta::OktaApi) (DESIGN "Applying safely").
+//!
+//! - [`cost`]: which calls read the referenced apps most cheaply in Okta's rate limits.
+//! - [`fetch_snapshot`]: the reads, as few as the planner's [`key_needs`](crate::plan::key_needs)
+//!   allows.
+//! - [`execute`]: the writes, in the plan's order, one attempt each, checking every switch
+//!   against what the plan saw.
+//!
+//! Nothing here decides what to change; that is the planner's job. Nothing here may log a
+//! secret.
+
+pub mod cost;
+mod error;
+mod execute;
+mod fetch;
+mod steps;
+
+pub use error::{ApplyError, StepAt, StepFailure};
+pub use execute::{ApplyReport, ProgressEvent, execute};
+pub use fetch::{FetchError, FetchOptions, fetch_snapshot};
+pub use steps::StepOutcome;

@@ -36,7 +36,7 @@ pub enum ApiError {
         method: &'static str,
         path: String,
         status: u16,
-        body: OktaErrorBody,
+        body: Box<OktaErrorBody>,
     },
     /// Okta answered with a status keyshare does not expect and no error object.
     #[error("{method} {path}: unexpected HTTP {status} from Okta: {snippet}")]
@@ -75,12 +75,77 @@ pub enum ApiError {
         bucket: String,
         waited_secs: u64,
     },
-    /// Getting an access token failed (OAuth).
-    #[error("OAuth token request failed: {0}")]
-    Auth(String),
-    /// The client was set up wrongly (bad URL, unreadable key, …).
-    #[error("{0}")]
-    Config(String),
+    /// Okta refused the credentials (401) or their rights (403); `advice` names the setting,
+    /// scope or admin role to check.
+    #[error("{method} {path}: Okta answered {status} {}: {}{}. {advice}", body.error_code, body.error_summary, causes(body))]
+    Denied {
+        method: &'static str,
+        path: String,
+        status: u16,
+        body: Box<OktaErrorBody>,
+        advice: String,
+    },
+    /// The OAuth token endpoint refused to issue an access token.
+    #[error("OAuth token request to {endpoint} failed: {reason}. {advice}")]
+    Auth {
+        endpoint: String,
+        /// The HTTP status, when the endpoint answered.
+        status: Option<u16>,
+        /// OAuth's `error` and `error_description`, or what went wrong on the way.
+        reason: String,
+        advice: String,
+    },
+    /// The client was set up wrongly (missing org URL, unreadable key, …).
+    #[error(transparent)]
+    Settings(#[from] SettingsError),
+}
+
+/// A client setting that is missing or unusable. Each message names the flag and the
+/// environment variable to fix.
+#[derive(Debug, thiserror::Error)]
+pub enum SettingsError {
+    #[error("no Okta org URL: pass --org-url or set OKTA_CLIENT_ORGURL")]
+    MissingOrgUrl,
+    #[error("the org URL `{url}` (--org-url / OKTA_CLIENT_ORGURL) is not valid: {detail}")]
+    BadOrgUrl { url: String, detail: String },
+    #[error(
+        "the org URL `{0}` uses http://; keyshare only talks https:// to Okta (plain http is allowed for loopback hosts: 127.0.0.0/8, ::1, localhost)"
+    )]
+    InsecureOrgUrl(String),
+    #[error(
+        "no API token: pass --token or set OKTA_CLIENT_TOKEN (or choose OAuth with --authorization-mode PrivateKey / OKTA_CLIENT_AUTHORIZATIONMODE=PrivateKey)"
+    )]
+    MissingToken,
+    #[error(
+        "the API token (--token / OKTA_CLIENT_TOKEN) contains characters that cannot be sent in an HTTP header; check that it was copied whole and alone"
+    )]
+    BadToken,
+    #[error("OAuth (authorization mode PrivateKey) needs {what}: pass {flag} or set {env}")]
+    MissingOAuthSetting {
+        what: &'static str,
+        flag: &'static str,
+        env: &'static str,
+    },
+    #[error("cannot read {what} from {path}: {detail}")]
+    UnreadableFile {
+        what: &'static str,
+        path: String,
+        detail: String,
+    },
+    #[error(
+        "the private key (--private-key / OKTA_CLIENT_PRIVATEKEY) is not usable: {0}; give an RSA key as PEM (PKCS#1 or PKCS#8) or as a JWK, inline or as a file path"
+    )]
+    BadPrivateKey(String),
+    #[error("the CA certificate {path} (--ca-cert) is not usable: {detail}")]
+    BadCaCert { path: String, detail: String },
+    #[error("{flag} must be {expected}, not {value}")]
+    OutOfRange {
+        flag: &'static str,
+        expected: &'static str,
+        value: String,
+    },
+    #[error("the HTTP client could not be built: {0}")]
+    HttpClient(String),
 }
 
 fn causes(body: &OktaErrorBody) -> String {
@@ -101,7 +166,10 @@ impl ApiError {
     /// The HTTP status Okta answered with, if it answered.
     pub fn status(&self) -> Option<u16> {
         match self {
-            Self::Okta { status, .. } | Self::UnexpectedStatus { status, .. } => Some(*status),
+            Self::Okta { status, .. }
+            | Self::Denied { status, .. }
+            | Self::UnexpectedStatus { status, .. } => Some(*status),
+            Self::Auth { status, .. } => *status,
             _ => None,
         }
     }
@@ -109,14 +177,15 @@ impl ApiError {
     /// Okta's `errorCode`, if it sent an error object.
     pub fn error_code(&self) -> Option<&str> {
         match self {
-            Self::Okta { body, .. } => Some(&body.error_code),
+            Self::Okta { body, .. } | Self::Denied { body, .. } => Some(&body.error_code),
             _ => None,
         }
     }
 
-    /// 404 E0000007: the app or key does not exist.
+    /// 404 with Okta's error object (E0000007): the app or key does not exist. A 404 without
+    /// one (a proxy's page, a wrong org URL path) is not read as "vanished".
     pub fn is_not_found(&self) -> bool {
-        self.status() == Some(404)
+        matches!(self, Self::Okta { status: 404, .. })
     }
 
     /// The clone was refused because the target already holds the key (REFERENCE §5.3), which

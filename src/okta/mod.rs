@@ -5,10 +5,10 @@
 //! change; that is the planner's job. Nothing here may log or return a secret.
 
 mod api;
-mod error;
+pub mod error;
 pub mod http;
 pub mod model;
 
 pub use api::{AppQuery, OktaApi};
-pub use error::{ApiError, OktaErrorBody};
+pub use error::{ApiError, OktaErrorBody, SettingsError};
 pub use model::{AppId, AppStatus, Application, JsonWebKey, Kid, ModelError, SignOnMode};

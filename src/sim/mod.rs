@@ -1,1 +1,175 @@
-//! (To be written.)
+//! A faithful local Okta org for the endpoints keyshare uses: apps, their signing keys, CSRs,
+//! OAuth 2.0 tokens, rate limits, and `/__sim/` fault injection and introspection.
+//!
+//! Every other test of keyshare runs against it, so it answers as `REFERENCE.md` says Okta
+//! answers: status codes, error bodies, headers, pagination. It never uses the client code in
+//! `crate::okta` (a bug shared by both would hide). docs/simulator.md is the user guide and
+//! lists every choice made where REFERENCE says UNCONFIRMED.
+//!
+//! # Layout
+//! - [`config`]/`timespec`/`seed`: what the org holds ([`SimConfig`]) and how seeds are read.
+//! - `build`, `org`, `put`, `list`, `shapes`: the org's state and Okta's rules, no HTTP.
+//! - `keys`, `der`: RSA keys and Okta-profile certificates.
+//! - `routes`, `auth`, `admin`: the axum router.
+//! - [`cli`]: `keyshare sim`.
+
+pub mod cli;
+pub mod config;
+
+mod admin;
+mod auth;
+mod build;
+mod der;
+mod error;
+mod ids;
+mod keys;
+mod list;
+mod org;
+mod put;
+mod routes;
+mod seed;
+mod shapes;
+mod time;
+mod timespec;
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::sync::{Arc, Mutex, MutexGuard};
+
+use jiff::Timestamp;
+use tokio::net::TcpListener;
+use tokio::sync::oneshot;
+use tokio::task::JoinHandle;
+
+pub use config::{AppSeed, AppStatus, KeySeed, OAuthClientSeed, RateLimits, SimConfig};
+pub use error::SimError;
+pub use shapes::SignOnMode;
+pub use timespec::TimeSpec;
+
+use org::Org;
+
+/// The simulated org. Cheap to clone: all clones share one state.
+#[derive(Clone)]
+pub struct Simulator {
+    shared: Arc<Shared>,
+}
+
+struct Shared {
+    config: SimConfig,
+    started: Timestamp,
+    org: Mutex<Org>,
+}
+
+impl Simulator {
+    /// Builds the org `config` describes. Blocks while the shared RSA key pool is generated
+    /// (once per process, well under a second); call it off the async runtime when that matters.
+    pub fn new(config: SimConfig) -> Result<Self, SimError> {
+        let started = time::now();
+        let org = build::build_org(&config, started)?;
+        Ok(Self {
+            shared: Arc::new(Shared {
+                config,
+                started,
+                org: Mutex::new(org),
+            }),
+        })
+    }
+
+    /// The whole HTTP surface: `/api/v1/...`, `/oauth2/v1/token` and `/__sim/...`.
+    pub fn router(&self) -> axum::Router {
+        routes::router(self.clone())
+    }
+
+    /// When the simulator started (second precision).
+    pub fn started(&self) -> Timestamp {
+        self.shared.started
+    }
+
+    fn config(&self) -> &SimConfig {
+        &self.shared.config
+    }
+
+    /// The org, locked. Never held across an `.await`.
+    fn org(&self) -> MutexGuard<'_, Org> {
+        // A panic while holding the lock leaves a consistent org (every write is a single
+        // assignment at the end), so a poisoned lock is safe to reuse.
+        self.shared
+            .org
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+/// Serves `sim` on `listener` until `shutdown` completes.
+pub async fn serve(
+    listener: TcpListener,
+    sim: Simulator,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> std::io::Result<()> {
+    axum::serve(listener, sim.router())
+        .with_graceful_shutdown(shutdown)
+        .await
+}
+
+/// A simulator serving on loopback. Dropping it stops the server.
+pub struct RunningSim {
+    /// The bound address.
+    pub addr: SocketAddr,
+    sim: Simulator,
+    stop: Option<oneshot::Sender<()>>,
+    task: Option<JoinHandle<std::io::Result<()>>>,
+}
+
+impl RunningSim {
+    /// `http://127.0.0.1:PORT`.
+    pub fn base_url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+
+    /// The org being served.
+    pub fn simulator(&self) -> &Simulator {
+        &self.sim
+    }
+
+    /// Stops the server and waits until it has stopped.
+    pub async fn stop(mut self) -> std::io::Result<()> {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        match self.task.take() {
+            Some(task) => task.await.unwrap_or_else(|e| Err(std::io::Error::other(e))),
+            None => Ok(()),
+        }
+    }
+}
+
+impl Drop for RunningSim {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        // Graceful shutdown waits for open connections; a dropped handle must not linger.
+        if let Some(task) = self.task.take() {
+            task.abort();
+        }
+    }
+}
+
+/// Builds the org and serves it on `127.0.0.1:0` in a background task.
+pub async fn start(config: SimConfig) -> Result<RunningSim, SimError> {
+    let sim = tokio::task::spawn_blocking(move || Simulator::new(config))
+        .await
+        .map_err(|e| SimError::Crypto(format!("simulator set-up panicked: {e}")))??;
+    let listener = TcpListener::bind(("127.0.0.1", 0)).await?;
+    let addr = listener.local_addr()?;
+    let (stop, stopped) = oneshot::channel::<()>();
+    let task = tokio::spawn(serve(listener, sim.clone(), async {
+        let _ = stopped.await;
+    }));
+    Ok(RunningSim {
+        addr,
+        sim,
+        stop: Some(stop),
+        task: Some(task),
+    })
+}

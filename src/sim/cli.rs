@@ -1,0 +1,144 @@
+//! `keyshare sim`: the simulator as a standalone server on loopback. The first line on
+//! standard output is `listening on http://ADDR`; it then serves until SIGINT or SIGTERM.
+//! Tokens and keys given on the command line are never printed.
+
+use std::io::Write;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::Context;
+use tokio::net::TcpListener;
+
+use super::config::{OAuthClientSeed, SimConfig};
+use super::{Simulator, serve};
+
+/// Flags of `keyshare sim` (documented in docs/simulator.md).
+#[derive(clap::Args, Debug, Clone)]
+pub struct SimArgs {
+    /// Address to listen on (port 0 picks a free one).
+    #[arg(long, default_value = "127.0.0.1:8008")]
+    pub addr: SocketAddr,
+    /// The accepted API token (`Authorization: SSWS <token>`); replaces the seed's tokens.
+    #[arg(long, env = "KEYSHARE_SIM_TOKEN")]
+    pub token: Option<String>,
+    /// Seed file (YAML or JSON) describing the org; default: the guide's two apps.
+    #[arg(long, value_name = "FILE")]
+    pub seed: Option<PathBuf>,
+    /// Add N synthetic SAML apps (`synthetic-00001`…), each with its own key.
+    #[arg(long, value_name = "N")]
+    pub synthetic_apps: Option<usize>,
+    /// Requests per window for `/api/v1/apps` and its sub-paths.
+    #[arg(long, value_name = "N")]
+    pub rate_limit_apps: Option<u32>,
+    /// Requests per window for exactly `/api/v1/apps/{id}`.
+    #[arg(long, value_name = "N")]
+    pub rate_limit_app_by_id: Option<u32>,
+    /// Requests in flight at once.
+    #[arg(long, value_name = "N")]
+    pub concurrency_limit: Option<u32>,
+    /// Rate-limit window length in milliseconds.
+    #[arg(long, value_name = "MS")]
+    pub rate_window_ms: Option<u64>,
+    /// Latency added to every API request, in milliseconds.
+    #[arg(long, value_name = "MS")]
+    pub latency_ms: Option<u64>,
+    /// Share of API requests (0.0..=1.0) answered with 500 E0000009.
+    #[arg(long, value_name = "F")]
+    pub error_rate: Option<f64>,
+    /// Register an OAuth 2.0 service app: client id and its public key file (PEM or JWK).
+    #[arg(long, value_name = "ID=PUBLIC_KEY_FILE")]
+    pub oauth_client: Vec<String>,
+}
+
+impl SimArgs {
+    /// The configuration these flags describe.
+    pub fn to_config(&self) -> anyhow::Result<SimConfig> {
+        let mut config = match &self.seed {
+            Some(path) => SimConfig::from_seed_file(path)?,
+            None => SimConfig::default(),
+        };
+        if let Some(token) = &self.token {
+            config.tokens = vec![token.clone()];
+        }
+        if let Some(n) = self.synthetic_apps {
+            config.synthetic_apps = n;
+        }
+        let limits = &mut config.limits;
+        limits.apps = self.rate_limit_apps.unwrap_or(limits.apps);
+        limits.app_by_id = self.rate_limit_app_by_id.unwrap_or(limits.app_by_id);
+        limits.concurrency = self.concurrency_limit.unwrap_or(limits.concurrency);
+        if let Some(ms) = self.rate_window_ms {
+            anyhow::ensure!(ms > 0, "--rate-window-ms must be at least 1");
+            limits.window = Duration::from_millis(ms);
+        }
+        if let Some(ms) = self.latency_ms {
+            config.latency = Duration::from_millis(ms);
+        }
+        if let Some(rate) = self.error_rate {
+            anyhow::ensure!(
+                (0.0..=1.0).contains(&rate),
+                "--error-rate must be between 0.0 and 1.0, got {rate}"
+            );
+            config.error_rate = rate;
+        }
+        for spec in &self.oauth_client {
+            config.oauth_clients.push(oauth_client(spec)?);
+        }
+        Ok(config)
+    }
+}
+
+fn oauth_client(spec: &str) -> anyhow::Result<OAuthClientSeed> {
+    let (client_id, file) = spec
+        .split_once('=')
+        .with_context(|| format!("--oauth-client {spec:?}: expected CLIENT_ID=PUBLIC_KEY_FILE"))?;
+    let public_key = std::fs::read_to_string(file).with_context(|| {
+        format!("--oauth-client {client_id}: cannot read public key file {file}")
+    })?;
+    Ok(OAuthClientSeed {
+        client_id: client_id.to_owned(),
+        public_key,
+        scopes: vec!["okta.apps.read".into(), "okta.apps.manage".into()],
+        dpop: false,
+    })
+}
+
+/// Runs `keyshare sim` until SIGINT or SIGTERM.
+pub async fn run(args: SimArgs) -> anyhow::Result<()> {
+    let config = args.to_config()?;
+    let sim = tokio::task::spawn_blocking(move || Simulator::new(config)).await??;
+    let listener = TcpListener::bind(args.addr)
+        .await
+        .with_context(|| format!("cannot listen on {}", args.addr))?;
+    let addr = listener.local_addr()?;
+    let mut stdout = std::io::stdout().lock();
+    writeln!(stdout, "listening on http://{addr}")?;
+    stdout.flush()?;
+    drop(stdout);
+    serve(listener, sim, shutdown_signal()).await?;
+    Ok(())
+}
+
+async fn shutdown_signal() {
+    let interrupt = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        use tokio::signal::unix::{SignalKind, signal};
+        match signal(SignalKind::terminate()) {
+            Ok(mut terminate) => {
+                tokio::select! {
+                    _ = interrupt => {}
+                    _ = terminate.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = interrupt.await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = interrupt.await;
+    }
+}

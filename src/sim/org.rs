@@ -1,0 +1,191 @@
+//! The simulated org: apps in list order, each with its key credentials, and the operations
+//! the API performs on them. Pure state and rules; no HTTP, no key generation (callers make
+//! keys off the lock and hand them in), no clock reads (callers pass `now`).
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use jiff::Timestamp;
+use serde_json::{Map, Value};
+
+use super::error::OktaError;
+use super::keys::KeyCredential;
+use super::put;
+use super::shapes::{self, SignOnMode};
+use super::time;
+
+/// The org's whole state.
+pub struct Org {
+    /// Subdomain: CN of every certificate.
+    pub subdomain: Arc<str>,
+    /// `00o…` org id, part of every `orn`.
+    pub org_id: String,
+    apps: Vec<App>,
+    index: HashMap<String, usize>,
+}
+
+/// One app: its stored JSON (without `_links`) and its key credentials, newest first.
+pub struct App {
+    /// The app object as stored.
+    pub body: Map<String, Value>,
+    /// Key credentials, newest first (REFERENCE §5.1 list order).
+    pub keys: Vec<Arc<KeyCredential>>,
+}
+
+impl App {
+    /// The app id.
+    pub fn id(&self) -> &str {
+        self.str_field("id").unwrap_or_default()
+    }
+
+    /// A top-level string field.
+    pub fn str_field(&self, field: &str) -> Option<&str> {
+        self.body.get(field).and_then(Value::as_str)
+    }
+
+    /// The sign-on mode.
+    pub fn mode(&self) -> Option<SignOnMode> {
+        self.str_field("signOnMode").and_then(SignOnMode::parse)
+    }
+
+    /// `credentials.signing.kid`, if any.
+    pub fn signing_kid(&self) -> Option<&str> {
+        self.body
+            .get("credentials")?
+            .get("signing")?
+            .get("kid")?
+            .as_str()
+    }
+
+    /// The key with this kid, if the app holds it.
+    pub fn key(&self, kid: &str) -> Option<&Arc<KeyCredential>> {
+        self.keys.iter().find(|k| k.kid == kid)
+    }
+
+    /// The app as a response body: stored fields plus `_links` for `base_url`.
+    pub fn to_json(&self, base_url: &str) -> Value {
+        let mut body = self.body.clone();
+        body.insert("_links".into(), shapes::links(base_url, &self.body));
+        Value::Object(body)
+    }
+
+    fn touch(&mut self, now: Timestamp) {
+        self.body
+            .insert("lastUpdated".into(), Value::String(time::okta(now)));
+    }
+}
+
+impl Org {
+    /// An org with these apps (ids must be unique; the builder checks).
+    pub fn new(subdomain: Arc<str>, org_id: String, apps: Vec<App>) -> Self {
+        let index = apps
+            .iter()
+            .enumerate()
+            .map(|(i, app)| (app.id().to_owned(), i))
+            .collect();
+        Self {
+            subdomain,
+            org_id,
+            apps,
+            index,
+        }
+    }
+
+    /// All apps, in list order.
+    pub fn apps(&self) -> &[App] {
+        &self.apps
+    }
+
+    /// Position of an app in list order.
+    pub fn position(&self, id: &str) -> Option<usize> {
+        self.index.get(id).copied()
+    }
+
+    /// The app, or 404 E0000007.
+    pub fn app(&self, id: &str) -> Result<&App, OktaError> {
+        self.position(id)
+            .map(|i| &self.apps[i])
+            .ok_or_else(|| app_not_found(id))
+    }
+
+    fn app_mut(&mut self, id: &str) -> Result<&mut App, OktaError> {
+        match self.position(id) {
+            Some(i) => Ok(&mut self.apps[i]),
+            None => Err(app_not_found(id)),
+        }
+    }
+
+    /// One key of an app, or 404.
+    pub fn key(&self, id: &str, kid: &str) -> Result<&Arc<KeyCredential>, OktaError> {
+        self.app(id)?.key(kid).ok_or_else(|| key_not_found(kid))
+    }
+
+    /// Checks that `generate` may run on this app (before the caller spends time on a key).
+    pub fn check_can_generate(&self, id: &str) -> Result<(), OktaError> {
+        require_signing_support(self.app(id)?, "generateKey")
+    }
+
+    /// Adds a freshly generated key to the app's list (not activated: REFERENCE §5.2).
+    pub fn add_generated_key(
+        &mut self,
+        id: &str,
+        key: Arc<KeyCredential>,
+    ) -> Result<(), OktaError> {
+        self.app_mut(id)?.keys.insert(0, key);
+        Ok(())
+    }
+
+    /// Copies key `kid` of app `id` to app `target` (same kid, same certificate).
+    pub fn clone_key(
+        &mut self,
+        id: &str,
+        kid: &str,
+        target: &str,
+    ) -> Result<Arc<KeyCredential>, OktaError> {
+        let key = Arc::clone(self.key(id, kid)?);
+        let target_app = self.app_mut(target)?;
+        require_signing_support(target_app, "cloneKey")?;
+        if target_app.key(kid).is_some() {
+            return Err(OktaError::validation("cloneKey").with_cause(
+                "Key already exists in the list of key credentials for the target app.",
+            ));
+        }
+        target_app.keys.insert(0, Arc::clone(&key));
+        Ok(key)
+    }
+
+    /// `PUT /api/v1/apps/{id}` with the rules of REFERENCE §4 "What to do".
+    pub fn replace_app(
+        &mut self,
+        id: &str,
+        request: &Value,
+        now: Timestamp,
+    ) -> Result<&App, OktaError> {
+        let app = self.app_mut(id)?;
+        let kids: Vec<&str> = app.keys.iter().map(|k| k.kid.as_str()).collect();
+        let body = put::replace(&app.body, request, &kids)?;
+        app.body = body;
+        app.touch(now);
+        Ok(app)
+    }
+}
+
+fn require_signing_support(app: &App, operation: &str) -> Result<(), OktaError> {
+    match app.mode() {
+        Some(mode) if mode.has_signing_keys() => Ok(()),
+        _ => Err(OktaError::validation(operation).with_cause(format!(
+            "The sign-on mode {} of app {} does not support signing keys.",
+            app.str_field("signOnMode").unwrap_or("(none)"),
+            app.id()
+        ))),
+    }
+}
+
+/// 404 for an unknown app id.
+pub fn app_not_found(id: &str) -> OktaError {
+    OktaError::not_found(id, "AppInstance")
+}
+
+fn key_not_found(kid: &str) -> OktaError {
+    OktaError::not_found(kid, "JsonWebKey")
+}

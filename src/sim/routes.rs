@@ -1,0 +1,206 @@
+//! The axum router: Okta's app and key endpoints (REFERENCE §1), each a thin handler over the
+//! rules in `org`, plus headers every response carries.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Bytes;
+use axum::extract::{Path, RawQuery, Request, State};
+use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::middleware::{self, Next};
+use axum::response::{IntoResponse, Response};
+use axum::routing::{get, post};
+use serde_json::Value;
+use url::form_urlencoded;
+
+use super::error::OktaError;
+use super::keys::{self, KeyCredential};
+use super::list::{self, ListQuery};
+use super::{Simulator, admin, auth, ids, time};
+
+type ApiResult = Result<Response, OktaError>;
+
+/// Everything the simulator serves.
+pub fn router(sim: Simulator) -> Router {
+    let api = Router::new()
+        .route("/api/v1/apps", get(list_apps))
+        .route("/api/v1/apps/{app_id}", get(get_app).put(put_app))
+        .route("/api/v1/apps/{app_id}/credentials/keys", get(list_keys))
+        .route(
+            "/api/v1/apps/{app_id}/credentials/keys/generate",
+            post(generate_key),
+        )
+        .route("/api/v1/apps/{app_id}/credentials/keys/{kid}", get(get_key))
+        .route(
+            "/api/v1/apps/{app_id}/credentials/keys/{kid}/clone",
+            post(clone_key),
+        )
+        .route_layer(middleware::from_fn_with_state(sim.clone(), auth::require));
+    Router::new()
+        .merge(api)
+        .merge(admin::router())
+        .fallback(unknown_path)
+        .method_not_allowed_fallback(|| async { OktaError::method_not_allowed() })
+        .layer(middleware::from_fn(request_id))
+        .with_state(sim)
+}
+
+/// `X-Okta-Request-Id` on every response (REFERENCE §7).
+async fn request_id(request: Request, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    if let Ok(value) = HeaderValue::from_str(&ids::request_id()) {
+        response.headers_mut().insert("x-okta-request-id", value);
+    }
+    response
+}
+
+async fn unknown_path(request: Request) -> OktaError {
+    OktaError::not_found(request.uri().path(), "Resource")
+}
+
+/// `http://HOST` as the client addressed the simulator, for links.
+pub fn base_url(headers: &HeaderMap) -> String {
+    let host = headers
+        .get(header::HOST)
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or("localhost");
+    format!("http://{host}")
+}
+
+/// The query string as name/value pairs, in order.
+pub fn query_pairs(query: Option<&str>) -> Vec<(String, String)> {
+    form_urlencoded::parse(query.unwrap_or_default().as_bytes())
+        .into_owned()
+        .collect()
+}
+
+fn param<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
+    params
+        .iter()
+        .find(|(k, _)| k == name)
+        .map(|(_, v)| v.as_str())
+}
+
+fn json(status: StatusCode, body: &Value) -> Response {
+    (
+        status,
+        [(header::CONTENT_TYPE, "application/json")],
+        body.to_string(),
+    )
+        .into_response()
+}
+
+async fn list_apps(
+    State(sim): State<Simulator>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> ApiResult {
+    let params = query_pairs(query.as_deref());
+    let list = ListQuery::parse(&params)?;
+    let base = base_url(&headers);
+    let (apps, next) = {
+        let org = sim.org();
+        let (page, next) = list.page(&org);
+        let apps: Vec<Value> = page.iter().map(|app| app.to_json(&base)).collect();
+        (apps, next)
+    };
+    let mut response = json(StatusCode::OK, &Value::Array(apps));
+    for link in list::link_headers(&base, &params, list.limit(), next.as_deref()) {
+        if let Ok(value) = HeaderValue::from_str(&link) {
+            response.headers_mut().append(header::LINK, value);
+        }
+    }
+    Ok(response)
+}
+
+async fn get_app(
+    State(sim): State<Simulator>,
+    headers: HeaderMap,
+    Path(app_id): Path<String>,
+) -> ApiResult {
+    let body = sim.org().app(&app_id)?.to_json(&base_url(&headers));
+    Ok(json(StatusCode::OK, &body))
+}
+
+async fn put_app(
+    State(sim): State<Simulator>,
+    headers: HeaderMap,
+    Path(app_id): Path<String>,
+    body: Bytes,
+) -> ApiResult {
+    let request: Value = serde_json::from_slice(&body).map_err(|_| OktaError::malformed_body())?;
+    let body = sim
+        .org()
+        .replace_app(&app_id, &request, time::now())?
+        .to_json(&base_url(&headers));
+    Ok(json(StatusCode::OK, &body))
+}
+
+async fn list_keys(State(sim): State<Simulator>, Path(app_id): Path<String>) -> ApiResult {
+    let keys: Vec<Arc<KeyCredential>> = sim.org().app(&app_id)?.keys.clone();
+    let jwks = keys
+        .iter()
+        .map(|k| k.to_jwk())
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok(json(StatusCode::OK, &Value::Array(jwks)))
+}
+
+async fn get_key(
+    State(sim): State<Simulator>,
+    Path((app_id, kid)): Path<(String, String)>,
+) -> ApiResult {
+    let key = Arc::clone(sim.org().key(&app_id, &kid)?);
+    Ok(json(StatusCode::OK, &key.to_jwk()?))
+}
+
+async fn generate_key(
+    State(sim): State<Simulator>,
+    Path(app_id): Path<String>,
+    RawQuery(query): RawQuery,
+) -> ApiResult {
+    sim.org().check_can_generate(&app_id)?;
+    let params = query_pairs(query.as_deref());
+    let years = validity_years(param(&params, "validityYears"))?;
+    let subdomain = Arc::clone(&sim.org().subdomain);
+    // RSA generation takes ~0.1 s: keep it off the async workers and outside the lock.
+    let key = tokio::task::spawn_blocking(move || -> Result<KeyCredential, OktaError> {
+        let created = time::now();
+        let key = KeyCredential::new(
+            ids::kid(),
+            created,
+            time::add_years(created, years),
+            subdomain,
+            keys::fresh_key_pair()?,
+        );
+        key.certificate()?;
+        Ok(key)
+    })
+    .await
+    .map_err(|_| OktaError::internal())??;
+    let key = Arc::new(key);
+    sim.org().add_generated_key(&app_id, Arc::clone(&key))?;
+    Ok(json(StatusCode::CREATED, &key.to_jwk()?))
+}
+
+/// `validityYears`: required, an integer in 2..=10 (REFERENCE §5.2).
+fn validity_years(value: Option<&str>) -> Result<i64, OktaError> {
+    let value = value.ok_or_else(|| OktaError::missing_parameter("validityYears"))?;
+    match value.trim().parse::<i64>() {
+        Ok(years) if (2..=10).contains(&years) => Ok(years),
+        _ => Err(OktaError::validation("generateKey")
+            .with_cause("Validity years out of range. It should be 2 - 10 years.")),
+    }
+}
+
+async fn clone_key(
+    State(sim): State<Simulator>,
+    Path((app_id, kid)): Path<(String, String)>,
+    RawQuery(query): RawQuery,
+) -> ApiResult {
+    let params = query_pairs(query.as_deref());
+    let target = param(&params, "targetAid")
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| OktaError::missing_parameter("targetAid"))?;
+    let key = sim.org().clone_key(&app_id, &kid, target)?;
+    Ok(json(StatusCode::CREATED, &key.to_jwk()?))
+}

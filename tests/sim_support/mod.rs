@@ -1,0 +1,99 @@
+//! Shared helpers of the simulator's integration tests: a simulator on 127.0.0.1:0 and a
+//! reqwest client that speaks to it with the default token.
+
+#![allow(dead_code)] // each test file uses a different subset of these helpers
+
+use keyshare::sim::{self, RunningSim, SimConfig};
+use reqwest::{Method, Response};
+use serde_json::Value;
+
+pub const TOKEN: &str = "00sim-token";
+pub const APP1: &str = "0oa8ae1t5yev2ajDs0h7";
+pub const APP2: &str = "0oa8ae0dv4RGQvjyZ0h7";
+
+pub struct Sim {
+    pub running: RunningSim,
+    pub http: reqwest::Client,
+}
+
+impl Sim {
+    pub async fn start(config: SimConfig) -> Self {
+        let running = sim::start(config).await.expect("simulator starts");
+        Self {
+            running,
+            http: reqwest::Client::new(),
+        }
+    }
+
+    pub async fn default() -> Self {
+        Self::start(SimConfig::default()).await
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.running.base_url())
+    }
+
+    pub async fn call(&self, method: Method, path: &str) -> Response {
+        self.http
+            .request(method, self.url(path))
+            .header("Authorization", format!("SSWS {TOKEN}"))
+            .send()
+            .await
+            .expect("request reaches the simulator")
+    }
+
+    pub async fn get(&self, path: &str) -> Response {
+        self.call(Method::GET, path).await
+    }
+
+    pub async fn post(&self, path: &str) -> Response {
+        self.call(Method::POST, path).await
+    }
+
+    pub async fn put(&self, path: &str, body: &Value) -> Response {
+        self.http
+            .put(self.url(path))
+            .header("Authorization", format!("SSWS {TOKEN}"))
+            .json(body)
+            .send()
+            .await
+            .expect("request reaches the simulator")
+    }
+
+    pub async fn json(&self, path: &str) -> Value {
+        let response = self.get(path).await;
+        assert_eq!(response.status(), 200, "GET {path}");
+        response.json().await.expect("JSON body")
+    }
+}
+
+/// Status, errorCode, errorSummary and the cause summaries of an error response, after
+/// checking the parts of the error object every Okta error has.
+pub async fn error_of(response: Response) -> (u16, String, String, Vec<String>) {
+    let status = response.status().as_u16();
+    assert!(response.headers().contains_key("x-okta-request-id"));
+    assert_eq!(
+        response.headers()["content-type"].to_str().unwrap(),
+        "application/json"
+    );
+    let body: Value = response.json().await.expect("error body is JSON");
+    let code = body["errorCode"].as_str().expect("errorCode").to_owned();
+    assert_eq!(body["errorLink"], body["errorCode"]);
+    let error_id = body["errorId"].as_str().expect("errorId");
+    assert!(
+        error_id.starts_with("oae") && error_id.len() == 25,
+        "{error_id}"
+    );
+    let causes = body["errorCauses"]
+        .as_array()
+        .expect("errorCauses array")
+        .iter()
+        .map(|c| c["errorSummary"].as_str().unwrap().to_owned())
+        .collect();
+    (
+        status,
+        code,
+        body["errorSummary"].as_str().unwrap().to_owned(),
+        causes,
+    )
+}
