@@ -126,6 +126,26 @@ impl OktaError {
         )
     }
 
+    /// 429 E0000047.
+    pub fn rate_limited() -> Self {
+        Self::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "E0000047",
+            "API call exceeded rate limit due to too many requests.",
+        )
+    }
+
+    /// An injected failure: 429 E0000047, or any 5xx with Okta's E0000009 body.
+    pub fn server_error(status: StatusCode) -> Self {
+        if status == StatusCode::TOO_MANY_REQUESTS {
+            return Self::rate_limited();
+        }
+        Self {
+            status,
+            ..Self::internal()
+        }
+    }
+
     /// 500 E0000009.
     pub fn internal() -> Self {
         Self::new(

@@ -19,16 +19,20 @@ pub mod config;
 mod admin;
 mod auth;
 mod build;
+mod conn;
 mod der;
 mod error;
+mod faults;
 mod ids;
 mod keys;
+mod limits;
 mod list;
 mod org;
 mod put;
 mod routes;
 mod seed;
 mod shapes;
+mod stats;
 mod time;
 mod timespec;
 
@@ -46,7 +50,11 @@ pub use error::SimError;
 pub use shapes::SignOnMode;
 pub use timespec::TimeSpec;
 
+use conn::{KillSwitch, KillableListener};
+use faults::Faults;
+use limits::Limiter;
 use org::Org;
+use stats::Stats;
 
 /// The simulated org. Cheap to clone: all clones share one state.
 #[derive(Clone)]
@@ -58,6 +66,9 @@ struct Shared {
     config: SimConfig,
     started: Timestamp,
     org: Mutex<Org>,
+    limiter: Limiter,
+    faults: Faults,
+    stats: Stats,
 }
 
 impl Simulator {
@@ -68,6 +79,9 @@ impl Simulator {
         let org = build::build_org(&config, started)?;
         Ok(Self {
             shared: Arc::new(Shared {
+                limiter: Limiter::new(config.limits),
+                faults: Faults::new(config.latency, config.error_rate),
+                stats: Stats::default(),
                 config,
                 started,
                 org: Mutex::new(org),
@@ -89,6 +103,18 @@ impl Simulator {
         &self.shared.config
     }
 
+    fn limiter(&self) -> &Limiter {
+        &self.shared.limiter
+    }
+
+    fn faults(&self) -> &Faults {
+        &self.shared.faults
+    }
+
+    fn stats(&self) -> &Stats {
+        &self.shared.stats
+    }
+
     /// The org, locked. Never held across an `.await`.
     fn org(&self) -> MutexGuard<'_, Org> {
         // A panic while holding the lock leaves a consistent org (every write is a single
@@ -100,13 +126,21 @@ impl Simulator {
     }
 }
 
-/// Serves `sim` on `listener` until `shutdown` completes.
+/// Serves `sim` on `listener` until `shutdown` completes. Requests held by a fault are
+/// released at shutdown so that it does not wait for them forever.
 pub async fn serve(
     listener: TcpListener,
     sim: Simulator,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, sim.router())
+    let app = sim
+        .router()
+        .into_make_service_with_connect_info::<KillSwitch>();
+    let shutdown = async move {
+        shutdown.await;
+        sim.faults().release_all();
+    };
+    axum::serve(KillableListener(listener), app)
         .with_graceful_shutdown(shutdown)
         .await
 }

@@ -16,7 +16,7 @@ use url::form_urlencoded;
 use super::error::OktaError;
 use super::keys::{self, KeyCredential};
 use super::list::{self, ListQuery};
-use super::{Simulator, admin, auth, ids, time};
+use super::{Simulator, admin, auth, faults, ids, limits, stats, time};
 
 type ApiResult = Result<Response, OktaError>;
 
@@ -24,18 +24,26 @@ type ApiResult = Result<Response, OktaError>;
 pub fn router(sim: Simulator) -> Router {
     let api = Router::new()
         .route("/api/v1/apps", get(list_apps))
-        .route("/api/v1/apps/{app_id}", get(get_app).put(put_app))
-        .route("/api/v1/apps/{app_id}/credentials/keys", get(list_keys))
+        .route("/api/v1/apps/{appId}", get(get_app).put(put_app))
+        .route("/api/v1/apps/{appId}/credentials/keys", get(list_keys))
         .route(
-            "/api/v1/apps/{app_id}/credentials/keys/generate",
+            "/api/v1/apps/{appId}/credentials/keys/generate",
             post(generate_key),
         )
-        .route("/api/v1/apps/{app_id}/credentials/keys/{kid}", get(get_key))
         .route(
-            "/api/v1/apps/{app_id}/credentials/keys/{kid}/clone",
+            "/api/v1/apps/{appId}/credentials/keys/{keyId}",
+            get(get_key),
+        )
+        .route(
+            "/api/v1/apps/{appId}/credentials/keys/{keyId}/clone",
             post(clone_key),
         )
-        .route_layer(middleware::from_fn_with_state(sim.clone(), auth::require));
+        // Layers run outside in: stats sees every answer, limits put their headers on every
+        // answer (injected faults included), faults act before auth as an outage would.
+        .route_layer(middleware::from_fn_with_state(sim.clone(), auth::require))
+        .route_layer(middleware::from_fn_with_state(sim.clone(), faults::inject))
+        .route_layer(middleware::from_fn_with_state(sim.clone(), limits::enforce))
+        .route_layer(middleware::from_fn_with_state(sim.clone(), stats::observe));
     Router::new()
         .merge(api)
         .merge(admin::router())
@@ -133,6 +141,7 @@ async fn put_app(
         .org()
         .replace_app(&app_id, &request, time::now())?
         .to_json(&base_url(&headers));
+    sim.stats().record_write();
     Ok(json(StatusCode::OK, &body))
 }
 
@@ -179,6 +188,7 @@ async fn generate_key(
     .map_err(|_| OktaError::internal())??;
     let key = Arc::new(key);
     sim.org().add_generated_key(&app_id, Arc::clone(&key))?;
+    sim.stats().record_write();
     Ok(json(StatusCode::CREATED, &key.to_jwk()?))
 }
 
@@ -202,5 +212,6 @@ async fn clone_key(
         .filter(|t| !t.is_empty())
         .ok_or_else(|| OktaError::missing_parameter("targetAid"))?;
     let key = sim.org().clone_key(&app_id, &kid, target)?;
+    sim.stats().record_write();
     Ok(json(StatusCode::CREATED, &key.to_jwk()?))
 }
