@@ -150,6 +150,7 @@ async fn a_held_request_waits_for_release_at_the_step_boundary() {
         async move {
             http.post(url)
                 .header("Authorization", format!("SSWS {TOKEN}"))
+                .header("Content-Length", "0")
                 .send()
                 .await
                 .unwrap()

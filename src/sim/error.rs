@@ -108,6 +108,15 @@ impl OktaError {
         )
     }
 
+    /// 403 E0000006.
+    pub fn forbidden() -> Self {
+        Self::new(
+            StatusCode::FORBIDDEN,
+            "E0000006",
+            "You do not have permission to perform the requested action",
+        )
+    }
+
     /// 404 E0000007 `Not found: Resource not found: {what} ({kind})`.
     pub fn not_found(what: &str, kind: &str) -> Self {
         Self::new(

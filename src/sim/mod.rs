@@ -10,7 +10,8 @@
 //! - [`config`]/`timespec`/`seed`: what the org holds ([`SimConfig`]) and how seeds are read.
 //! - `build`, `org`, `put`, `list`, `shapes`: the org's state and Okta's rules, no HTTP.
 //! - `keys`, `der`: RSA keys and Okta-profile certificates.
-//! - `routes`, `auth`, `admin`: the axum router.
+//! - `routes`, `auth`, `oauth`, `dpop`, `admin`: the axum router and who may use it.
+//! - `limits`, `faults`, `stats`, `conn`: rate limits, injected faults, counters.
 //! - [`cli`]: `keyshare sim`.
 
 pub mod cli;
@@ -21,12 +22,14 @@ mod auth;
 mod build;
 mod conn;
 mod der;
+mod dpop;
 mod error;
 mod faults;
 mod ids;
 mod keys;
 mod limits;
 mod list;
+mod oauth;
 mod org;
 mod put;
 mod routes;
@@ -54,6 +57,7 @@ pub use timespec::TimeSpec;
 use conn::{KillSwitch, KillableListener};
 use faults::Faults;
 use limits::Limiter;
+use oauth::OAuth;
 use org::Org;
 use stats::Stats;
 
@@ -68,6 +72,7 @@ struct Shared {
     started: Timestamp,
     org: Mutex<Org>,
     limiter: Limiter,
+    oauth: OAuth,
     faults: Faults,
     stats: Stats,
 }
@@ -81,6 +86,7 @@ impl Simulator {
         Ok(Self {
             shared: Arc::new(Shared {
                 limiter: Limiter::new(config.limits),
+                oauth: OAuth::new(&config.oauth_clients)?,
                 faults: Faults::new(config.latency, config.error_rate),
                 stats: Stats::default(),
                 config,
@@ -106,6 +112,10 @@ impl Simulator {
 
     fn limiter(&self) -> &Limiter {
         &self.shared.limiter
+    }
+
+    fn oauth(&self) -> &OAuth {
+        &self.shared.oauth
     }
 
     fn faults(&self) -> &Faults {
