@@ -38,6 +38,7 @@ mod shapes;
 mod stats;
 mod time;
 mod timespec;
+mod traffic;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -97,7 +98,7 @@ impl Simulator {
 
     /// The whole HTTP surface: `/api/v1/...`, `/oauth2/v1/token` and `/__sim/...`.
     pub fn router(&self) -> axum::Router {
-        routes::router(self.clone())
+        traffic::record(routes::router(self.clone()))
     }
 
     /// When the simulator started (second precision).
