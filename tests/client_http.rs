@@ -176,3 +176,63 @@ fn an_unusable_ca_certificate_is_a_settings_error() {
         "{err}"
     );
 }
+
+/// Serves `GET /api/v1/apps` as one page of `[]` whose `Link` points at `next`. The simulator
+/// paginates correctly, so a broken server has to be this small stand-in.
+async fn broken_pager(next: &'static str) -> Url {
+    use axum::routing::get;
+    let app = axum::Router::new().route(
+        "/api/v1/apps",
+        get(move || async move { ([("link", next)], axum::Json(serde_json::json!([]))) }),
+    );
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = Url::parse(&format!("http://{}", listener.local_addr().unwrap())).unwrap();
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    url
+}
+
+#[tokio::test]
+async fn pagination_refuses_loops_and_foreign_links() {
+    let cases = [
+        (
+            r#"</api/v1/apps?limit=200>; rel="next""#,
+            "the next link repeats an earlier page",
+        ),
+        (
+            r#"<https://elsewhere.example.com/api/v1/apps?after=x>; rel="next""#,
+            "the next link leaves the org",
+        ),
+    ];
+    for (link, expected) in cases {
+        let url = broken_pager(link).await;
+        let client =
+            HttpClient::new(ClientSettings::new(url, Auth::Ssws(Secret::new(TOKEN)))).unwrap();
+        let err = client.list_apps(&AppQuery::default()).await.unwrap_err();
+        assert!(matches!(err, ApiError::InvalidResponse { .. }), "{err:?}");
+        assert!(err.to_string().contains(expected), "{err}");
+    }
+}
+
+#[tokio::test]
+async fn pagination_stops_at_the_page_bound() {
+    use axum::extract::Query;
+    use axum::routing::get;
+    use std::collections::HashMap;
+    // Every page points at a new one, forever.
+    let endless = |Query(q): Query<HashMap<String, String>>| async move {
+        let n: u32 = q.get("after").and_then(|a| a.parse().ok()).unwrap_or(0);
+        let link = format!("</api/v1/apps?after={}>; rel=\"next\"", n + 1);
+        ([("link", link)], axum::Json(serde_json::json!([])))
+    };
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let url = Url::parse(&format!("http://{}", listener.local_addr().unwrap())).unwrap();
+    let app = axum::Router::new().route("/api/v1/apps", get(endless));
+    tokio::spawn(async move { axum::serve(listener, app).await });
+
+    let mut settings = ClientSettings::new(url, Auth::Ssws(Secret::new(TOKEN)));
+    settings.max_pages = 5;
+    let client = HttpClient::new(settings).unwrap();
+    let err = client.list_apps(&AppQuery::default()).await.unwrap_err();
+    assert!(err.to_string().contains("more than 5 pages"), "{err}");
+    assert_eq!(client.stats().total_requests(), 5);
+}

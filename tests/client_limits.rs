@@ -162,11 +162,14 @@ async fn an_exhausted_bucket_fails_naming_the_bucket_and_the_wait() {
     let polite = HttpClient::new(polite).unwrap();
     let err = polite.list_keys(&AppId::from(APP1)).await.unwrap_err();
     assert!(matches!(err, ApiError::RateLimited { .. }), "{err:?}");
-    assert_eq!(
-        err.to_string(),
-        format!(
-            "GET /api/v1/apps/{APP1}/credentials/keys: rate limit of the `/api/v1/apps` bucket still exhausted after waiting 0 s"
-        )
+    let message = err.to_string();
+    let expected_start = format!(
+        "GET /api/v1/apps/{APP1}/credentials/keys: rate limit of the `/api/v1/apps` bucket still exhausted after waiting 0 s; its window resets in "
+    );
+    assert!(message.starts_with(&expected_start), "{message}");
+    assert!(
+        message.ends_with("s, beyond the wait allowed. Other integrations may be using the bucket: retry later, or check Reports › Rate Limits in the admin console"),
+        "{message}"
     );
     assert_eq!(polite.stats().buckets[&Bucket::Apps].rate_limited, 1);
 }

@@ -178,6 +178,7 @@ impl Inner {
                 path: label.path.clone(),
                 bucket: bucket.as_str().to_owned(),
                 waited_secs: waited.as_secs(),
+                reset_in_secs: wait.as_secs(),
             });
         }
         *waited += wait;

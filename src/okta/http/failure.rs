@@ -20,7 +20,7 @@ pub enum AuthKind {
 #[derive(Debug, Clone)]
 pub struct RequestLabel {
     pub method: &'static str,
-    /// Path and query, never the host-relative credentials (there are none in URLs).
+    /// Path and query of the request URL (keyshare never puts credentials in URLs).
     pub path: String,
 }
 

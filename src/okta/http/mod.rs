@@ -1,5 +1,6 @@
 //! The one production implementation of [`OktaApi`](crate::okta::OktaApi): reqwest over
-//! rustls, polite to the org's rate limits, careful with secrets.
+//! rustls, polite to the org's rate limits, careful with secrets. Configuration is described
+//! in `docs/configuration.md`.
 //!
 //! # Layout
 //! - [`settings`]: what the client is told (org, credentials, limits), checked once.

@@ -8,19 +8,19 @@
 //! Nothing here logs or returns a token, an assertion, a proof or key material; token endpoint
 //! bodies are never quoted in errors because a success body holds the access token.
 
+mod dpop;
 mod jwt;
 pub mod key;
 
-use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use jsonwebtoken::jwk::Jwk;
 use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderMap, HeaderValue};
 use serde::Deserialize;
 use tokio::time::Instant;
 use tracing::Instrument;
 use url::Url;
 
+use self::dpop::Dpop;
 use self::key::SigningKey;
 use super::Inner;
 use super::budget::RateHeaders;
@@ -47,7 +47,7 @@ pub struct TokenSource {
     token_url: Url,
     /// Held while refreshing, so that only one refresh runs at a time.
     cache: tokio::sync::Mutex<Option<AccessToken>>,
-    dpop: Mutex<DpopState>,
+    dpop: Dpop,
 }
 
 #[derive(Debug, Clone)]
@@ -55,13 +55,6 @@ struct AccessToken {
     value: Secret,
     dpop: bool,
     renew_at: Instant,
-}
-
-/// What the token endpoint has told us about DPoP.
-#[derive(Debug, Default)]
-struct DpopState {
-    key: Option<Arc<(SigningKey, Jwk)>>,
-    nonce: Option<String>,
 }
 
 /// A token endpoint success answer.
@@ -100,7 +93,7 @@ impl TokenSource {
             key,
             token_url,
             cache: tokio::sync::Mutex::new(None),
-            dpop: Mutex::new(DpopState::default()),
+            dpop: Dpop::default(),
         })
     }
 
@@ -176,11 +169,13 @@ impl TokenSource {
             let oauth_error = serde_json::from_slice::<TokenError>(&body).ok();
             let wants_dpop = oauth_error.as_ref().is_some_and(|e| {
                 e.error == "use_dpop_nonce"
-                    || (e.error == "invalid_dpop_proof" && !self.uses_dpop())
+                    || (e.error == "invalid_dpop_proof" && !self.dpop.is_on())
             });
             if wants_dpop && dpop_rounds < DPOP_ROUNDS {
                 dpop_rounds += 1;
-                self.start_dpop(&headers)?;
+                self.dpop
+                    .start(&headers)
+                    .map_err(|e| self.local_error(&e))?;
                 continue;
             }
             let transient = status == 429 || status >= 500;
@@ -220,7 +215,7 @@ impl TokenSource {
             .post(self.token_url.clone())
             .header(ACCEPT, "application/json")
             .form(&form);
-        if self.uses_dpop() {
+        if self.dpop.is_on() {
             let proof = self.proof("POST", &self.token_url, None)?;
             request = request.header("DPoP", self.header(proof.expose())?);
         }
@@ -253,59 +248,16 @@ impl TokenSource {
         })
     }
 
-    fn uses_dpop(&self) -> bool {
-        self.dpop_state().key.is_some()
-    }
-
-    /// Switches to DPoP (making the key once) and keeps the server's nonce, if it sent one.
-    fn start_dpop(&self, headers: &HeaderMap) -> Result<(), ApiError> {
-        let mut state = self.dpop_state();
-        if state.key.is_none() {
-            let key = SigningKey::generate()
-                .map_err(|e| self.local_error(&format!("could not make a DPoP key: {e}")))?;
-            state.key = Some(Arc::new(key));
-        }
-        if let Some(nonce) = headers.get("dpop-nonce").and_then(|v| v.to_str().ok()) {
-            state.nonce = Some(nonce.to_owned());
-        }
-        Ok(())
-    }
-
-    /// A DPoP proof for `method url`; token requests carry the nonce, API requests the `ath`.
+    /// A DPoP proof for `method url`.
     fn proof(
         &self,
         method: &str,
         url: &Url,
         access_token: Option<&Secret>,
     ) -> Result<Secret, ApiError> {
-        let (key, nonce) = {
-            let state = self.dpop_state();
-            let key = state
-                .key
-                .clone()
-                .ok_or_else(|| self.local_error("DPoP is not set up"))?;
-            let nonce = if access_token.is_none() {
-                state.nonce.clone()
-            } else {
-                None
-            };
-            (key, nonce)
-        };
-        let (signing, public) = &*key;
-        jwt::dpop_proof(
-            signing,
-            public,
-            method,
-            url,
-            nonce.as_deref(),
-            access_token,
-            now(),
-        )
-        .map_err(|e| self.local_error(&format!("could not sign a DPoP proof: {e}")))
-    }
-
-    fn dpop_state(&self) -> std::sync::MutexGuard<'_, DpopState> {
-        self.dpop.lock().unwrap_or_else(|e| e.into_inner())
+        self.dpop
+            .proof(method, url, access_token, now())
+            .map_err(|e| self.local_error(&e))
     }
 
     fn header(&self, text: &str) -> Result<HeaderValue, ApiError> {
