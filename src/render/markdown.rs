@@ -356,18 +356,36 @@ fn fit(block: String, budget: usize) -> String {
         Some(end) => cut[..end].to_owned(),
         None => cut,
     };
-    let fences = cut
-        .lines()
-        .filter(|l| l.trim_start().starts_with("```"))
-        .count();
-    if fences % 2 == 1 {
-        cut.push_str("\n```");
+    if let Some(fence) = open_fence(&cut) {
+        cut.push('\n');
+        cut.push_str(&fence);
     }
     cut.push_str(NOTE);
     if cut.matches("<details>").count() > cut.matches("</details>").count() {
         cut.push_str("\n\n</details>");
     }
     cut
+}
+
+/// The fence of a code block that `text` opens and does not close.
+fn open_fence(text: &str) -> Option<String> {
+    let mut open: Option<String> = None;
+    for line in text.lines() {
+        let ticks: String = line
+            .trim_start()
+            .chars()
+            .take_while(|c| *c == '`')
+            .collect();
+        if ticks.len() < 3 {
+            continue;
+        }
+        match &open {
+            Some(fence) if ticks.len() >= fence.len() && line.trim() == ticks => open = None,
+            Some(_) => {}
+            None => open = Some(ticks),
+        }
+    }
+    open
 }
 
 #[cfg(test)]
@@ -423,5 +441,7 @@ mod tests {
         assert_eq!(escape("A|B <x> *y*"), "A\\|B &lt;x&gt; \\*y\\*");
         assert_eq!(fence_for("no ticks"), "```");
         assert_eq!(fence_for("a ```` b"), "`````");
+        assert_eq!(open_fence("````diff\n```\n"), Some("````".to_owned()));
+        assert_eq!(open_fence("```\nx\n```\n"), None);
     }
 }
