@@ -418,12 +418,25 @@ case!(
     )]
 );
 case!(
-    file_over_the_size_cap,
+    file_just_over_the_size_cap,
     vec![
         ("big.yaml", vec![b'#'; 10 * 1024 * 1024 + 1]),
         yaml("g.yaml", group("g", SPEC))
     ]
 );
+
+#[test]
+fn a_50_mb_file_is_refused_unread() {
+    let dir = tempfile::tempdir().unwrap();
+    // Sparse: its size says 50 MB, so only a loader that reads it would take long.
+    fs::File::create(dir.path().join("huge.yaml"))
+        .unwrap()
+        .set_len(50 * 1024 * 1024)
+        .unwrap();
+    let started = std::time::Instant::now();
+    insta::assert_snapshot!(show(dir.path(), load_dir(dir.path())));
+    assert!(started.elapsed() < std::time::Duration::from_secs(1));
+}
 
 #[test]
 fn directory_that_does_not_exist() {

@@ -120,20 +120,26 @@ fn read_text(path: &Path) -> Result<String, Problem> {
             format!("cannot be read ({err}); fix the permissions or remove the file"),
         )
     };
+    let too_large = || {
+        Problem::path(
+            path,
+            format!(
+                "larger than {} MiB, which no desired state needs; split it or move it out of the directory",
+                MAX_FILE_BYTES / 1024 / 1024
+            ),
+        )
+    };
     let file = fs::File::open(path).map_err(io_problem)?;
+    if file.metadata().map_err(io_problem)?.len() > MAX_FILE_BYTES {
+        return Err(too_large());
+    }
     let mut bytes = Vec::new();
     // `take` guards against files that grow or lie about their size (pipes, /proc).
     file.take(MAX_FILE_BYTES + 1)
         .read_to_end(&mut bytes)
         .map_err(io_problem)?;
     if bytes.len() as u64 > MAX_FILE_BYTES {
-        return Err(Problem::path(
-            path,
-            format!(
-                "larger than {} MiB, which no desired state needs; split it or move it out of the directory",
-                MAX_FILE_BYTES / 1024 / 1024
-            ),
-        ));
+        return Err(too_large());
     }
     String::from_utf8(bytes).map_err(|err| {
         let valid = &err.as_bytes()[..err.utf8_error().valid_up_to()];
