@@ -79,6 +79,8 @@ def check(exchange: Exchange, api_route: bool) -> list[str]:
             problems += _sim_route(exchange)
         case "token":
             problems += _token(exchange)
+        case "api" if exchange.status == 411:
+            problems += _length_required(exchange)
         case "api":
             if api_route:
                 problems += _rate_headers(exchange)
@@ -96,6 +98,15 @@ def _json(exchange: Exchange) -> tuple[object, list[str]]:
         return exchange.json_body(), []
     except ValueError as error:
         return None, [f"body is not JSON: {error}"]
+
+
+def _length_required(exchange: Exchange) -> list[str]:
+    """§7: a POST or PUT without Content-Length gets 411; its body (and so its headers, which
+    a front end would send) is unconfirmed, so only the cause is checked."""
+    sized = {"content-length", "transfer-encoding"} & exchange.request_headers.keys()
+    if exchange.method not in ("POST", "PUT") or sized:
+        return [f"§7: 411 for a {exchange.method} that has {sorted(sized) or 'no body'}"]
+    return []
 
 
 def _okta_error(exchange: Exchange) -> list[str]:
@@ -259,7 +270,9 @@ def _links(exchange: Exchange) -> list[str]:
             query = dict(parse_qsl(url.query))
             if not query.get("after"):
                 problems.append("§2: next link without an after cursor")
-            if caller_limit is not None and query.get("limit") != caller_limit:
+            # Only a limit the spec allows must come back as sent (§2: maximum 200).
+            echoed = caller_limit is not None and caller_limit.isdigit() and 0 < int(caller_limit) <= 200
+            if echoed and query.get("limit") != caller_limit:
                 problems.append(f"§2: next link limit {query.get('limit')!r}, caller sent {caller_limit!r}")
     return problems
 

@@ -70,7 +70,12 @@ def simulator(binary: str, *flags: str):
         line = process.stdout.readline().strip()
         match = re.fullmatch(r"listening on (http://127\.0\.0\.1:\d+)", line)
         if match is None:
-            raise StepFailed(f"keyshare sim did not report its address (said {line!r})")
+            # An empty line is end of output: the process is exiting, wait for its code.
+            exited = process.wait(timeout=10) if not line else None
+            raise StepFailed(
+                f"`{binary} sim` did not report its address (said {line!r}"
+                + (f", exited with {exited})" if exited is not None else ")")
+            )
         yield match.group(1)
     finally:
         process.terminate()
@@ -176,33 +181,39 @@ class Session:
         expect(slowest >= 0.5, f"the SDK recovered in {slowest:.2f} s without waiting")
 
 
+async def run_steps(group: Group, session: Session, binary: str) -> None:
+    steps = [
+        ("paginate the app list with limit=1", session.paginate_with_limit_1),
+        ("generate a key on App 1", session.generate),
+        ("list App 1's keys", session.list_keys),
+        ("clone the key to App 2", session.clone),
+        ("clone again: E0000001 cloneKey", session.clone_again_is_an_okta_error),
+        ("GET-modify-PUT App 2 to the new kid", session.replace_with_new_kid),
+        ("read App 2 back", session.read_back),
+        ("hit a rate limit and recover", lambda: session.rate_limit_and_recover(binary)),
+    ]
+    failed_at = None
+    for name, step in steps:
+        if failed_at is not None:
+            group.record(name, [f"not run: {failed_at!r} failed"])
+            continue
+        try:
+            await step()
+            group.record(name, [])
+            print(f"ok   [sdk] {name}")
+        except Exception as error:  # a crash of the SDK is a failed step too
+            group.record(name, [f"{type(error).__name__}: {error}"])
+            failed_at = name
+
+
 async def run(binary: str) -> Group:
     group = Group("sdk")
-    with simulator(binary) as base_url:
-        async with sdk_client(base_url) as client:
-            session = Session(client, base_url)
-            steps = [
-                ("paginate the app list with limit=1", session.paginate_with_limit_1),
-                ("generate a key on App 1", session.generate),
-                ("list App 1's keys", session.list_keys),
-                ("clone the key to App 2", session.clone),
-                ("clone again: E0000001 cloneKey", session.clone_again_is_an_okta_error),
-                ("GET-modify-PUT App 2 to the new kid", session.replace_with_new_kid),
-                ("read App 2 back", session.read_back),
-                ("hit a rate limit and recover", lambda: session.rate_limit_and_recover(binary)),
-            ]
-            failed_at = None
-            for name, step in steps:
-                if failed_at is not None:
-                    group.record(name, [f"not run: {failed_at!r} failed"])
-                    continue
-                try:
-                    await step()
-                    group.record(name, [])
-                    print(f"ok   [sdk] {name}")
-                except Exception as error:  # a crash of the SDK is a failed step too
-                    group.record(name, [f"{type(error).__name__}: {error}"])
-                    failed_at = name
+    try:
+        with simulator(binary) as base_url:
+            async with sdk_client(base_url) as client:
+                await run_steps(group, Session(client, base_url), binary)
+    except StepFailed as error:
+        group.record("start keyshare sim", [str(error)])
     return group
 
 

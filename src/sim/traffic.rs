@@ -35,6 +35,7 @@ const REQUEST_HEADERS: &[&str] = &[
     "content-type",
     "content-length",
     "content-transfer-encoding",
+    "transfer-encoding",
     "user-agent",
     "x-okta-retry-for",
     "x-okta-retry-count",
