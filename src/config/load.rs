@@ -103,6 +103,15 @@ fn walk_problem(dir: &Path, err: &walkdir::Error) -> Problem {
             ),
         );
     }
+    if err
+        .io_error()
+        .is_some_and(|io| io.kind() == std::io::ErrorKind::NotFound)
+    {
+        return Problem::path(
+            path,
+            "a symbolic link to nothing; restore its target or remove the link",
+        );
+    }
     let cause = err
         .io_error()
         .map_or_else(|| err.to_string(), ToString::to_string);
