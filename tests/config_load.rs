@@ -455,6 +455,15 @@ fn symlink_loop() {
     insta::assert_snapshot!(show(dir.path(), load_dir(dir.path())));
 }
 
+#[cfg(unix)]
+#[test]
+fn broken_symlink() {
+    let dir = tempfile::tempdir().unwrap();
+    fs::write(dir.path().join("g.yaml"), group("g", SPEC)).unwrap();
+    std::os::unix::fs::symlink(dir.path().join("gone.yaml"), dir.path().join("link.yaml")).unwrap();
+    insta::assert_snapshot!(show(dir.path(), load_dir(dir.path())));
+}
+
 #[test]
 fn a_single_file_can_be_loaded() {
     let dir = tempfile::tempdir().unwrap();

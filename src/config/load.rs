@@ -14,7 +14,7 @@ use serde::de::IgnoredAny;
 use walkdir::{DirEntry, WalkDir};
 
 use super::error::{ConfigError, Problem};
-use super::marks::{self, DocMarks, Seg};
+use super::marks::{self, DocMarks, DuplicateKey, Seg};
 use super::raw::RawGroup;
 use super::resolve::{self, DocPlace};
 use super::{DesiredState, Location, SigningKeyGroup};
@@ -103,6 +103,15 @@ fn walk_problem(dir: &Path, err: &walkdir::Error) -> Problem {
             ),
         );
     }
+    if err
+        .io_error()
+        .is_some_and(|io| io.kind() == std::io::ErrorKind::NotFound)
+    {
+        return Problem::path(
+            path,
+            "a symbolic link to nothing; restore its target or remove the link",
+        );
+    }
     let cause = err
         .io_error()
         .map_or_else(|| err.to_string(), ToString::to_string);
@@ -189,6 +198,16 @@ fn load_text(
             problems.extend(header);
             continue;
         }
+        if !place.marks.duplicate_keys.is_empty() {
+            problems.extend(
+                place
+                    .marks
+                    .duplicate_keys
+                    .iter()
+                    .map(|dup| duplicate_key_problem(&place, dup)),
+            );
+            continue;
+        }
         match RawGroup::deserialize(document) {
             Ok(raw) => match resolve::resolve(raw, &place) {
                 Ok(group) => groups.push(group),
@@ -197,6 +216,20 @@ fn load_text(
             Err(err) => problems.push(yaml_problem(file, &err, "see docs/desired-state.md")),
         }
     }
+}
+
+fn duplicate_key_problem(place: &DocPlace<'_>, dup: &DuplicateKey) -> Problem {
+    let mut key_path = dup.path.clone();
+    key_path.push(Seg::Key(dup.key.clone()));
+    Problem::at(
+        place.at_pos(dup.pos),
+        format!(
+            "{} is written twice in this mapping (first at line {}, column {}); remove one",
+            marks::dotted(&key_path),
+            dup.first.0,
+            dup.first.1
+        ),
+    )
 }
 
 /// Reads every document once without types, to find the syntax error if there is one.

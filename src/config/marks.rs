@@ -38,10 +38,21 @@ struct Node {
     scalar: Option<String>,
 }
 
+/// A mapping key written twice. serde_yaml reports it too, but at the mapping, not the key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(super) struct DuplicateKey {
+    /// The mapping's path.
+    pub path: Vec<Seg>,
+    pub key: String,
+    pub pos: Pos,
+    pub first: Pos,
+}
+
 /// The nodes of one document.
 #[derive(Debug, Default)]
 pub(super) struct DocMarks {
     nodes: HashMap<Vec<Seg>, Node>,
+    pub duplicate_keys: Vec<DuplicateKey>,
 }
 
 impl DocMarks {
@@ -67,6 +78,8 @@ enum Open {
     /// The key whose value comes next; `None` while a key is expected.
     Map {
         key: Option<Seg>,
+        /// Keys read so far, and where.
+        seen: HashMap<String, Pos>,
     },
 }
 
@@ -94,11 +107,11 @@ pub(super) fn index_documents(text: &str) -> Vec<DocMarks> {
             }
             Event::DocumentEnd => docs.push(std::mem::take(&mut doc)),
             Event::Scalar(value, ..) => match role(&mut open) {
-                Role::Key => set_key(&mut open, Seg::Key(value.into_owned())),
+                Role::Key => set_key(&mut open, &mut doc, &path, value.into_owned(), pos),
                 role => record(&mut doc, &path, role, pos, Some(value.into_owned())),
             },
             Event::Alias(_) => match role(&mut open) {
-                Role::Key => set_key(&mut open, Seg::Key(String::new())),
+                Role::Key => set_key(&mut open, &mut doc, &path, String::new(), pos),
                 role => record(&mut doc, &path, role, pos, None),
             },
             Event::SequenceStart(..) | Event::MappingStart(..) => {
@@ -114,7 +127,10 @@ pub(super) fn index_documents(text: &str) -> Vec<DocMarks> {
                 open.push(if matches!(event, Event::SequenceStart(..)) {
                     Open::Seq { next: 0 }
                 } else {
-                    Open::Map { key: None }
+                    Open::Map {
+                        key: None,
+                        seen: HashMap::new(),
+                    }
                 });
             }
             Event::SequenceEnd | Event::MappingEnd => {
@@ -135,15 +151,41 @@ fn role(open: &mut [Open]) -> Role {
             *next += 1;
             Role::Value(Seg::Index(*next - 1))
         }
-        Some(Open::Map { key }) => key.take().map_or(Role::Key, Role::Value),
+        Some(Open::Map { key, .. }) => key.take().map_or(Role::Key, Role::Value),
     }
 }
 
-/// Remembers the key of a mapping whose value comes next.
-fn set_key(open: &mut [Open], seg: Seg) {
-    if let Some(Open::Map { key }) = open.last_mut() {
-        *key = Some(seg);
+/// Remembers the key of a mapping whose value comes next, and notes a key written twice.
+fn set_key(open: &mut [Open], doc: &mut DocMarks, path: &[Seg], name: String, pos: Pos) {
+    if let Some(Open::Map { key, seen }) = open.last_mut() {
+        if let Some(first) = seen.get(&name) {
+            doc.duplicate_keys.push(DuplicateKey {
+                path: path.to_vec(),
+                key: name.clone(),
+                pos,
+                first: *first,
+            });
+        } else {
+            seen.insert(name.clone(), pos);
+        }
+        *key = Some(Seg::Key(name));
     }
+}
+
+/// `spec.members[1]` for a path.
+pub(super) fn dotted(path: &[Seg]) -> String {
+    let mut out = String::new();
+    for seg in path {
+        match seg {
+            Seg::Key(key) if out.is_empty() => out.push_str(key),
+            Seg::Key(key) => {
+                out.push('.');
+                out.push_str(key);
+            }
+            Seg::Index(i) => out.push_str(&format!("[{i}]")),
+        }
+    }
+    out
 }
 
 /// Records a node at `path` extended by the role's segment (`Root`: at `path` itself).
@@ -187,5 +229,26 @@ mod tests {
             (8, 8)
         );
         assert_eq!(docs[0].scalar(&["a".into()]), Some("1"));
+        assert_eq!(
+            dotted(&spec(&["members".into(), 1.into()])),
+            "spec.members[1]"
+        );
+    }
+
+    #[test]
+    fn notes_keys_written_twice() {
+        let docs = index_documents("a: 1\nb:\n  c: 1\n  c: 2\na: 3\n");
+        let found: Vec<(String, String, Pos, Pos)> = docs[0]
+            .duplicate_keys
+            .iter()
+            .map(|d| (dotted(&d.path), d.key.clone(), d.pos, d.first))
+            .collect();
+        assert_eq!(
+            found,
+            [
+                ("b".to_owned(), "c".to_owned(), (4, 3), (3, 3)),
+                (String::new(), "a".to_owned(), (5, 1), (1, 1)),
+            ]
+        );
     }
 }

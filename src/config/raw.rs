@@ -21,10 +21,7 @@ pub(super) const KIND: &str = "SigningKeyGroup";
     rename_all = "camelCase"
 )]
 pub(super) struct RawGroup {
-    /// Checked before this struct is read; kept so that serde accepts the field.
-    #[allow(dead_code)]
     pub api_version: String,
-    #[allow(dead_code)]
     pub kind: String,
     pub metadata: RawMetadata,
     pub spec: RawSpec,

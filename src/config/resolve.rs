@@ -11,7 +11,7 @@ use std::path::Path;
 use jiff::{SignedDuration, Timestamp};
 
 use super::error::Problem;
-use super::marks::{DocMarks, Seg};
+use super::marks::{DocMarks, Pos, Seg, dotted};
 use super::raw::{API_VERSION, KIND, RawAppRef, RawGroup, RawKey, RawSelector};
 use super::{AppRef, AppSelector, KeyPolicy, Location, SigningKeyGroup};
 use crate::okta::{AppId, Kid};
@@ -28,7 +28,11 @@ pub(super) struct DocPlace<'a> {
 impl DocPlace<'_> {
     /// The location of the node at `path`.
     pub(super) fn at(&self, path: &[Seg]) -> Location {
-        let (line, column) = self.marks.pos(path);
+        self.at_pos(self.marks.pos(path))
+    }
+
+    /// The location of a line and column of this file.
+    pub(super) fn at_pos(&self, (line, column): Pos) -> Location {
         Location {
             file: self.file.to_path_buf(),
             line,
@@ -217,22 +221,6 @@ fn selector_text(selector: &AppSelector) -> &str {
         AppSelector::Id(id) => &id.0,
         AppSelector::Label(text) | AppSelector::Name(text) => text,
     }
-}
-
-/// `spec.members[1]` for a path.
-fn dotted(path: &[Seg]) -> String {
-    let mut out = String::new();
-    for seg in path {
-        match seg {
-            Seg::Key(key) if out.is_empty() => out.push_str(key),
-            Seg::Key(key) => {
-                out.push('.');
-                out.push_str(key);
-            }
-            Seg::Index(i) => out.push_str(&format!("[{i}]")),
-        }
-    }
-    out
 }
 
 /// Resolves `spec.key`.

@@ -8,6 +8,7 @@
 //! signing kid.
 
 mod cert;
+mod comments;
 pub mod json;
 pub mod markdown;
 pub mod text;
