@@ -490,7 +490,8 @@ async fn empty_post_bodies_are_accepted_with_any_content_type() {
         let mut request = sim
             .http
             .post(&url)
-            .header("Authorization", format!("SSWS {TOKEN}"));
+            .header("Authorization", format!("SSWS {TOKEN}"))
+            .header("Content-Length", "0");
         if let Some(ct) = content_type {
             request = request.header("Content-Type", ct);
         }

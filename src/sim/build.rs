@@ -142,6 +142,7 @@ impl Builder {
         App {
             body,
             keys: Vec::new(),
+            csrs: Vec::new(),
         }
     }
 
@@ -149,21 +150,21 @@ impl Builder {
         if let Some(fixed) = seed.sign_on_mode.fixed_name() {
             return fixed.to_owned();
         }
-        let slug: String = seed
+        let words: Vec<String> = seed
             .label
-            .chars()
-            .map(|c| {
-                if c.is_ascii_alphanumeric() {
-                    c.to_ascii_lowercase()
-                } else {
-                    '_'
-                }
-            })
+            .split(|c: char| !c.is_ascii_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .map(str::to_ascii_lowercase)
             .collect();
-        format!("{}_{}_{n}", self.subdomain, slug.trim_matches('_'))
+        format!("{}_{}_{n}", self.subdomain, words.join("_"))
     }
 
     fn seeded_key(&mut self, seed: &KeySeed, label: &str) -> Result<Arc<KeyCredential>, SimError> {
+        if let Some(kid) = seed.kid.as_deref().filter(|kid| !is_okta_kid(kid)) {
+            return Err(SimError::Config(format!(
+                "app {label:?}: kid {kid:?} is not 43 base64url characters (A-Z a-z 0-9 - _), as Okta's are"
+            )));
+        }
         let key = self.key(seed.kid.clone(), &seed.created, &seed.expires_at)?;
         if key.created.as_second() != seed.created.resolve(self.start).as_second() {
             return Err(SimError::Config(format!(
@@ -210,6 +211,13 @@ struct NewSpec<'a> {
     status: AppStatus,
     mode: SignOnMode,
     kid: Option<&'a str>,
+}
+
+fn is_okta_kid(kid: &str) -> bool {
+    kid.len() == 43
+        && kid
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
 fn newest_first(mut keys: Vec<Arc<KeyCredential>>) -> Vec<Arc<KeyCredential>> {

@@ -108,6 +108,15 @@ impl OktaError {
         )
     }
 
+    /// 403 E0000006.
+    pub fn forbidden() -> Self {
+        Self::new(
+            StatusCode::FORBIDDEN,
+            "E0000006",
+            "You do not have permission to perform the requested action",
+        )
+    }
+
     /// 404 E0000007 `Not found: Resource not found: {what} ({kind})`.
     pub fn not_found(what: &str, kind: &str) -> Self {
         Self::new(
@@ -124,6 +133,26 @@ impl OktaError {
             "E0000022",
             "The endpoint does not support the provided HTTP method",
         )
+    }
+
+    /// 429 E0000047.
+    pub fn rate_limited() -> Self {
+        Self::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            "E0000047",
+            "API call exceeded rate limit due to too many requests.",
+        )
+    }
+
+    /// An injected failure: 429 E0000047, or any 5xx with Okta's E0000009 body.
+    pub fn server_error(status: StatusCode) -> Self {
+        if status == StatusCode::TOO_MANY_REQUESTS {
+            return Self::rate_limited();
+        }
+        Self {
+            status,
+            ..Self::internal()
+        }
     }
 
     /// 500 E0000009.

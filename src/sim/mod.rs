@@ -10,7 +10,8 @@
 //! - [`config`]/`timespec`/`seed`: what the org holds ([`SimConfig`]) and how seeds are read.
 //! - `build`, `org`, `put`, `list`, `shapes`: the org's state and Okta's rules, no HTTP.
 //! - `keys`, `der`: RSA keys and Okta-profile certificates.
-//! - `routes`, `auth`, `admin`: the axum router.
+//! - `routes`, `auth`, `oauth`, `dpop`, `admin`: the axum router and who may use it.
+//! - `limits`, `faults`, `stats`, `conn`: rate limits, injected faults, counters.
 //! - [`cli`]: `keyshare sim`.
 
 pub mod cli;
@@ -19,18 +20,27 @@ pub mod config;
 mod admin;
 mod auth;
 mod build;
+mod conn;
+mod csr;
 mod der;
+mod dpop;
 mod error;
+mod faults;
 mod ids;
 mod keys;
+mod limits;
 mod list;
+mod metadata;
+mod oauth;
 mod org;
 mod put;
 mod routes;
 mod seed;
 mod shapes;
+mod stats;
 mod time;
 mod timespec;
+mod traffic;
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -46,7 +56,12 @@ pub use error::SimError;
 pub use shapes::SignOnMode;
 pub use timespec::TimeSpec;
 
+use conn::{KillSwitch, KillableListener};
+use faults::Faults;
+use limits::Limiter;
+use oauth::OAuth;
 use org::Org;
+use stats::Stats;
 
 /// The simulated org. Cheap to clone: all clones share one state.
 #[derive(Clone)]
@@ -58,6 +73,10 @@ struct Shared {
     config: SimConfig,
     started: Timestamp,
     org: Mutex<Org>,
+    limiter: Limiter,
+    oauth: OAuth,
+    faults: Faults,
+    stats: Stats,
 }
 
 impl Simulator {
@@ -68,6 +87,10 @@ impl Simulator {
         let org = build::build_org(&config, started)?;
         Ok(Self {
             shared: Arc::new(Shared {
+                limiter: Limiter::new(config.limits),
+                oauth: OAuth::new(&config.oauth_clients)?,
+                faults: Faults::new(config.latency, config.error_rate),
+                stats: Stats::default(),
                 config,
                 started,
                 org: Mutex::new(org),
@@ -77,7 +100,7 @@ impl Simulator {
 
     /// The whole HTTP surface: `/api/v1/...`, `/oauth2/v1/token` and `/__sim/...`.
     pub fn router(&self) -> axum::Router {
-        routes::router(self.clone())
+        traffic::record(routes::router(self.clone()))
     }
 
     /// When the simulator started (second precision).
@@ -87,6 +110,22 @@ impl Simulator {
 
     fn config(&self) -> &SimConfig {
         &self.shared.config
+    }
+
+    fn limiter(&self) -> &Limiter {
+        &self.shared.limiter
+    }
+
+    fn oauth(&self) -> &OAuth {
+        &self.shared.oauth
+    }
+
+    fn faults(&self) -> &Faults {
+        &self.shared.faults
+    }
+
+    fn stats(&self) -> &Stats {
+        &self.shared.stats
     }
 
     /// The org, locked. Never held across an `.await`.
@@ -100,13 +139,21 @@ impl Simulator {
     }
 }
 
-/// Serves `sim` on `listener` until `shutdown` completes.
+/// Serves `sim` on `listener` until `shutdown` completes. Requests held by a fault are
+/// released at shutdown so that it does not wait for them forever.
 pub async fn serve(
     listener: TcpListener,
     sim: Simulator,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> std::io::Result<()> {
-    axum::serve(listener, sim.router())
+    let app = sim
+        .router()
+        .into_make_service_with_connect_info::<KillSwitch>();
+    let shutdown = async move {
+        shutdown.await;
+        sim.faults().release_all();
+    };
+    axum::serve(KillableListener(listener), app)
         .with_graceful_shutdown(shutdown)
         .await
 }

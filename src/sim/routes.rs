@@ -6,7 +6,7 @@ use std::sync::Arc;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, Request, State};
-use axum::http::{HeaderMap, HeaderValue, StatusCode, header};
+use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Version, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
@@ -16,7 +16,7 @@ use url::form_urlencoded;
 use super::error::OktaError;
 use super::keys::{self, KeyCredential};
 use super::list::{self, ListQuery};
-use super::{Simulator, admin, auth, ids, time};
+use super::{Simulator, admin, auth, csr, faults, ids, limits, metadata, oauth, stats, time};
 
 type ApiResult = Result<Response, OktaError>;
 
@@ -24,20 +24,51 @@ type ApiResult = Result<Response, OktaError>;
 pub fn router(sim: Simulator) -> Router {
     let api = Router::new()
         .route("/api/v1/apps", get(list_apps))
-        .route("/api/v1/apps/{app_id}", get(get_app).put(put_app))
-        .route("/api/v1/apps/{app_id}/credentials/keys", get(list_keys))
+        .route("/api/v1/apps/{appId}", get(get_app).put(put_app))
+        .route("/api/v1/apps/{appId}/credentials/keys", get(list_keys))
         .route(
-            "/api/v1/apps/{app_id}/credentials/keys/generate",
+            "/api/v1/apps/{appId}/credentials/keys/generate",
             post(generate_key),
         )
-        .route("/api/v1/apps/{app_id}/credentials/keys/{kid}", get(get_key))
         .route(
-            "/api/v1/apps/{app_id}/credentials/keys/{kid}/clone",
+            "/api/v1/apps/{appId}/credentials/keys/{keyId}",
+            get(get_key),
+        )
+        .route(
+            "/api/v1/apps/{appId}/credentials/keys/{keyId}/clone",
             post(clone_key),
         )
-        .route_layer(middleware::from_fn_with_state(sim.clone(), auth::require));
+        .route(
+            "/api/v1/apps/{appId}/credentials/csrs",
+            get(csr::list).post(csr::generate),
+        )
+        .route(
+            "/api/v1/apps/{appId}/credentials/csrs/{csrId}",
+            get(csr::get).delete(csr::revoke),
+        )
+        .route(
+            "/api/v1/apps/{appId}/credentials/csrs/{csrId}/lifecycle/publish",
+            post(csr::publish),
+        )
+        .route(
+            "/api/v1/apps/{appId}/sso/saml/metadata",
+            get(metadata::saml_metadata),
+        )
+        // Layers run outside in: stats sees every answer; a missing Content-Length is refused
+        // up front, as a front-end proxy would; limits put their headers on every answer
+        // (injected faults included); faults act before auth, as an outage would.
+        .route_layer(middleware::from_fn_with_state(sim.clone(), auth::require))
+        .route_layer(middleware::from_fn_with_state(sim.clone(), faults::inject))
+        .route_layer(middleware::from_fn_with_state(sim.clone(), limits::enforce))
+        .route_layer(middleware::from_fn(require_length))
+        .route_layer(middleware::from_fn_with_state(sim.clone(), stats::observe));
+    let token = Router::new()
+        .route("/oauth2/v1/token", post(oauth::token))
+        .route_layer(middleware::from_fn_with_state(sim.clone(), faults::inject))
+        .route_layer(middleware::from_fn_with_state(sim.clone(), stats::observe));
     Router::new()
         .merge(api)
+        .merge(token)
         .merge(admin::router())
         .fallback(unknown_path)
         .method_not_allowed_fallback(|| async { OktaError::method_not_allowed() })
@@ -52,6 +83,26 @@ async fn request_id(request: Request, next: Next) -> Response {
         response.headers_mut().insert("x-okta-request-id", value);
     }
     response
+}
+
+/// 411 for an HTTP/1 POST or PUT that says nothing about its body's length (REFERENCE §7:
+/// clients must send `Content-Length: 0`). The body imitates a front-end proxy's page; Okta's
+/// is unconfirmed.
+async fn require_length(request: Request, next: Next) -> Response {
+    let writes = matches!(*request.method(), Method::POST | Method::PUT);
+    let http1 = request.version() < Version::HTTP_2;
+    let headers = request.headers();
+    let unsized_body = !headers.contains_key(header::CONTENT_LENGTH)
+        && !headers.contains_key(header::TRANSFER_ENCODING);
+    if writes && http1 && unsized_body {
+        return (
+            StatusCode::LENGTH_REQUIRED,
+            [(header::CONTENT_TYPE, "text/html")],
+            "<html><head><title>411 Length Required</title></head><body><h1>411 Length Required</h1></body></html>",
+        )
+            .into_response();
+    }
+    next.run(request).await
 }
 
 async fn unknown_path(request: Request) -> OktaError {
@@ -133,6 +184,7 @@ async fn put_app(
         .org()
         .replace_app(&app_id, &request, time::now())?
         .to_json(&base_url(&headers));
+    sim.stats().record_write();
     Ok(json(StatusCode::OK, &body))
 }
 
@@ -179,6 +231,7 @@ async fn generate_key(
     .map_err(|_| OktaError::internal())??;
     let key = Arc::new(key);
     sim.org().add_generated_key(&app_id, Arc::clone(&key))?;
+    sim.stats().record_write();
     Ok(json(StatusCode::CREATED, &key.to_jwk()?))
 }
 
@@ -202,5 +255,6 @@ async fn clone_key(
         .filter(|t| !t.is_empty())
         .ok_or_else(|| OktaError::missing_parameter("targetAid"))?;
     let key = sim.org().clone_key(&app_id, &kid, target)?;
+    sim.stats().record_write();
     Ok(json(StatusCode::CREATED, &key.to_jwk()?))
 }

@@ -33,13 +33,17 @@ impl Sim {
         format!("{}{path}", self.running.base_url())
     }
 
+    /// A request without a body; POSTs say `Content-Length: 0`, as Okta requires (reqwest
+    /// leaves the header out otherwise, and the simulator answers 411).
     pub async fn call(&self, method: Method, path: &str) -> Response {
-        self.http
-            .request(method, self.url(path))
-            .header("Authorization", format!("SSWS {TOKEN}"))
-            .send()
-            .await
-            .expect("request reaches the simulator")
+        let mut request = self
+            .http
+            .request(method.clone(), self.url(path))
+            .header("Authorization", format!("SSWS {TOKEN}"));
+        if method == Method::POST {
+            request = request.header("Content-Length", "0");
+        }
+        request.send().await.expect("request reaches the simulator")
     }
 
     pub async fn get(&self, path: &str) -> Response {

@@ -1,0 +1,172 @@
+"""Validation of recorded exchanges against the OpenAPI subset
+(shared/okta-api/apps-keys.openapi.yaml) with openapi-core: the request (path and query
+parameters, security, body) and the response (status documented, content type, body schema,
+oneOf with the `signOnMode` discriminator).
+
+A request the spec rejects is allowed only when the simulator rejected it too (4xx): tests
+send bad requests on purpose to reach error paths. An exchange whose status the operation does
+not document is not this module's business: `describes` says no and REFERENCE checks it."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from pathlib import Path
+
+import yaml
+from openapi_core import OpenAPI
+from werkzeug.datastructures import Headers, ImmutableMultiDict
+
+from openapi_core.datatypes import RequestParameters
+
+from .traffic import Exchange
+
+# The spec's only server is `https://{yourOktaDomain}`; requests are validated as if sent there.
+HOST_URL = "https://subdomain.okta.com"
+METHODS = ("get", "put", "post", "delete", "patch")
+
+
+@dataclass(frozen=True)
+class Operation:
+    """One operation of the spec: where it lives and which statuses it documents."""
+
+    operation_id: str
+    method: str
+    template: str
+    pattern: re.Pattern
+    statuses: frozenset[str]
+
+    def documents(self, status: int) -> bool:
+        return str(status) in self.statuses or "default" in self.statuses
+
+
+def _operations(document: dict) -> list[Operation]:
+    operations = []
+    for template, item in document["paths"].items():
+        regex = "^" + re.sub(r"\{[^}/]+\}", "[^/]+", template) + "$"
+        for method in METHODS:
+            if method in item:
+                operation = item[method]
+                operations.append(
+                    Operation(
+                        operation_id=operation["operationId"],
+                        method=method.upper(),
+                        template=template,
+                        pattern=re.compile(regex),
+                        statuses=frozenset(str(s) for s in operation["responses"]),
+                    )
+                )
+    # A literal segment beats a parameter (`/keys/generate` before `/keys/{keyId}`).
+    operations.sort(key=lambda o: o.template.count("{"))
+    return operations
+
+
+class RecordedRequest:
+    """An openapi-core request built from a recorded exchange."""
+
+    def __init__(self, exchange: Exchange):
+        self.host_url = HOST_URL
+        self.path = exchange.path
+        self.method = exchange.method.lower()
+        self.body = exchange.request_body or None
+        self.content_type = exchange.request_headers.get("content-type", "").lower()
+        self.parameters = RequestParameters(
+            query=ImmutableMultiDict(exchange.query_pairs()),
+            header=Headers(list(exchange.request_headers.items())),
+            cookie=ImmutableMultiDict(),
+        )
+
+
+class RecordedResponse:
+    """An openapi-core response built from a recorded exchange."""
+
+    def __init__(self, exchange: Exchange):
+        self.status_code = exchange.status
+        self.headers = Headers(exchange.response_headers)
+        self.content_type = (exchange.header("content-type") or "").lower()
+        self.data = exchange.response_body
+
+
+# The spec marks `id`, `name`, `status`, `_links`… readOnly, so a GET-modify-PUT body "writes"
+# them; its own description of replaceApplication says their values are ignored (REFERENCE §4).
+READ_ONLY_WRITE = "Tried to write read-only property"
+
+
+def _chain(error: BaseException) -> list[BaseException]:
+    """The error and every error it was raised from."""
+    chain, seen = [], set()
+    while error is not None and id(error) not in seen:
+        seen.add(id(error))
+        chain.append(error)
+        error = error.__cause__ or error.__context__
+    return chain
+
+
+def schema_errors(error: BaseException) -> list[tuple[str, str]]:
+    """(JSON path, message) of every innermost schema error under `error`; oneOf failures
+    are only useful at their leaves."""
+    leaves = []
+    for link in _chain(error):
+        for schema_error in getattr(link, "schema_errors", ()) or ():
+            for leaf in _leaves(schema_error):
+                path = "/" + "/".join(str(p) for p in leaf.absolute_path)
+                leaves.append((path, leaf.message))
+    return leaves
+
+
+def _leaves(schema_error):
+    context = getattr(schema_error, "context", None)
+    if not context:
+        return [schema_error]
+    return [leaf for sub in context for leaf in _leaves(sub)]
+
+
+def explain(error: BaseException, leaves: list[tuple[str, str]]) -> list[str]:
+    """The validator's messages, then the schema errors that matter, one line each."""
+    lines = [f"{type(link).__name__}: {link}"[:600] for link in _chain(error)]
+    lines.extend(f"  at {path}: {message}"[:600] for path, message in leaves)
+    return lines
+
+
+class SpecCheck:
+    """Validates exchanges against one OpenAPI document."""
+
+    def __init__(self, spec_path: Path):
+        self.openapi = OpenAPI.from_file_path(str(spec_path))
+        with open(spec_path) as f:
+            self.operations = _operations(yaml.safe_load(f))
+
+    def operation(self, exchange: Exchange) -> Operation | None:
+        """The operation the exchange's method and path belong to, if the spec has it."""
+        for operation in self.operations:
+            if operation.method == exchange.method and operation.pattern.match(exchange.path):
+                return operation
+        return None
+
+    def app_route(self, exchange: Exchange) -> bool:
+        """Whether the path is one of the spec's routes, whatever the method."""
+        return any(o.pattern.match(exchange.path) for o in self.operations)
+
+    def describes(self, exchange: Exchange) -> bool:
+        """Whether the spec documents this exchange's operation and status."""
+        operation = self.operation(exchange)
+        return operation is not None and operation.documents(exchange.status)
+
+    def check(self, exchange: Exchange) -> list[str]:
+        """Problems with an exchange the spec describes; empty when it conforms."""
+        request = RecordedRequest(exchange)
+        problems = []
+        try:
+            self.openapi.validate_request(request)
+        except Exception as error:  # openapi-core raises a family of errors; report any
+            leaves = schema_errors(error)
+            real = [(p, m) for (p, m) in leaves if not m.startswith(READ_ONLY_WRITE)]
+            if (real or not leaves) and 200 <= exchange.status < 300:
+                problems.append("the simulator accepted a request the spec rejects:")
+                problems.extend(explain(error, real))
+        try:
+            self.openapi.validate_response(request, RecordedResponse(exchange))
+        except Exception as error:
+            problems.append("response does not match the spec:")
+            problems.extend(explain(error, schema_errors(error)))
+        return problems

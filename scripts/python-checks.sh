@@ -1,0 +1,79 @@
+#!/usr/bin/env bash
+# Checks of `keyshare sim` from outside Rust (docs/conformance.md):
+#   1. selftest:  the checkers below catch deliberately broken exchanges;
+#   2. sdk:       the official Okta Python SDK runs a scripted session against `keyshare sim`;
+#   3. openapi:   every recorded exchange the OpenAPI subset describes validates against it;
+#   4. reference: every recorded exchange follows REFERENCE.md (and the ones the subset does
+#                 not describe, such as 401, /oauth2/v1/token and /__sim/, are checked there).
+# Each group prints `GROUP: N passed, M failed`; the script exits non-zero if any check fails.
+#
+# Usage: bash scripts/python-checks.sh [TRAFFIC_DIR]
+#   TRAFFIC_DIR (or $KEYSHARE_SIM_TRAFFIC_DIR): exchanges recorded by an earlier
+#   `KEYSHARE_SIM_TRAFFIC_DIR=DIR cargo test`. Without one, this script runs `cargo test`
+#   with recording on itself. The SDK session's own traffic is always recorded and checked.
+# Environment: KEYSHARE_BIN (a built keyshare; default: cargo build), KEYSHARE_OKTA_SPEC (the
+# OpenAPI subset; default: shared/okta-api/apps-keys.openapi.yaml in a parent directory).
+set -euo pipefail
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+work="$root/target/python-checks"
+mkdir -p "$work"
+
+find_spec() {
+  local dir="$root"
+  while [[ "$dir" != "/" ]]; do
+    if [[ -f "$dir/shared/okta-api/apps-keys.openapi.yaml" ]]; then
+      echo "$dir/shared/okta-api/apps-keys.openapi.yaml"
+      return 0
+    fi
+    dir="$(dirname "$dir")"
+  done
+  echo "python-checks: no shared/okta-api/apps-keys.openapi.yaml above $root; set KEYSHARE_OKTA_SPEC" >&2
+  return 1
+}
+spec="${KEYSHARE_OKTA_SPEC:-$(find_spec)}"
+
+# A virtual environment of our own, rebuilt whenever the pinned requirements change.
+venv="$work/venv"
+stamp="$(cat "$root/scripts/requirements.txt" <(python3 --version) | sha256sum | cut -d' ' -f1)"
+if [[ ! -x "$venv/bin/python" || "$(cat "$venv/.requirements-stamp" 2>/dev/null)" != "$stamp" ]]; then
+  echo "python-checks: creating $venv"
+  rm -rf "$venv"
+  python3 -m venv "$venv"
+  "$venv/bin/pip" install --quiet --disable-pip-version-check --no-deps \
+    -r "$root/scripts/requirements.txt"
+  "$venv/bin/pip" check --disable-pip-version-check
+  echo "$stamp" >"$venv/.requirements-stamp"
+fi
+python=("$venv/bin/python")
+export PYTHONPATH="$root/scripts" PYTHONDONTWRITEBYTECODE=1
+
+if [[ -z "${KEYSHARE_BIN:-}" ]]; then
+  (cd "$root" && cargo build --quiet --bin keyshare)
+  KEYSHARE_BIN="$root/target/debug/keyshare"
+fi
+
+traffic="${1:-${KEYSHARE_SIM_TRAFFIC_DIR:-}}"
+if [[ -z "$traffic" ]]; then
+  traffic="$work/traffic-tests"
+  rm -rf "$traffic"
+  echo "python-checks: cargo test, recording simulator traffic in $traffic"
+  (cd "$root" && KEYSHARE_SIM_TRAFFIC_DIR="$traffic" cargo test --quiet >"$work/cargo-test.log" 2>&1) || {
+    tail -n 40 "$work/cargo-test.log"
+    echo "python-checks: cargo test failed (log: $work/cargo-test.log)" >&2
+    exit 1
+  }
+fi
+if ! compgen -G "$traffic/*.jsonl" >/dev/null; then
+  echo "python-checks: no recorded traffic (*.jsonl) in $traffic" >&2
+  exit 1
+fi
+
+sdk_traffic="$work/traffic-sdk"
+rm -rf "$sdk_traffic"
+status=0
+KEYSHARE_SIM_TRAFFIC_DIR="$sdk_traffic" "${python[@]}" -m keyshare_checks.sdk_session \
+  --binary "$KEYSHARE_BIN" || status=1
+"${python[@]}" -m keyshare_checks.selftest --spec "$spec" "$traffic" "$sdk_traffic" || status=1
+"${python[@]}" -m keyshare_checks.check_traffic --spec "$spec" "$traffic" "$sdk_traffic" || status=1
+exit "$status"

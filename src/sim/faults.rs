@@ -1,0 +1,282 @@
+//! Injected faults (`POST /__sim/faults`, `--latency-ms`, `--error-rate`): latency, a random
+//! share of 500s, and one-off rules that act on the Nth request matching a method and route
+//! template — fail it with a status, drop its connection without an answer, or hold it until
+//! `POST /__sim/release` — either before the request takes effect or after (the write happens,
+//! the client sees the fault). JSON shapes are in docs/simulator.md.
+
+use std::sync::Mutex;
+use std::time::Duration;
+
+use axum::extract::connect_info::ConnectInfo;
+use axum::extract::{MatchedPath, Request, State};
+use axum::http::StatusCode;
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+use tokio::sync::oneshot;
+
+use super::Simulator;
+use super::conn::KillSwitch;
+use super::error::OktaError;
+
+/// What a rule does to the request it catches.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Action {
+    /// Answer with `status` (default 500) and Okta's error body.
+    Fail,
+    /// Close the TCP connection without any answer.
+    Drop,
+    /// Wait until `POST /__sim/release`, then go on.
+    Hold,
+}
+
+/// When the rule acts, relative to the request taking effect.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum When {
+    /// Before the handler runs: a write does not happen.
+    #[default]
+    Before,
+    /// After the handler ran: a write has happened.
+    After,
+}
+
+/// A one-off rule, as posted.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct RuleSpec {
+    /// HTTP method, e.g. `PUT`.
+    pub method: String,
+    /// Route template, e.g. `/api/v1/apps/{appId}`.
+    pub route: String,
+    /// Which matching request (1 = the next one), counted from when the rule is added.
+    #[serde(default = "first")]
+    pub nth: u64,
+    /// What to do.
+    pub action: Action,
+    /// Before or after the request takes effect.
+    #[serde(default)]
+    pub when: When,
+    /// Status for `fail` (default 500).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub status: Option<u16>,
+}
+
+fn first() -> u64 {
+    1
+}
+
+/// The body of `POST /__sim/faults`. Absent members leave the current setting alone.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct FaultUpdate {
+    /// Latency added to every API request.
+    pub latency_ms: Option<u64>,
+    /// Share of API requests answered with 500 before they take effect.
+    pub error_rate: Option<f64>,
+    /// Rules to add.
+    #[serde(default)]
+    pub rules: Vec<RuleSpec>,
+}
+
+struct Rule {
+    id: u64,
+    spec: RuleSpec,
+    seen: u64,
+}
+
+/// The fault settings of one org.
+pub struct Faults {
+    state: Mutex<FaultState>,
+}
+
+struct FaultState {
+    latency: Duration,
+    error_rate: f64,
+    rules: Vec<Rule>,
+    next_id: u64,
+    held: Vec<oneshot::Sender<()>>,
+}
+
+impl Faults {
+    /// Faults with this standing latency and error rate, and no rules.
+    pub fn new(latency: Duration, error_rate: f64) -> Self {
+        Self {
+            state: Mutex::new(FaultState {
+                latency,
+                error_rate,
+                rules: Vec::new(),
+                next_id: 1,
+                held: Vec::new(),
+            }),
+        }
+    }
+
+    fn with<T>(&self, f: impl FnOnce(&mut FaultState) -> T) -> T {
+        f(&mut self
+            .state
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner))
+    }
+
+    /// Applies a `POST /__sim/faults` body; 400 text for a bad one.
+    pub fn update(&self, update: FaultUpdate) -> Result<(), String> {
+        if let Some(rate) = update.error_rate.filter(|r| !(0.0..=1.0).contains(r)) {
+            return Err(format!("errorRate must be between 0.0 and 1.0, got {rate}"));
+        }
+        for rule in &update.rules {
+            if rule.nth == 0 {
+                return Err(format!(
+                    "rule for {} {}: nth counts from 1",
+                    rule.method, rule.route
+                ));
+            }
+            let status = rule.status.unwrap_or(500);
+            if rule.action == Action::Fail && !matches!(status, 429 | 500..=599) {
+                return Err(format!(
+                    "rule for {} {}: status must be 429 or 5xx, got {status}",
+                    rule.method, rule.route
+                ));
+            }
+        }
+        self.with(|s| {
+            if let Some(ms) = update.latency_ms {
+                s.latency = Duration::from_millis(ms);
+            }
+            if let Some(rate) = update.error_rate {
+                s.error_rate = rate;
+            }
+            for spec in update.rules {
+                let id = s.next_id;
+                s.next_id += 1;
+                s.rules.push(Rule { id, spec, seen: 0 });
+            }
+        });
+        Ok(())
+    }
+
+    /// Removes every rule and the standing latency and error rate, and releases held requests.
+    pub fn clear(&self) {
+        self.with(|s| {
+            s.latency = Duration::ZERO;
+            s.error_rate = 0.0;
+            s.rules.clear();
+        });
+        self.release_all();
+    }
+
+    /// Lets every held request go on; returns how many there were.
+    pub fn release_all(&self) -> usize {
+        let held = self.with(|s| std::mem::take(&mut s.held));
+        let count = held.len();
+        for waiter in held {
+            let _ = waiter.send(());
+        }
+        count
+    }
+
+    /// The JSON of `GET /__sim/faults`.
+    pub fn to_json(&self) -> Value {
+        self.with(|s| {
+            let rules: Vec<Value> = s
+                .rules
+                .iter()
+                .map(|r| json!({"id": r.id, "rule": r.spec, "seen": r.seen}))
+                .collect();
+            json!({
+                "latencyMs": u64::try_from(s.latency.as_millis()).unwrap_or(u64::MAX),
+                "errorRate": s.error_rate,
+                "rules": rules,
+                "held": s.held.len(),
+            })
+        })
+    }
+
+    /// What happens to a request: the standing latency, whether the error rate hit it, and
+    /// the rule it fires (a fired rule is removed).
+    fn plan(&self, method: &str, route: &str) -> (Duration, bool, Option<RuleSpec>) {
+        self.with(|s| {
+            let mut fired = None;
+            for rule in &mut s.rules {
+                if rule.spec.method.eq_ignore_ascii_case(method) && rule.spec.route == route {
+                    rule.seen += 1;
+                    if rule.seen == rule.spec.nth && fired.is_none() {
+                        fired = Some(rule.id);
+                    }
+                }
+            }
+            let fired = fired.and_then(|id| {
+                let at = s.rules.iter().position(|r| r.id == id)?;
+                Some(s.rules.remove(at).spec)
+            });
+            let unlucky = s.error_rate > 0.0 && rand::random::<f64>() < s.error_rate;
+            (s.latency, unlucky, fired)
+        })
+    }
+
+    fn hold(&self) -> oneshot::Receiver<()> {
+        let (tx, rx) = oneshot::channel();
+        self.with(|s| s.held.push(tx));
+        rx
+    }
+}
+
+/// Middleware for API routes: applies latency, the error rate and one-off rules.
+pub async fn inject(
+    State(sim): State<Simulator>,
+    path: MatchedPath,
+    request: Request,
+    next: Next,
+) -> Response {
+    let method = request.method().to_string();
+    let switch = request
+        .extensions()
+        .get::<ConnectInfo<KillSwitch>>()
+        .map(|ConnectInfo(s)| s.clone());
+    let faults = sim.faults();
+    let (latency, unlucky, rule) = faults.plan(&method, path.as_str());
+    if !latency.is_zero() {
+        tokio::time::sleep(latency).await;
+    }
+    if unlucky {
+        sim.stats().record_fault();
+        return OktaError::server_error(StatusCode::INTERNAL_SERVER_ERROR).into_response();
+    }
+    let Some(rule) = rule else {
+        return next.run(request).await;
+    };
+    sim.stats().record_fault();
+    if rule.when == When::Before {
+        if let Some(response) = act(&sim, &rule, switch.as_ref()).await {
+            return response;
+        }
+        return next.run(request).await;
+    }
+    let response = next.run(request).await;
+    act(&sim, &rule, switch.as_ref()).await.unwrap_or(response)
+}
+
+/// Carries out a rule: the response to send instead, or `None` to go on (after a hold).
+async fn act(sim: &Simulator, rule: &RuleSpec, switch: Option<&KillSwitch>) -> Option<Response> {
+    match rule.action {
+        Action::Fail => {
+            let status = StatusCode::from_u16(rule.status.unwrap_or(500))
+                .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR);
+            Some(OktaError::server_error(status).into_response())
+        }
+        Action::Drop => {
+            // Through `serve` the connection is cut and this 502 is never sent; a bare router
+            // has no connection to cut, so there the client sees the 502.
+            if let Some(switch) = switch {
+                switch.trip();
+            }
+            Some(StatusCode::BAD_GATEWAY.into_response())
+        }
+        Action::Hold => {
+            let _ = sim.faults().hold().await;
+            None
+        }
+    }
+}

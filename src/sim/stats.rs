@@ -1,0 +1,107 @@
+//! Counters behind `GET /__sim/stats`: requests by method and route template, by rate-limit
+//! bucket and by status, 429s sent, writes that took effect, and faults injected.
+
+use std::collections::BTreeMap;
+use std::sync::Mutex;
+
+use axum::extract::{MatchedPath, Request, State};
+use axum::middleware::Next;
+use axum::response::Response;
+use serde_json::{Value, json};
+
+use super::Simulator;
+use super::limits::Bucket;
+
+/// The org's counters.
+#[derive(Default)]
+pub struct Stats {
+    counts: Mutex<Counts>,
+}
+
+#[derive(Default)]
+struct Counts {
+    requests: BTreeMap<String, u64>,
+    by_bucket: BTreeMap<&'static str, u64>,
+    by_status: BTreeMap<u16, u64>,
+    rate_limited: u64,
+    concurrency_limited: u64,
+    writes: u64,
+    faults_injected: u64,
+}
+
+impl Stats {
+    fn with<T>(&self, f: impl FnOnce(&mut Counts) -> T) -> T {
+        f(&mut self
+            .counts
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner))
+    }
+
+    /// One request to `template` answered with `status`.
+    pub fn record_request(&self, method: &str, template: &str, status: u16) {
+        self.with(|c| {
+            *c.requests
+                .entry(format!("{method} {template}"))
+                .or_default() += 1;
+            if let Some(bucket) = Bucket::of(template) {
+                *c.by_bucket.entry(bucket.name()).or_default() += 1;
+            }
+            *c.by_status.entry(status).or_default() += 1;
+        });
+    }
+
+    /// One 429 sent: by the concurrency limit, or by a rate-limit bucket.
+    pub fn record_throttled(&self, concurrency: bool) {
+        self.with(|c| {
+            if concurrency {
+                c.concurrency_limited += 1;
+            } else {
+                c.rate_limited += 1;
+            }
+        });
+    }
+
+    /// One write (generate, clone, PUT, CSR change) took effect.
+    pub fn record_write(&self) {
+        self.with(|c| c.writes += 1);
+    }
+
+    /// One injected fault fired.
+    pub fn record_fault(&self) {
+        self.with(|c| c.faults_injected += 1);
+    }
+
+    /// The JSON of `GET /__sim/stats` (shape in docs/simulator.md).
+    pub fn to_json(&self) -> Value {
+        self.with(|c| {
+            let by_status: BTreeMap<String, u64> = c
+                .by_status
+                .iter()
+                .map(|(s, n)| (s.to_string(), *n))
+                .collect();
+            json!({
+                "requests": c.requests,
+                "byBucket": c.by_bucket,
+                "byStatus": by_status,
+                "rateLimited": c.rate_limited,
+                "concurrencyLimited": c.concurrency_limited,
+                "writes": c.writes,
+                "faultsInjected": c.faults_injected,
+            })
+        })
+    }
+}
+
+/// Middleware: counts every request to a matched route and the status it got.
+pub async fn observe(
+    State(sim): State<Simulator>,
+    path: MatchedPath,
+    request: Request,
+    next: Next,
+) -> Response {
+    let method = request.method().to_string();
+    let response = next.run(request).await;
+    sim.stats()
+        .record_request(&method, path.as_str(), response.status().as_u16());
+    response
+}

@@ -1,0 +1,88 @@
+//! Measurements for docs/simulator.md, not timed tests: they are `#[ignore]`d and print what
+//! they measure. Run them with
+//! `cargo test --release --test sim_bench -- --ignored --nocapture --test-threads 1`.
+
+mod sim_support;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use keyshare::sim::{RateLimits, SimConfig};
+use sim_support::{APP1, Sim, TOKEN};
+
+/// Start-up time and resident memory of a 10,000-app synthetic org.
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "a measurement; run explicitly"]
+async fn startup_of_a_10000_app_org() {
+    let rss_before = rss_kib();
+    let started = Instant::now();
+    let sim = Sim::start(SimConfig::default().with_synthetic_apps(10_000)).await;
+    let elapsed = started.elapsed();
+    let first_page = sim.get("/api/v1/apps?limit=200").await;
+    assert_eq!(first_page.status(), 200);
+    println!(
+        "10,000 synthetic apps: ready in {:.2} s; RSS {} MiB (was {} MiB before)",
+        elapsed.as_secs_f64(),
+        rss_kib() / 1024,
+        rss_before / 1024
+    );
+    assert!(
+        elapsed < Duration::from_secs(10),
+        "start-up must stay under 10 s"
+    );
+}
+
+/// Requests per second for `GET /api/v1/apps/{id}/credentials/keys`, 32 connections, 5 s.
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "a measurement; run explicitly"]
+async fn get_keys_throughput() {
+    let unlimited = RateLimits {
+        apps: u32::MAX,
+        app_by_id: u32::MAX,
+        concurrency: u32::MAX,
+        ..RateLimits::default()
+    };
+    let sim = Sim::start(SimConfig::default().with_limits(unlimited)).await;
+    let url = sim.url(&format!("/api/v1/apps/{APP1}/credentials/keys"));
+    let done = Arc::new(AtomicU64::new(0));
+    let deadline = Instant::now() + Duration::from_secs(5);
+    let workers: Vec<_> = (0..32)
+        .map(|_| {
+            let (http, url, done) = (sim.http.clone(), url.clone(), Arc::clone(&done));
+            tokio::spawn(async move {
+                while Instant::now() < deadline {
+                    let response = http
+                        .get(&url)
+                        .header("Authorization", format!("SSWS {TOKEN}"))
+                        .send()
+                        .await
+                        .unwrap();
+                    assert_eq!(response.status(), 200);
+                    response.bytes().await.unwrap();
+                    done.fetch_add(1, Ordering::Relaxed);
+                }
+            })
+        })
+        .collect();
+    for worker in workers {
+        worker.await.unwrap();
+    }
+    let total = done.load(Ordering::Relaxed);
+    println!(
+        "GET keys: {total} requests in 5 s = {} req/s (client in the same process)",
+        total / 5
+    );
+}
+
+fn rss_kib() -> u64 {
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with("VmRSS:"))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|n| n.parse().ok())
+        })
+        .unwrap_or(0)
+}
