@@ -29,13 +29,30 @@ impl Org {
     }
 
     pub async fn start(config: SimConfig) -> Self {
+        Self::start_with(config, |_| {}).await
+    }
+
+    /// The simulator of `config`, and a client whose default settings `adjust` changes.
+    pub async fn start_with(config: SimConfig, adjust: impl FnOnce(&mut ClientSettings)) -> Self {
         let sim = sim::start(config).await.expect("the simulator starts");
-        let settings = ClientSettings::new(
+        let mut settings = ClientSettings::new(
             sim.base_url().parse().unwrap(),
             Auth::Ssws(Secret::new("00sim-token")),
         );
+        adjust(&mut settings);
         let client = HttpClient::new(settings).expect("the client accepts a loopback org");
         Self { sim, client }
+    }
+
+    /// Adds one-off fault rules (`POST /__sim/faults`, docs/simulator.md).
+    pub async fn inject(&self, rules: Value) {
+        let answer = reqwest::Client::new()
+            .post(format!("{}/__sim/faults", self.sim.base_url()))
+            .json(&serde_json::json!({ "rules": rules }))
+            .send()
+            .await
+            .unwrap();
+        assert!(answer.status().is_success(), "fault rules accepted");
     }
 
     /// The whole org as `GET /__sim/state` shows it: every app with its keys.
