@@ -6,7 +6,7 @@ mod apply_support;
 use apply_support::*;
 use jiff::Timestamp;
 use keyshare::apply::cost::AppReads;
-use keyshare::apply::{FetchOptions, KeyCache};
+use keyshare::apply::{FetchOptions, KeyCache, fetch_snapshot};
 use keyshare::config::AppSelector;
 use keyshare::okta::AppId;
 use keyshare::okta::http::{Bucket, HttpClient};
@@ -23,7 +23,20 @@ fn calls(client: &HttpClient) -> (u64, u64) {
 #[tokio::test]
 async fn the_guide_by_id_costs_two_gets_and_one_key_list() {
     let org = Org::guide().await;
-    let live = org.fetch(&finance()).await;
+    // In a spawned task, as `watch` runs it: the fetch must be Send.
+    let client = org.client.clone();
+    let live = tokio::spawn(async move {
+        fetch_snapshot(
+            &client,
+            &finance(),
+            Timestamp::now(),
+            &FetchOptions::default(),
+        )
+        .await
+    })
+    .await
+    .unwrap()
+    .unwrap();
     assert_eq!(live.apps.len(), 2);
     // The source's key is due for rotation, so its list is read (is a fresh key there?);
     // the member's is not needed, since the new key will be cloned to it anyway.

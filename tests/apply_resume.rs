@@ -167,3 +167,33 @@ async fn an_apply_failing_right_after_generate_is_finished_by_the_next_run() {
         "exactly one new key"
     );
 }
+
+#[tokio::test]
+async fn an_apply_killed_while_waiting_for_a_switch_is_finished_by_the_next_run() {
+    let org = Org::guide().await;
+    let desired = finance();
+    let plan = org.plan(&desired).await;
+    // App 1's switch takes effect, then its answer is held until the apply is killed.
+    org.inject(json!([{"method": "PUT", "route": "/api/v1/apps/{appId}", "action": "hold", "when": "after"}]))
+        .await;
+    let client = org.client.clone();
+    let apply =
+        tokio::spawn(async move { keyshare::apply::execute(&client, &plan, &mut |_| {}).await });
+    org.wait_for_held_request().await;
+    apply.abort();
+    assert!(apply.await.unwrap_err().is_cancelled());
+    org.clear_faults().await;
+
+    let rerun = org.plan(&desired).await;
+    assert!(
+        matches!(rerun.steps.as_slice(), [Step::Switch { app, .. }] if app.0 == APP2),
+        "only App 2's switch is left: {rerun:?}"
+    );
+    org.execute(&rerun).await.unwrap();
+    assert!(org.plan(&desired).await.is_empty());
+    assert_eq!(
+        kids(&org.app_state(APP1).await).len(),
+        2,
+        "exactly one new key"
+    );
+}

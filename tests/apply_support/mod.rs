@@ -55,6 +55,28 @@ impl Org {
         assert!(answer.status().is_success(), "fault rules accepted");
     }
 
+    /// Waits until a `hold` rule has parked a request.
+    pub async fn wait_for_held_request(&self) {
+        let url = format!("{}/__sim/faults", self.sim.base_url());
+        for _ in 0..500 {
+            let faults: Value = reqwest::get(&url).await.unwrap().json().await.unwrap();
+            if faults["held"].as_u64() > Some(0) {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        panic!("no request was held within 5 s");
+    }
+
+    /// Removes every fault rule and releases held requests.
+    pub async fn clear_faults(&self) {
+        reqwest::Client::new()
+            .delete(format!("{}/__sim/faults", self.sim.base_url()))
+            .send()
+            .await
+            .unwrap();
+    }
+
     /// The whole org as `GET /__sim/state` shows it: every app with its keys.
     pub async fn state(&self) -> Value {
         reqwest::get(format!("{}/__sim/state", self.sim.base_url()))
