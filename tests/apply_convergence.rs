@@ -10,12 +10,25 @@ use keyshare::okta::Kid;
 use keyshare::sim::{AppSeed, AppStatus, KeySeed, SignOnMode, SimConfig, TimeSpec};
 use serde_json::Value;
 
-/// A seeded key: (kid, created, expires), times relative to the simulator's start.
+/// A seeded key: (kid, created, expires), times relative to the simulator's start. Kids are
+/// 43 base64url characters, as Okta's (the simulator insists).
 type Key = (&'static str, &'static str, &'static str);
 
-const OLD: Key = ("kOld", "-700d", "+30d");
-const LONG: Key = ("kLong", "-100d", "+900d");
-const OTHER: Key = ("kOther", "-50d", "+600d");
+const OLD: Key = (
+    "kOld_______________________________________",
+    "-700d",
+    "+30d",
+);
+const LONG: Key = (
+    "kLong______________________________________",
+    "-100d",
+    "+900d",
+);
+const OTHER: Key = (
+    "kOther_____________________________________",
+    "-50d",
+    "+600d",
+);
 
 fn app(n: usize, keys: &[Key], active: &str, status: AppStatus) -> AppSeed {
     AppSeed {
@@ -62,24 +75,24 @@ fn cases() -> Vec<Case> {
         Case {
             name: "member holds the source's key but signs with another",
             apps: vec![
-                app(1, &[LONG], "kLong", Active),
-                app(2, &[OTHER, LONG], "kOther", Active),
+                app(1, &[LONG], LONG.0, Active),
+                app(2, &[OTHER, LONG], OTHER.0, Active),
             ],
             groups: vec![("g", 1, vec![2], policy())],
         },
         Case {
             name: "pinned kid held only by a member",
             apps: vec![
-                app(1, &[LONG], "kLong", Active),
-                app(2, &[OTHER], "kOther", Active),
-                app(3, &[OLD], "kOld", Active),
+                app(1, &[LONG], LONG.0, Active),
+                app(2, &[OTHER], OTHER.0, Active),
+                app(3, &[OLD], OLD.0, Active),
             ],
             groups: vec![(
                 "g",
                 1,
                 vec![2, 3],
                 KeyPolicy {
-                    kid: Some(Kid::from("kOther")),
+                    kid: Some(Kid::from(OTHER.0)),
                     ..policy()
                 },
             )],
@@ -87,8 +100,8 @@ fn cases() -> Vec<Case> {
         Case {
             name: "rotateAfter replaces a long-lived shared key",
             apps: vec![
-                app(1, &[LONG], "kLong", Active),
-                app(2, &[LONG], "kLong", Active),
+                app(1, &[LONG], LONG.0, Active),
+                app(2, &[LONG], LONG.0, Active),
             ],
             groups: vec![(
                 "g",
@@ -103,10 +116,10 @@ fn cases() -> Vec<Case> {
         Case {
             name: "two groups, an INACTIVE member, rotateBefore due in one group",
             apps: vec![
-                app(1, &[OLD], "kOld", Active),
-                app(2, &[OTHER], "kOther", Inactive),
-                app(3, &[LONG], "kLong", Active),
-                app(4, &[OTHER, OLD], "kOld", Active),
+                app(1, &[OLD], OLD.0, Active),
+                app(2, &[OTHER], OTHER.0, Inactive),
+                app(3, &[LONG], LONG.0, Active),
+                app(4, &[OTHER, OLD], OLD.0, Active),
             ],
             groups: vec![
                 (

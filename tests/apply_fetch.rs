@@ -5,8 +5,8 @@ mod apply_support;
 
 use apply_support::*;
 use jiff::Timestamp;
-use keyshare::apply::FetchOptions;
 use keyshare::apply::cost::AppReads;
+use keyshare::apply::{FetchOptions, KeyCache, fetch_snapshot};
 use keyshare::config::AppSelector;
 use keyshare::okta::AppId;
 use keyshare::okta::http::{Bucket, HttpClient};
@@ -23,7 +23,20 @@ fn calls(client: &HttpClient) -> (u64, u64) {
 #[tokio::test]
 async fn the_guide_by_id_costs_two_gets_and_one_key_list() {
     let org = Org::guide().await;
-    let live = org.fetch(&finance()).await;
+    // In a spawned task, as `watch` runs it: the fetch must be Send.
+    let client = org.client.clone();
+    let live = tokio::spawn(async move {
+        fetch_snapshot(
+            &client,
+            &finance(),
+            Timestamp::now(),
+            &FetchOptions::default(),
+        )
+        .await
+    })
+    .await
+    .unwrap()
+    .unwrap();
     assert_eq!(live.apps.len(), 2);
     // The source's key is due for rotation, so its list is read (is a fresh key there?);
     // the member's is not needed, since the new key will be cloned to it anyway.
@@ -92,15 +105,20 @@ async fn many_ids_are_read_by_one_listing_rather_than_one_get_each() {
 }
 
 #[tokio::test]
-async fn known_key_metadata_spares_every_key_list_of_a_group_in_sync() {
+async fn the_key_cache_spares_every_key_list_of_a_group_in_sync() {
     let org = Org::guide().await;
     let desired = finance();
     org.execute(&org.plan(&desired).await).await.unwrap();
     let cold = org.fetch(&desired).await;
+    let dir = tempfile::tempdir().unwrap();
+    let path = KeyCache::file_for(dir.path(), &org.sim.base_url());
+    let mut cache = KeyCache::empty(&org.sim.base_url());
+    cache.remember(&cold);
+    cache.save(&path).unwrap();
     let before = calls(&org.client);
 
     let options = FetchOptions {
-        known_keys: cold.key_meta.clone(),
+        known_keys: KeyCache::load(&path, &org.sim.base_url()).keys().clone(),
         ..FetchOptions::default()
     };
     let warm = fetch_with(&org.client, &desired, &options).await;

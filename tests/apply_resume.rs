@@ -1,16 +1,18 @@
-//! Resumption: an apply that stopped after generating a key (a crash, or an answer lost on the
-//! way back) is finished by the next run without a second key on the source.
+//! Resumption: an apply that stopped after generating a key (a crash, a failure of the next
+//! call, or an answer lost on the way back) is finished without a second key on the source.
+//! Faults come from the simulator's one-off rules (`POST /__sim/faults`).
 
 mod apply_support;
 
-use std::future::Future;
-
 use apply_support::*;
-use keyshare::okta::{
-    ApiError, AppId, AppQuery, Application, JsonWebKey, Kid, OktaApi, http::HttpClient,
-};
+use keyshare::apply::{ProgressEvent, StepOutcome};
+use keyshare::okta::OktaApi;
 use keyshare::plan::{KeyChoice, KeyRef, Step};
-use serde_json::{Map, Value};
+use keyshare::sim::SimConfig;
+use serde_json::json;
+
+const GENERATE: &str = "/api/v1/apps/{appId}/credentials/keys/generate";
+const CLONE: &str = "/api/v1/apps/{appId}/credentials/keys/{keyId}/clone";
 
 #[tokio::test]
 async fn a_rerun_after_a_stop_right_after_generate_adopts_the_key() {
@@ -87,87 +89,111 @@ async fn an_apply_stopped_after_any_step_converges_on_rerun_with_one_new_key() {
     }
 }
 
-/// keyshare's client, except that the answer to a generate is lost after Okta acted on it: the
-/// fault a timeout after sending makes, which the simulator cannot inject yet.
-struct LostGenerateAnswer<'a>(&'a HttpClient);
+#[tokio::test]
+async fn a_generate_whose_answer_is_lost_adopts_the_key_that_appeared() {
+    // The generate takes effect, then the client sees a 500 or a dropped connection.
+    let faults = [
+        json!({"method": "POST", "route": GENERATE, "action": "fail", "when": "after"}),
+        json!({"method": "POST", "route": GENERATE, "action": "drop", "when": "after"}),
+    ];
+    for fault in faults {
+        let org = Org::guide().await;
+        let desired = finance();
+        let plan = org.plan(&desired).await;
+        org.inject(json!([fault])).await;
 
-impl OktaApi for LostGenerateAnswer<'_> {
-    fn list_apps(
-        &self,
-        query: &AppQuery,
-    ) -> impl Future<Output = Result<Vec<Application>, ApiError>> + Send {
-        self.0.list_apps(query)
-    }
-
-    fn get_app(&self, id: &AppId) -> impl Future<Output = Result<Application, ApiError>> + Send {
-        self.0.get_app(id)
-    }
-
-    fn replace_app(
-        &self,
-        id: &AppId,
-        body: &Map<String, Value>,
-    ) -> impl Future<Output = Result<Application, ApiError>> + Send {
-        self.0.replace_app(id, body)
-    }
-
-    fn list_keys(
-        &self,
-        id: &AppId,
-    ) -> impl Future<Output = Result<Vec<JsonWebKey>, ApiError>> + Send {
-        self.0.list_keys(id)
-    }
-
-    fn get_key(
-        &self,
-        id: &AppId,
-        kid: &Kid,
-    ) -> impl Future<Output = Result<JsonWebKey, ApiError>> + Send {
-        self.0.get_key(id, kid)
-    }
-
-    async fn generate_key(&self, id: &AppId, validity_years: u8) -> Result<JsonWebKey, ApiError> {
-        self.0.generate_key(id, validity_years).await?;
-        Err(ApiError::Transport {
-            method: "POST",
-            path: format!("/api/v1/apps/{id}/credentials/keys/generate"),
-            host: "127.0.0.1".into(),
-            detail: "operation timed out".into(),
-            maybe_sent: true,
+        let mut outcomes = Vec::new();
+        let report = keyshare::apply::execute(&org.client, &plan, &mut |event| {
+            if let ProgressEvent::Finished { outcome, .. } = event {
+                outcomes.push(outcome.clone());
+            }
         })
-    }
+        .await
+        .unwrap_or_else(|e| panic!("{fault}: the apply goes on with the adopted key: {e}"));
 
-    fn clone_key(
-        &self,
-        holder: &AppId,
-        kid: &Kid,
-        target: &AppId,
-    ) -> impl Future<Output = Result<JsonWebKey, ApiError>> + Send {
-        self.0.clone_key(holder, kid, target)
-    }
-
-    fn saml_metadata(&self, id: &AppId) -> impl Future<Output = Result<String, ApiError>> + Send {
-        self.0.saml_metadata(id)
+        let new_kid = report.generated["finance"].clone();
+        assert_eq!(
+            outcomes[0],
+            StepOutcome::Adopted(new_kid.clone()),
+            "{fault}"
+        );
+        assert_eq!(
+            report.to_string(),
+            "1 key generated, 1 cloned, 2 apps switched"
+        );
+        let source = org.app_state(APP1).await;
+        assert_eq!(
+            kids(&source).len(),
+            2,
+            "{fault}: one key generated, not two"
+        );
+        assert_eq!(signing_kid(&source), new_kid.0);
+        assert!(org.plan(&desired).await.is_empty());
     }
 }
 
 #[tokio::test]
-async fn a_generate_whose_answer_is_lost_adopts_the_key_that_appeared() {
+async fn an_apply_failing_right_after_generate_is_finished_by_the_next_run() {
+    // One attempt per call, so that the simulator's one-off 503 stops the apply.
+    let org = Org::start_with(SimConfig::default(), |settings| {
+        settings.retry.max_retries = 0;
+    })
+    .await;
+    let desired = finance();
+    org.inject(json!([{"method": "POST", "route": CLONE, "action": "fail", "status": 503}]))
+        .await;
+
+    let error = org.execute(&org.plan(&desired).await).await.unwrap_err();
+    let message = error.to_string();
+    assert!(
+        message.starts_with(&format!(
+            "apply stopped at step 2 of 4 (group `finance`: clone the new key from {APP1} to {APP2}): "
+        )),
+        "{message}"
+    );
+
+    let rerun = org.plan(&desired).await;
+    assert!(
+        !rerun
+            .steps
+            .iter()
+            .any(|s| matches!(s, Step::Generate { .. }))
+    );
+    org.execute(&rerun).await.unwrap();
+    assert!(org.plan(&desired).await.is_empty());
+    assert_eq!(
+        kids(&org.app_state(APP1).await).len(),
+        2,
+        "exactly one new key"
+    );
+}
+
+#[tokio::test]
+async fn an_apply_killed_while_waiting_for_a_switch_is_finished_by_the_next_run() {
     let org = Org::guide().await;
     let desired = finance();
     let plan = org.plan(&desired).await;
-    let lossy = LostGenerateAnswer(&org.client);
+    // App 1's switch takes effect, then its answer is held until the apply is killed.
+    org.inject(json!([{"method": "PUT", "route": "/api/v1/apps/{appId}", "action": "hold", "when": "after"}]))
+        .await;
+    let client = org.client.clone();
+    let apply =
+        tokio::spawn(async move { keyshare::apply::execute(&client, &plan, &mut |_| {}).await });
+    org.wait_for_held_request().await;
+    apply.abort();
+    assert!(apply.await.unwrap_err().is_cancelled());
+    org.clear_faults().await;
 
-    let report = keyshare::apply::execute(&lossy, &plan, &mut |_| {})
-        .await
-        .expect("the apply goes on with the adopted key");
-
-    assert_eq!(
-        report.to_string(),
-        "1 key generated, 1 cloned, 2 apps switched"
+    let rerun = org.plan(&desired).await;
+    assert!(
+        matches!(rerun.steps.as_slice(), [Step::Switch { app, .. }] if app.0 == APP2),
+        "only App 2's switch is left: {rerun:?}"
     );
-    let source = org.app_state(APP1).await;
-    assert_eq!(kids(&source).len(), 2, "one key generated, not two");
-    assert_eq!(signing_kid(&source), report.generated["finance"].0);
+    org.execute(&rerun).await.unwrap();
     assert!(org.plan(&desired).await.is_empty());
+    assert_eq!(
+        kids(&org.app_state(APP1).await).len(),
+        2,
+        "exactly one new key"
+    );
 }

@@ -61,10 +61,13 @@ impl fmt::Display for ApplyReport {
 
 /// Runs `plan`'s steps in order, telling `progress` about each. Stops at the first failure;
 /// the error names the step, and everything before it took effect.
+///
+/// `progress` is `Send` so that the whole apply can run as a spawned task (`watch`), and a
+/// killed task is only a stop between two calls, which the next plan resumes from.
 pub async fn execute(
     api: &impl OktaApi,
     plan: &Plan,
-    progress: &mut dyn FnMut(ProgressEvent<'_>),
+    progress: &mut (dyn FnMut(ProgressEvent<'_>) + Send),
 ) -> Result<ApplyReport, ApplyError> {
     let total = plan.steps.len();
     let mut report = ApplyReport::default();

@@ -198,24 +198,26 @@ async fn search_apps(
     searches: &BTreeSet<String>,
     concurrency: usize,
 ) -> Result<Vec<Application>, FetchError> {
-    let results: Vec<Vec<Application>> = stream::iter(searches)
+    let results: Vec<Vec<Application>> = stream::iter(searches.iter().cloned())
         .map(|text| async move {
             let query = AppQuery {
                 q: Some(text.clone()),
                 limit: Some(200),
                 ..AppQuery::default()
             };
-            let apps = api
-                .list_apps(&query)
-                .await
-                .map_err(|source| FetchError::Search {
-                    query: text.clone(),
-                    source,
-                })?;
+            let apps = match api.list_apps(&query).await {
+                Ok(apps) => apps,
+                Err(source) => {
+                    return Err(FetchError::Search {
+                        query: text,
+                        source,
+                    });
+                }
+            };
             Ok(apps
                 .into_iter()
-                .filter(|app| &app.label == text || app.name.as_ref() == Some(text))
-                .collect())
+                .filter(|app| app.label == text || app.name.as_ref() == Some(&text))
+                .collect::<Vec<_>>())
         })
         .buffer_unordered(concurrency.max(1))
         .try_collect()

@@ -67,9 +67,10 @@ pub fn key_needs(desired: &DesiredState, live: &LiveSnapshot, now: Timestamp) ->
 
 /// Derives the plan, or every reason why it cannot be derived.
 ///
-/// Expects a snapshot for which [`key_needs`] is empty; an app whose key list is missing is
-/// taken to hold only the key it signs with, which at worst plans a clone that Okta answers as
-/// a duplicate.
+/// Expects a snapshot for which [`key_needs`] is empty. An app whose key list is missing is
+/// taken to hold only the key it signs with: for a member that at worst plans a clone Okta
+/// answers as a duplicate, but for a source it could plan a generate where a key it already
+/// holds would have done, so fill the lists first.
 pub fn plan(
     desired: &DesiredState,
     live: &LiveSnapshot,

@@ -29,13 +29,52 @@ impl Org {
     }
 
     pub async fn start(config: SimConfig) -> Self {
+        Self::start_with(config, |_| {}).await
+    }
+
+    /// The simulator of `config`, and a client whose default settings `adjust` changes.
+    pub async fn start_with(config: SimConfig, adjust: impl FnOnce(&mut ClientSettings)) -> Self {
         let sim = sim::start(config).await.expect("the simulator starts");
-        let settings = ClientSettings::new(
+        let mut settings = ClientSettings::new(
             sim.base_url().parse().unwrap(),
             Auth::Ssws(Secret::new("00sim-token")),
         );
+        adjust(&mut settings);
         let client = HttpClient::new(settings).expect("the client accepts a loopback org");
         Self { sim, client }
+    }
+
+    /// Adds one-off fault rules (`POST /__sim/faults`, docs/simulator.md).
+    pub async fn inject(&self, rules: Value) {
+        let answer = reqwest::Client::new()
+            .post(format!("{}/__sim/faults", self.sim.base_url()))
+            .json(&serde_json::json!({ "rules": rules }))
+            .send()
+            .await
+            .unwrap();
+        assert!(answer.status().is_success(), "fault rules accepted");
+    }
+
+    /// Waits until a `hold` rule has parked a request.
+    pub async fn wait_for_held_request(&self) {
+        let url = format!("{}/__sim/faults", self.sim.base_url());
+        for _ in 0..500 {
+            let faults: Value = reqwest::get(&url).await.unwrap().json().await.unwrap();
+            if faults["held"].as_u64() > Some(0) {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+        }
+        panic!("no request was held within 5 s");
+    }
+
+    /// Removes every fault rule and releases held requests.
+    pub async fn clear_faults(&self) {
+        reqwest::Client::new()
+            .delete(format!("{}/__sim/faults", self.sim.base_url()))
+            .send()
+            .await
+            .unwrap();
     }
 
     /// The whole org as `GET /__sim/state` shows it: every app with its keys.

@@ -95,6 +95,8 @@ struct BucketState {
     window: Option<Window>,
     /// A request is out to learn an unknown window.
     probing: bool,
+    /// The reset of the last window that ended, to recognise late answers from it.
+    ended_reset: Option<i64>,
     /// Success answers came without rate-limit headers (a proxy may strip them): nothing to
     /// pace by, so only the in-flight cap applies until headers appear again.
     unmetered: bool,
@@ -168,8 +170,9 @@ impl Budget {
     fn try_admit(&self, bucket: Bucket, now: Instant) -> Admission {
         let mut buckets = self.lock();
         let state = buckets.entry(bucket).or_default();
-        if state.window.is_some_and(|w| now >= w.reset_at) {
+        if let Some(w) = state.window.filter(|w| now >= w.reset_at) {
             state.window = None;
+            state.ended_reset = Some(w.reset_epoch);
         }
         match &mut state.window {
             None if state.unmetered => {
@@ -202,6 +205,10 @@ impl Budget {
         }
         let mut buckets = self.lock();
         let state = buckets.entry(bucket).or_default();
+        // An answer that left Okta before the window we saw end must not bring it back.
+        if state.ended_reset.is_some_and(|r| headers.reset_epoch <= r) {
+            return;
+        }
         let fresh = Window {
             limit: headers.limit,
             remaining: headers.remaining,
@@ -425,6 +432,28 @@ mod tests {
         assert!(matches!(
             budget.try_admit(Bucket::Apps, now),
             Admission::WaitUntil(_)
+        ));
+    }
+
+    #[test]
+    fn a_late_answer_from_an_ended_window_is_ignored() {
+        let budget = Budget::new(50);
+        let t0 = Instant::now();
+        budget.observe(Bucket::Apps, &headers(20, 19, 1002, 1000), t0);
+        let after_reset = t0 + Duration::from_secs(3);
+        assert_eq!(
+            budget.try_admit(Bucket::Apps, after_reset),
+            Admission::Go { probe: true }
+        );
+        budget.observe(Bucket::Apps, &headers(20, 18, 1002, 1001), after_reset);
+        assert_eq!(
+            budget.try_admit(Bucket::Apps, after_reset),
+            Admission::WaitForProbe
+        );
+        budget.observe(Bucket::Apps, &headers(20, 19, 1005, 1003), after_reset);
+        assert!(matches!(
+            budget.try_admit(Bucket::Apps, after_reset),
+            Admission::Go { probe: false }
         ));
     }
 
