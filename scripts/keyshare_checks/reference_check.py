@@ -93,7 +93,9 @@ def check(exchange: Exchange, api_route: bool) -> list[str]:
 
 def _json(exchange: Exchange) -> tuple[object, list[str]]:
     if exchange.content_type() != "application/json":
-        return None, [f"§7: Content-Type is {exchange.header('content-type')!r}, not application/json"]
+        return None, [
+            f"§7: Content-Type is {exchange.header('content-type')!r}, not application/json"
+        ]
     try:
         return exchange.json_body(), []
     except ValueError as error:
@@ -177,9 +179,10 @@ def _too_many(exchange: Exchange) -> list[str]:
     problems = []
     if exchange.header("x-rate-limit-reset") is None:
         problems.append("§10.2: 429 without X-Rate-Limit-Reset")
-    if exchange.header("x-rate-limit-limit") == "0" and exchange.header(
-        "x-rate-limit-remaining"
-    ) != "0":
+    if (
+        exchange.header("x-rate-limit-limit") == "0"
+        and exchange.header("x-rate-limit-remaining") != "0"
+    ):
         problems.append("§6: concurrency 429 with Limit 0 but Remaining not 0")
     if exchange.header("retry-after") is not None:
         problems.append("§6: Retry-After is not something Okta sends")
@@ -192,9 +195,8 @@ def _success(exchange: Exchange) -> list[str]:
     if problems:
         return problems
     path = exchange.path.rstrip("/")
-    if path.endswith("/generate") or path.endswith("/clone"):
-        if exchange.status != 201:
-            problems.append(f"§5.2/§5.3: {exchange.status} instead of 201 Created")
+    if path.endswith(("/generate", "/clone")) and exchange.status != 201:
+        problems.append(f"§5.2/§5.3: {exchange.status} instead of 201 Created")
     items = body if isinstance(body, list) else [body]
     for index, item in enumerate(items):
         where = f"[{index}]" if isinstance(body, list) else ""
@@ -271,9 +273,13 @@ def _links(exchange: Exchange) -> list[str]:
             if not query.get("after"):
                 problems.append("§2: next link without an after cursor")
             # Only a limit the spec allows must come back as sent (§2: maximum 200).
-            echoed = caller_limit is not None and caller_limit.isdigit() and 0 < int(caller_limit) <= 200
+            echoed = (
+                caller_limit is not None and caller_limit.isdigit() and 0 < int(caller_limit) <= 200
+            )
             if echoed and query.get("limit") != caller_limit:
-                problems.append(f"§2: next link limit {query.get('limit')!r}, caller sent {caller_limit!r}")
+                problems.append(
+                    f"§2: next link limit {query.get('limit')!r}, caller sent {caller_limit!r}"
+                )
     return problems
 
 
@@ -295,7 +301,9 @@ def _token(exchange: Exchange) -> list[str]:
             problems.append("§9: no access_token")
         scopes = str(body.get("scope", "")).split()
         if not scopes or not set(scopes) <= SCOPES:
-            problems.append(f"§9: scope {body.get('scope')!r} not a space-separated subset of {sorted(SCOPES)}")
+            problems.append(
+                f"§9: scope {body.get('scope')!r} not a space-separated subset of {sorted(SCOPES)}"
+            )
         return problems
     error = body.get("error")
     if error not in OAUTH_ERRORS:

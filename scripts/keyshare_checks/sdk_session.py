@@ -22,6 +22,9 @@ import urllib.request
 from contextlib import contextmanager
 from datetime import timedelta
 
+from okta.client import Client as OktaClient
+from okta.pagination import paginate_pages
+
 from .report import Group
 
 TOKEN = "00sim-sdk-session-token"
@@ -30,13 +33,6 @@ KID = re.compile(r"^[A-Za-z0-9_-]{43}$")
 # The rate-limit step: a tiny bucket and a short window, so that the SDK's own 429 handling
 # (wait until X-Rate-Limit-Reset, then retry) recovers within seconds.
 RATE_LIMIT_APPS, RATE_WINDOW_MS, RATE_LIMIT_CALLS = 2, 2000, 12
-
-for variable in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"):
-    os.environ.pop(variable, None)
-os.environ["OKTA_TESTING_TESTINGDISABLEHTTPSCHECK"] = "true"
-
-from okta.client import Client as OktaClient  # noqa: E402  (reads the environment above)
-from okta.pagination import paginate_pages  # noqa: E402
 
 
 class StepFailed(Exception):
@@ -111,9 +107,7 @@ class Session:
         expected = [entry["app"]["id"] for entry in sim_json(self.base_url, "/__sim/state")["apps"]]
         pages = [
             [app.id for app in page]
-            async for page, _number, _more in paginate_pages(
-                self.client.list_applications, limit=1
-            )
+            async for page, _number, _more in paginate_pages(self.client.list_applications, limit=1)
         ]
         expect(all(len(page) == 1 for page in pages), f"pages of limit=1 held {pages}")
         seen = [app_id for page in pages for app_id in page]
@@ -135,9 +129,7 @@ class Session:
         expect(self.key.kid in [k.kid for k in keys], f"{self.key.kid} not listed")
 
     async def clone(self):
-        clone = succeeded(
-            await self.client.clone_application_key(APP1, self.key.kid, APP2), 201
-        )
+        clone = succeeded(await self.client.clone_application_key(APP1, self.key.kid, APP2), 201)
         expect(clone.kid == self.key.kid, f"clone has kid {clone.kid}, not {self.key.kid}")
         expect(clone.x5c == self.key.x5c, "clone carries a different certificate")
 
@@ -201,7 +193,7 @@ async def run_steps(group: Group, session: Session, binary: str) -> None:
             await step()
             group.record(name, [])
             print(f"ok   [sdk] {name}")
-        except Exception as error:  # a crash of the SDK is a failed step too
+        except Exception as error:  # noqa: BLE001  a crash of the SDK is a failed step too
             group.record(name, [f"{type(error).__name__}: {error}"])
             failed_at = name
 
@@ -217,10 +209,19 @@ async def run(binary: str) -> Group:
     return group
 
 
+def prepare_environment() -> None:
+    """What the SDK needs to talk to 127.0.0.1 over http (read when a client is configured):
+    no proxy (it ignores NO_PROXY) and its testing switch for http:// org URLs."""
+    for variable in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"):
+        os.environ.pop(variable, None)
+    os.environ["OKTA_TESTING_TESTINGDISABLEHTTPSCHECK"] = "true"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--binary", required=True, help="the keyshare executable")
     args = parser.parse_args()
+    prepare_environment()
     group = asyncio.run(run(args.binary))
     group.print_failures()
     print(group.summary())
