@@ -28,8 +28,13 @@ pub enum AuthorizationMode {
 /// Where the Okta org is and how to call it.
 #[derive(clap::Args, Debug, Clone)]
 pub struct OktaArgs {
-    /// The Okta org, e.g. https://dev-123456.okta.com (http:// only for loopback hosts).
-    #[arg(long, env = "OKTA_CLIENT_ORGURL", value_name = "URL")]
+    /// The Okta org's URL.
+    #[arg(
+        long,
+        env = "OKTA_CLIENT_ORGURL",
+        value_name = "URL",
+        help = "The Okta org, e.g. https://dev-123456.okta.com (http:// only for loopback hosts)"
+    )]
     pub org_url: Option<String>,
 
     /// API token for SSWS authorization.

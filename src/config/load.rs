@@ -1,20 +1,270 @@
-//! Reading and checking YAML files. (To be written.)
+//! Reading a directory of YAML files into a [`DesiredState`].
+//!
+//! The walk is sorted (so that problems and "first defined at" places are stable), follows
+//! symlinks but reports loops, and skips hidden entries such as `.git`. Each file is checked for
+//! size and UTF-8 before any YAML parser sees it. Problems are collected across all files; the
+//! loader never stops at the first.
 
-use std::path::Path;
+use std::fs;
+use std::io::Read;
+use std::path::{Path, PathBuf};
 
-use super::DesiredState;
+use serde::Deserialize;
+use serde::de::IgnoredAny;
+use walkdir::{DirEntry, WalkDir};
 
-/// A desired state that cannot be read or is not valid.
-#[derive(Debug, thiserror::Error)]
-pub enum ConfigError {
-    #[error("{0}")]
-    Invalid(String),
+use super::error::{ConfigError, Problem};
+use super::marks::{self, DocMarks, Seg};
+use super::raw::RawGroup;
+use super::resolve::{self, DocPlace};
+use super::{DesiredState, Location, SigningKeyGroup};
+
+/// Files larger than this are refused unread: desired state is a few kilobytes, and the YAML
+/// parser holds a whole file in memory.
+pub const MAX_FILE_BYTES: u64 = 10 * 1024 * 1024;
+
+/// Loads every `*.yaml` / `*.yml` under `dir`, recursively (or `dir` itself when it is a file),
+/// and checks it. Groups come back sorted by name; on error, every problem of every file.
+pub fn load_dir(dir: &Path) -> Result<DesiredState, ConfigError> {
+    let (files, mut problems) = find_files(dir);
+    let mut groups = Vec::new();
+    for file in &files {
+        match read_text(file) {
+            Ok(text) => load_text(file, &text, &mut groups, &mut problems),
+            Err(problem) => problems.push(problem),
+        }
+    }
+    if files.is_empty() && problems.is_empty() {
+        problems.push(Problem::path(
+            dir,
+            "no *.yaml or *.yml file here; write a SigningKeyGroup document (see examples/desired-state/finance.yaml) or pass the directory that holds them",
+        ));
+    } else if groups.is_empty() && problems.is_empty() {
+        problems.push(Problem::path(
+            dir,
+            "the YAML files here hold no document; write a SigningKeyGroup document (see examples/desired-state/finance.yaml)",
+        ));
+    }
+    problems.extend(resolve::check_across(&groups));
+    if !problems.is_empty() {
+        problems.sort();
+        return Err(ConfigError { problems });
+    }
+    Ok(DesiredState::new(groups))
 }
 
-/// Loads every `*.yaml` / `*.yml` under `dir`, recursively.
-pub fn load_dir(dir: &Path) -> Result<DesiredState, ConfigError> {
-    Err(ConfigError::Invalid(format!(
-        "{}: not implemented",
-        dir.display()
-    )))
+/// The YAML files under `dir`, in walk order, and the problems met on the way.
+fn find_files(dir: &Path) -> (Vec<PathBuf>, Vec<Problem>) {
+    if !dir.exists() {
+        let problem = Problem::path(
+            dir,
+            "no such directory; pass the directory that holds the desired-state YAML files",
+        );
+        return (Vec::new(), vec![problem]);
+    }
+    let mut files = Vec::new();
+    let mut problems = Vec::new();
+    let walk = WalkDir::new(dir)
+        .follow_links(true)
+        .sort_by_file_name()
+        .into_iter()
+        .filter_entry(|entry| entry.depth() == 0 || !is_hidden(entry));
+    for entry in walk {
+        match entry {
+            Ok(entry) if entry.file_type().is_file() && is_yaml(entry.path()) => {
+                files.push(entry.into_path());
+            }
+            Ok(_) => {}
+            Err(err) => problems.push(walk_problem(dir, &err)),
+        }
+    }
+    (files, problems)
+}
+
+fn is_hidden(entry: &DirEntry) -> bool {
+    entry.file_name().to_string_lossy().starts_with('.')
+}
+
+fn is_yaml(path: &Path) -> bool {
+    matches!(
+        path.extension().and_then(|e| e.to_str()),
+        Some("yaml" | "yml")
+    )
+}
+
+fn walk_problem(dir: &Path, err: &walkdir::Error) -> Problem {
+    let path = err.path().unwrap_or(dir);
+    if let Some(ancestor) = err.loop_ancestor() {
+        return Problem::path(
+            path,
+            format!(
+                "symbolic link loop: this leads back to {}; remove the link or point it elsewhere",
+                ancestor.display()
+            ),
+        );
+    }
+    let cause = err
+        .io_error()
+        .map_or_else(|| err.to_string(), ToString::to_string);
+    Problem::path(
+        path,
+        format!("cannot be read ({cause}); fix the permissions or remove the entry"),
+    )
+}
+
+/// Reads a file as UTF-8 text, refusing one over [`MAX_FILE_BYTES`] without reading it.
+fn read_text(path: &Path) -> Result<String, Problem> {
+    let io_problem = |err: std::io::Error| {
+        Problem::path(
+            path,
+            format!("cannot be read ({err}); fix the permissions or remove the file"),
+        )
+    };
+    let too_large = || {
+        Problem::path(
+            path,
+            format!(
+                "larger than {} MiB, which no desired state needs; split it or move it out of the directory",
+                MAX_FILE_BYTES / 1024 / 1024
+            ),
+        )
+    };
+    let file = fs::File::open(path).map_err(io_problem)?;
+    if file.metadata().map_err(io_problem)?.len() > MAX_FILE_BYTES {
+        return Err(too_large());
+    }
+    let mut bytes = Vec::new();
+    // `take` guards against files that grow or lie about their size (pipes, /proc).
+    file.take(MAX_FILE_BYTES + 1)
+        .read_to_end(&mut bytes)
+        .map_err(io_problem)?;
+    if bytes.len() as u64 > MAX_FILE_BYTES {
+        return Err(too_large());
+    }
+    String::from_utf8(bytes).map_err(|err| {
+        let valid = &err.as_bytes()[..err.utf8_error().valid_up_to()];
+        let line = valid.iter().filter(|b| **b == b'\n').count() + 1;
+        let line_start = valid.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
+        let column = String::from_utf8_lossy(&valid[line_start..])
+            .chars()
+            .count()
+            + 1;
+        Problem::at(
+            Location {
+                file: path.to_path_buf(),
+                line,
+                column,
+            },
+            "not valid UTF-8; save the file as UTF-8",
+        )
+    })
+}
+
+/// Parses and checks every document of one file.
+fn load_text(
+    file: &Path,
+    text: &str,
+    groups: &mut Vec<SigningKeyGroup>,
+    problems: &mut Vec<Problem>,
+) {
+    let (non_empty, syntax_problem) = scan_documents(file, text);
+    problems.extend(syntax_problem);
+    let doc_marks = marks::index_documents(text);
+    let missing = DocMarks::default();
+    let documents = serde_yaml::Deserializer::from_str(text).zip(non_empty);
+    for (index, (document, non_empty)) in documents.enumerate() {
+        if !non_empty {
+            continue;
+        }
+        let place = DocPlace {
+            file,
+            marks: doc_marks.get(index).unwrap_or(&missing),
+        };
+        let header = resolve::check_header(
+            &place,
+            place.marks.scalar(&[Seg::from("apiVersion")]),
+            place.marks.scalar(&[Seg::from("kind")]),
+        );
+        if !header.is_empty() {
+            problems.extend(header);
+            continue;
+        }
+        match RawGroup::deserialize(document) {
+            Ok(raw) => match resolve::resolve(raw, &place) {
+                Ok(group) => groups.push(group),
+                Err(found) => problems.extend(found),
+            },
+            Err(err) => problems.push(yaml_problem(file, &err, "see docs/desired-state.md")),
+        }
+    }
+}
+
+/// Reads every document once without types, to find the syntax error if there is one.
+/// Returns, for each document before it, whether it has content.
+///
+/// The typed pass must not go past a syntax error: serde_yaml's document iterator does not stop
+/// after one, and the events it hands out after it are out of order.
+fn scan_documents(file: &Path, text: &str) -> (Vec<bool>, Option<Problem>) {
+    let mut non_empty = Vec::new();
+    for document in serde_yaml::Deserializer::from_str(text) {
+        match Option::<IgnoredAny>::deserialize(document) {
+            Ok(content) => non_empty.push(content.is_some()),
+            Err(err) => {
+                let problem = yaml_problem(file, &err, "fix the YAML syntax here");
+                return (non_empty, Some(problem));
+            }
+        }
+    }
+    (non_empty, None)
+}
+
+/// A serde_yaml error as a problem at its own location, with what to do.
+fn yaml_problem(file: &Path, err: &serde_yaml::Error, fix: &str) -> Problem {
+    let message =
+        strip_positions(&err.to_string()).replace("expected i64", "expected a whole number");
+    let place = err.location().map(|at| Location {
+        file: file.to_path_buf(),
+        line: at.line(),
+        column: at.column(),
+    });
+    let message = format!("{message}; {fix}");
+    match place {
+        Some(location) => Problem::at(location, message),
+        None => Problem::path(file, message),
+    }
+}
+
+/// Removes the ` at line L column C` (and ` at position P`) that serde_yaml writes into its
+/// messages: the place is printed in front instead.
+fn strip_positions(message: &str) -> String {
+    let mut out = String::with_capacity(message.len());
+    let mut rest = message;
+    while let Some(start) = rest.find(" at ") {
+        out.push_str(&rest[..start]);
+        let after = &rest[start + 4..];
+        match position_len(after) {
+            Some(len) => rest = &after[len..],
+            None => {
+                out.push_str(" at ");
+                rest = after;
+            }
+        }
+    }
+    out.push_str(rest);
+    out
+}
+
+/// The length of `line L column C` or `position P` at the start of `text`.
+fn position_len(text: &str) -> Option<usize> {
+    let number = |s: &str| s.bytes().take_while(u8::is_ascii_digit).count();
+    if let Some(rest) = text.strip_prefix("line ") {
+        let line = number(rest);
+        let rest = rest[line..].strip_prefix(" column ")?;
+        let column = number(rest);
+        (line > 0 && column > 0).then(|| "line ".len() + line + " column ".len() + column)
+    } else {
+        let rest = text.strip_prefix("position ")?;
+        let digits = number(rest);
+        (digits > 0).then(|| "position ".len() + digits)
+    }
 }

@@ -5,16 +5,24 @@
 //! This module never talks to Okta: app references are resolved by the planner against a
 //! live snapshot.
 
+mod error;
 mod load;
+mod marks;
+mod raw;
+mod resolve;
 
 use std::fmt;
 use std::path::PathBuf;
 
 use jiff::{SignedDuration, Timestamp};
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
 
+use crate::okta::model::canonical_json;
 use crate::okta::{AppId, Kid};
 
-pub use load::{ConfigError, load_dir};
+pub use error::{ConfigError, Place, Problem};
+pub use load::{MAX_FILE_BYTES, load_dir};
 
 /// Where in the config repo a thing was written.
 #[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
@@ -41,6 +49,16 @@ pub struct DesiredState {
     pub digest: String,
 }
 
+impl DesiredState {
+    /// Sorts the groups by name and computes the digest.
+    pub fn new(mut groups: Vec<SigningKeyGroup>) -> Self {
+        groups.sort_by(|a, b| a.name.cmp(&b.name));
+        let canonical = Value::Array(groups.iter().map(SigningKeyGroup::canonical).collect());
+        let digest = hex::encode(Sha256::digest(canonical_json(&canonical).as_bytes()));
+        Self { groups, digest }
+    }
+}
+
 /// A set of apps that must all sign with one key.
 #[derive(Debug, Clone, PartialEq)]
 pub struct SigningKeyGroup {
@@ -53,12 +71,45 @@ pub struct SigningKeyGroup {
     pub location: Location,
 }
 
+impl SigningKeyGroup {
+    /// The group's meaning as JSON: no locations, members sorted (their order means nothing).
+    fn canonical(&self) -> Value {
+        let mut members: Vec<Value> = self
+            .members
+            .iter()
+            .map(|m| m.selector.canonical())
+            .collect();
+        members.sort_by_key(canonical_json);
+        json!({
+            "name": self.name,
+            "source": self.source.selector.canonical(),
+            "members": members,
+            "key": {
+                "validityYears": self.key.validity_years,
+                "rotateBeforeSeconds": self.key.rotate_before.map(|d| d.as_secs()),
+                "rotateAfter": self.key.rotate_after.map(|t| t.to_string()),
+                "kid": self.key.kid.as_ref().map(|k| &k.0),
+            },
+        })
+    }
+}
+
 /// How a group refers to an app: exactly one of id, label, name.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub enum AppSelector {
     Id(AppId),
     Label(String),
     Name(String),
+}
+
+impl AppSelector {
+    fn canonical(&self) -> Value {
+        match self {
+            Self::Id(id) => json!({ "id": id.0 }),
+            Self::Label(label) => json!({ "label": label }),
+            Self::Name(name) => json!({ "name": name }),
+        }
+    }
 }
 
 impl fmt::Display for AppSelector {

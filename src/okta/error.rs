@@ -67,13 +67,15 @@ pub enum ApiError {
     },
     /// The rate-limit budget ran out: Okta kept answering 429 past the retry budget.
     #[error(
-        "{method} {path}: rate limit of the `{bucket}` bucket still exhausted after waiting {waited_secs} s"
+        "{method} {path}: rate limit of the `{bucket}` bucket still exhausted after waiting {waited_secs} s; its window resets in {reset_in_secs} s, beyond the wait allowed. Other integrations may be using the bucket: retry later, or check Reports › Rate Limits in the admin console"
     )]
     RateLimited {
         method: &'static str,
         path: String,
         bucket: String,
         waited_secs: u64,
+        /// How far away the bucket's next reset was when keyshare gave up.
+        reset_in_secs: u64,
     },
     /// Okta refused the credentials (401) or their rights (403); `advice` names the setting,
     /// scope or admin role to check.

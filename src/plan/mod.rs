@@ -3,6 +3,14 @@
 //! No I/O, no clock, no randomness: everything the planner knows arrives as arguments, so that
 //! a plan can be tested as a table and re-derived exactly. The order of steps is part of the
 //! contract: generate → clone → switch, with every switch last and back to back.
+//! DESIGN.md "How the plan is derived" is the specification.
+//!
+//! # Layout
+//! - `live`: [`LiveSnapshot`], what the planner knows of the org.
+//! - `resolve`: step 1, app references (id, label, name) → apps, every error collected.
+//! - `choose`: step 2, the group key by policy (pinned, active, resumed, generated).
+//! - `planner`: steps 3 and 4, [`plan`] and [`key_needs`] (which key lists to read).
+//! - `drift`: [`GroupDrift`], what a plan says is out of sync, for `keyshare drift`.
 
 mod choose;
 mod drift;

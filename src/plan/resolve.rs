@@ -8,6 +8,7 @@
     reason = "a PlanError is rare and ends up in a Vec; boxing it would only add noise"
 )]
 
+use std::cell::OnceCell;
 use std::collections::HashMap;
 
 use super::{LiveSnapshot, PlanError};
@@ -33,27 +34,43 @@ impl<'a> ResolvedGroup<'a> {
 /// claimed which app.
 pub(super) struct Resolver<'a> {
     live: &'a LiveSnapshot,
-    by_label: HashMap<&'a str, Vec<&'a Application>>,
-    by_name: HashMap<&'a str, Vec<&'a Application>>,
+    /// Built on the first label or name reference: most desired states use ids only.
+    by_label: OnceCell<Index<'a>>,
+    by_name: OnceCell<Index<'a>>,
     claimed: HashMap<&'a AppId, &'a str>,
 }
 
+/// Apps sorted by one text field, for exact lookups without a map entry per app.
+struct Index<'a>(Vec<(&'a str, &'a Application)>);
+
+impl<'a> Index<'a> {
+    fn new(live: &'a LiveSnapshot, field: impl Fn(&'a Application) -> Option<&'a str>) -> Self {
+        let mut entries: Vec<_> = live
+            .apps
+            .values()
+            .filter_map(|app| Some((field(app)?, app)))
+            .collect();
+        // Stable, so that apps sharing a text stay in id order.
+        entries.sort_by(|a, b| a.0.cmp(b.0));
+        Self(entries)
+    }
+
+    fn get(&self, text: &str) -> Vec<&'a Application> {
+        let start = self.0.partition_point(|(t, _)| *t < text);
+        self.0[start..]
+            .iter()
+            .take_while(|(t, _)| *t == text)
+            .map(|(_, app)| *app)
+            .collect()
+    }
+}
+
 impl<'a> Resolver<'a> {
-    /// Indexes the snapshot's apps by label and name once, so that resolving is linear in the
-    /// number of references rather than references × apps.
     pub fn new(live: &'a LiveSnapshot) -> Self {
-        let mut by_label: HashMap<&str, Vec<&Application>> = HashMap::new();
-        let mut by_name: HashMap<&str, Vec<&Application>> = HashMap::new();
-        for app in live.apps.values() {
-            by_label.entry(app.label.as_str()).or_default().push(app);
-            if let Some(name) = &app.name {
-                by_name.entry(name.as_str()).or_default().push(app);
-            }
-        }
         Self {
             live,
-            by_label,
-            by_name,
+            by_label: OnceCell::new(),
+            by_name: OnceCell::new(),
             claimed: HashMap::new(),
         }
     }
@@ -104,10 +121,20 @@ impl<'a> Resolver<'a> {
 
     /// The one app a reference matches.
     fn find(&self, group: &SigningKeyGroup, r: &AppRef) -> Result<&'a Application, PlanError> {
+        let live = self.live;
         let matches: Vec<&Application> = match &r.selector {
-            AppSelector::Id(id) => self.live.apps.get(id).into_iter().collect(),
-            AppSelector::Label(label) => self.lookup(&self.by_label, label),
-            AppSelector::Name(name) => self.lookup(&self.by_name, name),
+            AppSelector::Id(id) => match live.apps.get(id) {
+                Some(app) => return Ok(app),
+                None => Vec::new(),
+            },
+            AppSelector::Label(label) => self
+                .by_label
+                .get_or_init(|| Index::new(live, |app| Some(app.label.as_str())))
+                .get(label),
+            AppSelector::Name(name) => self
+                .by_name
+                .get_or_init(|| Index::new(live, |app| app.name.as_deref()))
+                .get(name),
         };
         match matches.as_slice() {
             [app] => Ok(app),
@@ -128,14 +155,6 @@ impl<'a> Resolver<'a> {
                 location: r.location.clone(),
             }),
         }
-    }
-
-    fn lookup(
-        &self,
-        index: &HashMap<&'a str, Vec<&'a Application>>,
-        key: &str,
-    ) -> Vec<&'a Application> {
-        index.get(key).cloned().unwrap_or_default()
     }
 
     /// Records that `group` uses `app`; an app may be used once in the whole desired state.

@@ -142,6 +142,7 @@ impl Builder {
         App {
             body,
             keys: Vec::new(),
+            csrs: Vec::new(),
         }
     }
 

@@ -79,9 +79,19 @@ pub struct KeyCredential {
     pub created: Timestamp,
     /// End of validity (= certificate notAfter).
     pub expires_at: Timestamp,
-    org_subdomain: Arc<str>,
-    pair: Arc<KeyPair>,
+    origin: Origin,
     cert: OnceLock<Result<Certificate, String>>,
+}
+
+/// Where a key's certificate comes from.
+enum Origin {
+    /// Okta made the key: a self-signed certificate with `CN=<org>`, built on first use.
+    SelfSigned {
+        org_subdomain: Arc<str>,
+        pair: Arc<KeyPair>,
+    },
+    /// A CA-signed certificate published for a CSR; set at creation.
+    Published,
 }
 
 /// The rendered certificate and the JWK members derived from it.
@@ -106,10 +116,29 @@ impl KeyCredential {
             kid,
             created: time::truncate(created),
             expires_at: time::truncate(expires_at),
-            org_subdomain,
-            pair,
+            origin: Origin::SelfSigned {
+                org_subdomain,
+                pair,
+            },
             cert: OnceLock::new(),
         }
+    }
+
+    /// A key whose certificate was published for a CSR; it expires with the certificate.
+    pub fn published(kid: String, created: Timestamp, der: Vec<u8>) -> Result<Self, String> {
+        let (_, parsed) = x509_parser::parse_x509_certificate(&der)
+            .map_err(|e| format!("not an X.509 certificate: {e}"))?;
+        let not_after = parsed.validity().not_after.timestamp();
+        let expires_at = Timestamp::from_second(not_after).map_err(|e| e.to_string())?;
+        let spki = parsed.public_key().raw.to_vec();
+        let cert = Certificate::from_parts(der, &spki)?;
+        Ok(Self {
+            kid,
+            created: time::truncate(created),
+            expires_at,
+            origin: Origin::Published,
+            cert: OnceLock::from(Ok(cert)),
+        })
     }
 
     /// The certificate, built on first use.
@@ -139,8 +168,15 @@ impl KeyCredential {
     }
 
     fn build_certificate(&self) -> Result<Certificate, String> {
+        let Origin::SelfSigned {
+            org_subdomain,
+            pair,
+        } = &self.origin
+        else {
+            return Err("a published key lost its certificate".into());
+        };
         let mut params = CertificateParams::default();
-        params.distinguished_name = okta_distinguished_name(&self.org_subdomain);
+        params.distinguished_name = okta_distinguished_name(org_subdomain);
         params.serial_number = Some(
             u64::try_from(self.created.as_millisecond())
                 .unwrap_or(0)
@@ -152,13 +188,18 @@ impl KeyCredential {
             self.expires_at.as_second(),
         );
         let cert = params
-            .self_signed(self.pair.as_ref())
+            .self_signed(pair.as_ref())
             .map_err(|e| e.to_string())?;
-        let der = cert.der().to_vec();
-        let spki = rcgen::PublicKeyData::subject_public_key_info(self.pair.as_ref());
-        let numbers =
-            rsa_numbers_from_spki(&spki).ok_or("the key pair's SubjectPublicKeyInfo is not RSA")?;
-        Ok(Certificate {
+        let spki = rcgen::PublicKeyData::subject_public_key_info(pair.as_ref());
+        Certificate::from_parts(cert.der().to_vec(), &spki)
+    }
+}
+
+impl Certificate {
+    /// The JWK members of a certificate with DER `der` over the public key `spki`.
+    fn from_parts(der: Vec<u8>, spki: &[u8]) -> Result<Self, String> {
+        let numbers = rsa_numbers_from_spki(spki).ok_or("the certificate's key is not RSA")?;
+        Ok(Self {
             x5t_s256: URL_SAFE_NO_PAD.encode(Sha256::digest(&der)),
             n: URL_SAFE_NO_PAD.encode(&numbers.n),
             e: URL_SAFE_NO_PAD.encode(&numbers.e),

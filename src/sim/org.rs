@@ -24,12 +24,27 @@ pub struct Org {
     index: HashMap<String, usize>,
 }
 
-/// One app: its stored JSON (without `_links`) and its key credentials, newest first.
+/// One app: its stored JSON (without `_links`), its key credentials (newest first) and its
+/// pending certificate signing requests.
 pub struct App {
     /// The app object as stored.
     pub body: Map<String, Value>,
     /// Key credentials, newest first (REFERENCE §5.1 list order).
     pub keys: Vec<Arc<KeyCredential>>,
+    /// CSRs not yet published or revoked, oldest first.
+    pub csrs: Vec<Arc<PendingCsr>>,
+}
+
+/// A certificate signing request: its key pair stays out of the key list until published.
+pub struct PendingCsr {
+    /// Opaque id.
+    pub id: String,
+    /// When it was generated.
+    pub created: Timestamp,
+    /// PKCS#10 DER.
+    pub der: Vec<u8>,
+    /// SubjectPublicKeyInfo DER of its key pair, to match the published certificate against.
+    pub spki: Vec<u8>,
 }
 
 impl App {
@@ -152,6 +167,45 @@ impl Org {
         }
         target_app.keys.insert(0, Arc::clone(&key));
         Ok(key)
+    }
+
+    /// The CSR, or 404.
+    pub fn csr(&self, id: &str, csr_id: &str) -> Result<&Arc<PendingCsr>, OktaError> {
+        self.app(id)?
+            .csrs
+            .iter()
+            .find(|c| c.id == csr_id)
+            .ok_or_else(|| OktaError::not_found(csr_id, "Csr"))
+    }
+
+    /// Checks that a CSR may be generated for this app.
+    pub fn check_can_generate_csr(&self, id: &str) -> Result<(), OktaError> {
+        require_signing_support(self.app(id)?, "generateCsr")
+    }
+
+    /// Records a new CSR.
+    pub fn add_csr(&mut self, id: &str, csr: Arc<PendingCsr>) -> Result<(), OktaError> {
+        self.app_mut(id)?.csrs.push(csr);
+        Ok(())
+    }
+
+    /// Revokes (removes) a CSR.
+    pub fn revoke_csr(&mut self, id: &str, csr_id: &str) -> Result<(), OktaError> {
+        self.csr(id, csr_id)?;
+        self.app_mut(id)?.csrs.retain(|c| c.id != csr_id);
+        Ok(())
+    }
+
+    /// Ends a CSR's life by adding the key its certificate was published with.
+    pub fn publish_csr(
+        &mut self,
+        id: &str,
+        csr_id: &str,
+        key: Arc<KeyCredential>,
+    ) -> Result<(), OktaError> {
+        self.revoke_csr(id, csr_id)?;
+        self.app_mut(id)?.keys.insert(0, key);
+        Ok(())
     }
 
     /// `PUT /api/v1/apps/{id}` with the rules of REFERENCE §4 "What to do".

@@ -16,7 +16,7 @@ use url::form_urlencoded;
 use super::error::OktaError;
 use super::keys::{self, KeyCredential};
 use super::list::{self, ListQuery};
-use super::{Simulator, admin, auth, faults, ids, limits, oauth, stats, time};
+use super::{Simulator, admin, auth, csr, faults, ids, limits, metadata, oauth, stats, time};
 
 type ApiResult = Result<Response, OktaError>;
 
@@ -37,6 +37,22 @@ pub fn router(sim: Simulator) -> Router {
         .route(
             "/api/v1/apps/{appId}/credentials/keys/{keyId}/clone",
             post(clone_key),
+        )
+        .route(
+            "/api/v1/apps/{appId}/credentials/csrs",
+            get(csr::list).post(csr::generate),
+        )
+        .route(
+            "/api/v1/apps/{appId}/credentials/csrs/{csrId}",
+            get(csr::get).delete(csr::revoke),
+        )
+        .route(
+            "/api/v1/apps/{appId}/credentials/csrs/{csrId}/lifecycle/publish",
+            post(csr::publish),
+        )
+        .route(
+            "/api/v1/apps/{appId}/sso/saml/metadata",
+            get(metadata::saml_metadata),
         )
         // Layers run outside in: stats sees every answer; a missing Content-Length is refused
         // up front, as a front-end proxy would; limits put their headers on every answer

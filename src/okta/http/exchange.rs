@@ -1,18 +1,23 @@
-//! One logical request to Okta: credentials, sending, and turning the answer or the failure
-//! into an [`Answer`] or an [`ApiError`], inside one `tracing` span.
+//! One logical request to Okta: admission to the rate-limit budget and the in-flight cap,
+//! credentials, sending, and the retry loop, inside one `tracing` span.
 //!
-//! This is the only place that sends API requests. It must never log a header value or a body:
-//! the span carries the method, the route template, the bucket, the attempt, the status and
-//! the bucket's remaining count, nothing else.
+//! This is the only place that sends API requests. It must never log a header value or a
+//! body: the span carries the method, the route template, the bucket, the attempt, the status
+//! and the bucket's remaining count, nothing else.
+
+use std::time::Duration;
 
 use reqwest::Method;
 use reqwest::header::{ACCEPT, CONTENT_LENGTH, CONTENT_TYPE, HeaderMap};
-use tracing::{Instrument, field};
+use tokio::time::Instant;
+use tracing::{Instrument, Span, field};
 use url::Url;
 
 use super::Inner;
+use super::budget::RateHeaders;
 use super::failure::{self, RequestLabel};
-use super::route::Route;
+use super::retry::{self, Attempt, Next, Repeat};
+use super::route::{Bucket, Route};
 use super::stats::Event;
 use crate::okta::ApiError;
 
@@ -26,6 +31,8 @@ pub struct Call {
     pub json: Option<Vec<u8>>,
     /// The media type to ask for.
     pub accept: &'static str,
+    /// Whether the request may be sent again after it may have reached Okta.
+    pub repeat: Repeat,
 }
 
 /// A success answer (2xx).
@@ -34,6 +41,9 @@ pub struct Answer {
     pub headers: HeaderMap,
     pub body: Vec<u8>,
 }
+
+/// What came back from one attempt.
+type Received = Result<(u16, HeaderMap, Vec<u8>), reqwest::Error>;
 
 impl Call {
     /// A `GET` of JSON.
@@ -44,6 +54,7 @@ impl Call {
             route,
             json: None,
             accept: "application/json",
+            repeat: Repeat::Harmless,
         }
     }
 
@@ -73,59 +84,168 @@ fn method_name(method: &Method) -> &'static str {
 }
 
 impl Inner {
-    /// Sends `call` and returns its success answer, or the error that ended it.
+    /// Sends `call` until it succeeds or fails for good, and returns its success answer.
     pub async fn execute(&self, call: &Call) -> Result<Answer, ApiError> {
-        let bucket = call.route.bucket();
         let span = tracing::info_span!(
             "okta_request",
             method = %call.method,
             route = call.route.template(),
-            bucket = bucket.as_str(),
+            bucket = call.route.bucket().as_str(),
             attempt = field::Empty,
             status = field::Empty,
             remaining = field::Empty,
         );
-        async {
-            span.record("attempt", 1);
-            self.stats.record(bucket, Event::Sent { retry: false });
-            let label = call.label();
-            let response = self
-                .request(call)
-                .send()
-                .await
-                .map_err(|e| failure::transport(&label, &self.host, &e))?;
-            let status = response.status();
-            span.record("status", status.as_u16());
-            let headers = response.headers().clone();
-            if let Some(remaining) = headers
-                .get("x-rate-limit-remaining")
-                .and_then(|v| v.to_str().ok())
-            {
-                span.record("remaining", remaining);
-            }
-            let body = response
-                .bytes()
-                .await
-                .map_err(|e| failure::transport(&label, &self.host, &e))?
-                .to_vec();
-            tracing::debug!(status = status.as_u16(), "answered");
-            if status.is_success() {
-                Ok(Answer { headers, body })
-            } else {
-                Err(failure::from_status(
-                    &label,
-                    status.as_u16(),
-                    &body,
-                    self.credentials.kind(),
-                ))
+        self.retry_loop(call, &span).instrument(span.clone()).await
+    }
+
+    async fn retry_loop(&self, call: &Call, span: &Span) -> Result<Answer, ApiError> {
+        let bucket = call.route.bucket();
+        let label = call.label();
+        let mut delays = retry::backoff(self.retry);
+        let mut rate_waited = Duration::ZERO;
+        let mut renewed_credentials = false;
+        let mut attempt = 0_u32;
+        loop {
+            attempt += 1;
+            span.record("attempt", attempt);
+            let received = self.attempt(call, attempt > 1, span).await?;
+            let outcome = match &received {
+                Ok((status, headers, _)) => Attempt::Answered {
+                    status: *status,
+                    rate: RateHeaders::from_headers(headers),
+                },
+                Err(e) => Attempt::NoAnswer {
+                    maybe_sent: failure::may_have_been_sent(e),
+                },
+            };
+            let pause = match retry::next_step(outcome, call.repeat) {
+                Next::Done => {
+                    let (_, headers, body) = received.expect("Done follows an answer");
+                    return Ok(Answer { headers, body });
+                }
+                Next::Fail
+                    if !renewed_credentials
+                        && matches!(outcome, Attempt::Answered { status: 401, .. })
+                        && self.credentials.renewable() =>
+                {
+                    // An access token can be revoked or expire early; get a new one once.
+                    renewed_credentials = true;
+                    self.credentials.forget_token().await;
+                    Duration::ZERO
+                }
+                Next::Fail => return Err(self.failure(&label, received)),
+                Next::WaitForReset => {
+                    let wait = self
+                        .budget
+                        .blocked_for(bucket, Instant::now())
+                        .unwrap_or_default();
+                    self.note_rate_limit(&label, bucket, wait, &mut rate_waited)?;
+                    // The budget holds the next attempt back until the bucket's reset.
+                    Duration::ZERO
+                }
+                Next::PauseForConcurrency => {
+                    let wait = retry::concurrency_pause();
+                    self.note_rate_limit(&label, bucket, wait, &mut rate_waited)?;
+                    wait
+                }
+                Next::Backoff => match delays.next() {
+                    Some(delay) => {
+                        tracing::info!(delay_ms = delay.as_millis(), "transient failure; retrying");
+                        delay
+                    }
+                    None => return Err(self.failure(&label, received)),
+                },
+            };
+            if !pause.is_zero() {
+                tokio::time::sleep(pause).await;
+                self.stats.record(bucket, Event::Waited(pause));
             }
         }
-        .instrument(span.clone())
-        .await
+    }
+
+    /// Counts a 429 and the wait it causes; fails once the operation has waited too long.
+    fn note_rate_limit(
+        &self,
+        label: &RequestLabel,
+        bucket: Bucket,
+        wait: Duration,
+        waited: &mut Duration,
+    ) -> Result<(), ApiError> {
+        self.stats.record(bucket, Event::RateLimited);
+        if *waited + wait > self.max_rate_limit_wait {
+            return Err(ApiError::RateLimited {
+                method: label.method,
+                path: label.path.clone(),
+                bucket: bucket.as_str().to_owned(),
+                waited_secs: waited.as_secs(),
+                reset_in_secs: wait.as_secs(),
+            });
+        }
+        *waited += wait;
+        tracing::info!(wait_ms = wait.as_millis(), "rate limited; waiting");
+        Ok(())
+    }
+
+    /// One attempt: wait for the budget and a free slot, send, read the whole answer.
+    /// The outer error is a credentials failure, which no resend can fix.
+    async fn attempt(&self, call: &Call, retry: bool, span: &Span) -> Result<Received, ApiError> {
+        let bucket = call.route.bucket();
+        let (ticket, waited) = self.budget.admit(bucket).await;
+        if !waited.is_zero() {
+            self.stats.record(bucket, Event::Waited(waited));
+        }
+        let _slot = self
+            .in_flight
+            .acquire()
+            .await
+            .expect("the in-flight semaphore is never closed");
+        let request = self.request(call).await?;
+        self.stats.record(bucket, Event::Sent { retry });
+        let received = async {
+            let response = request.send().await?;
+            let received_at = Instant::now();
+            let status = response.status().as_u16();
+            span.record("status", status);
+            let headers = response.headers().clone();
+            self.learn_limits(bucket, status, &headers, received_at, span);
+            let body = response.bytes().await?.to_vec();
+            tracing::debug!(status, "okta answered");
+            Ok((status, headers, body))
+        }
+        .await;
+        drop(ticket);
+        if let Err(e) = &received {
+            tracing::debug!(maybe_sent = failure::may_have_been_sent(e), "no answer");
+        }
+        Ok(received)
+    }
+
+    /// Feeds an answer's rate-limit headers to the budget, the span and the statistics.
+    fn learn_limits(
+        &self,
+        bucket: Bucket,
+        status: u16,
+        headers: &HeaderMap,
+        received_at: Instant,
+        span: &Span,
+    ) {
+        match RateHeaders::from_headers(headers) {
+            Some(rate) => {
+                span.record("remaining", rate.remaining);
+                self.budget.observe(bucket, &rate, received_at);
+                if !rate.is_concurrency_limit() {
+                    let (limit, remaining) = (rate.limit, rate.remaining);
+                    self.stats
+                        .record(bucket, Event::Observed { limit, remaining });
+                }
+            }
+            None if (200..300).contains(&status) => self.budget.observe_unmetered(bucket),
+            None => {}
+        }
     }
 
     /// The request on the wire, with credentials.
-    fn request(&self, call: &Call) -> reqwest::RequestBuilder {
+    async fn request(&self, call: &Call) -> Result<reqwest::RequestBuilder, ApiError> {
         let request = self
             .http
             .request(call.method.clone(), call.url.clone())
@@ -139,6 +259,18 @@ impl Inner {
             }
             None => request,
         };
-        self.credentials.authorize(request)
+        self.credentials
+            .authorize(self, request, &call.method, &call.url)
+            .await
+    }
+
+    /// The error that ends a request.
+    fn failure(&self, label: &RequestLabel, received: Received) -> ApiError {
+        match received {
+            Ok((status, _, body)) => {
+                failure::from_status(label, status, &body, self.credentials.kind())
+            }
+            Err(e) => failure::transport(label, &self.host, e),
+        }
     }
 }

@@ -11,10 +11,6 @@ const SNIPPET_CHARS: usize = 200;
 
 /// Which credentials were used, so that 401 and 403 advice names the right settings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[cfg_attr(
-    not(test),
-    expect(dead_code, reason = "OAuth credentials arrive in the next commit")
-)]
 pub enum AuthKind {
     Ssws,
     OAuth,
@@ -24,7 +20,7 @@ pub enum AuthKind {
 #[derive(Debug, Clone)]
 pub struct RequestLabel {
     pub method: &'static str,
-    /// Path and query, never the host-relative credentials (there are none in URLs).
+    /// Path and query of the request URL (keyshare never puts credentials in URLs).
     pub path: String,
 }
 
@@ -81,7 +77,8 @@ pub fn invalid(label: &RequestLabel, expected: &'static str, detail: String) -> 
 }
 
 /// The error for a request that got no answer.
-pub fn transport(label: &RequestLabel, host: &str, err: &reqwest::Error) -> ApiError {
+pub fn transport(label: &RequestLabel, host: &str, err: reqwest::Error) -> ApiError {
+    let maybe_sent = may_have_been_sent(&err);
     let detail = error_chain(err);
     let advice = transport_advice(&detail);
     ApiError::Transport {
@@ -93,7 +90,7 @@ pub fn transport(label: &RequestLabel, host: &str, err: &reqwest::Error) -> ApiE
         } else {
             format!("{detail}. {advice}")
         },
-        maybe_sent: may_have_been_sent(err),
+        maybe_sent,
     }
 }
 
@@ -140,9 +137,10 @@ fn transport_advice(detail: &str) -> &'static str {
 }
 
 /// reqwest's error and its sources on one line, without the URL (the host is reported apart).
-fn error_chain(err: &reqwest::Error) -> String {
+pub fn error_chain(err: reqwest::Error) -> String {
+    let err = err.without_url();
     let mut parts = Vec::new();
-    let mut source: Option<&dyn std::error::Error> = Some(err);
+    let mut source: Option<&dyn std::error::Error> = Some(&err);
     while let Some(e) = source {
         let text = e.to_string();
         if !parts.iter().any(|p: &String| p.contains(&text)) {

@@ -1,10 +1,13 @@
 //! The one production implementation of [`OktaApi`](crate::okta::OktaApi): reqwest over
-//! rustls, polite to the org's rate limits, careful with secrets.
+//! rustls, polite to the org's rate limits, careful with secrets. Configuration is described
+//! in `docs/configuration.md`.
 //!
 //! # Layout
 //! - [`settings`]: what the client is told (org, credentials, limits), checked once.
-//! - `credentials`: the `Authorization` header (SSWS or OAuth access tokens).
-//! - `exchange`: one logical request: send, read, map failures, inside a tracing span.
+//! - `credentials`: the `Authorization` header; `oauth`: access tokens for service apps
+//!   (`private_key_jwt`, token cache, DPoP).
+//! - `exchange`: one logical request: budget, in-flight cap, credentials, retries, tracing.
+//! - `budget`: each bucket's share from `X-Rate-Limit-*`; `retry`: what to do after an attempt.
 //! - `operations`: the `OktaApi` methods, each one route.
 //! - `pages`: following `Link: rel="next"` with loop guards; `link` parses the header.
 //! - `failure`: answers and transport failures → [`ApiError`] with advice.
@@ -12,12 +15,15 @@
 //!
 //! Nothing in this module logs a header value, a body, or any credential.
 
+mod budget;
 mod credentials;
 mod exchange;
 mod failure;
 mod link;
+mod oauth;
 mod operations;
 mod pages;
+mod retry;
 mod route;
 pub mod secret;
 pub mod settings;
@@ -26,6 +32,7 @@ mod stats;
 use std::sync::Arc;
 use std::time::Duration;
 
+use tokio::sync::Semaphore;
 use url::Url;
 
 pub use route::Bucket;
@@ -33,6 +40,7 @@ pub use secret::Secret;
 pub use settings::{Auth, ClientSettings, PrivateKeySource, RetryLimits, parse_org_url};
 pub use stats::{BucketStats, CallStats};
 
+use budget::Budget;
 use credentials::Credentials;
 use stats::StatsRecorder;
 
@@ -53,6 +61,11 @@ struct Inner {
     /// The org's host, for transport errors.
     host: String,
     credentials: Credentials,
+    budget: Budget,
+    /// Caps requests in flight; a permit is held from sending to the last byte.
+    in_flight: Semaphore,
+    retry: RetryLimits,
+    max_rate_limit_wait: Duration,
     max_pages: usize,
     stats: StatsRecorder,
 }
@@ -61,15 +74,7 @@ impl HttpClient {
     /// Builds a client; fails on settings it cannot work with, naming the setting.
     pub fn new(settings: ClientSettings) -> Result<Self, ApiError> {
         settings.check()?;
-        let credentials = match &settings.auth {
-            Auth::Ssws(token) => Credentials::ssws(token)?,
-            Auth::PrivateKey { .. } => {
-                return Err(SettingsError::HttpClient(
-                    "OAuth (PrivateKey) is not supported by this build yet".to_owned(),
-                )
-                .into());
-            }
-        };
+        let credentials = Credentials::new(&settings.auth, &settings.org_url)?;
         let http = build_http(&settings)?;
         let host = settings.org_url.host_str().unwrap_or_default().to_owned();
         Ok(Self {
@@ -77,6 +82,10 @@ impl HttpClient {
                 http,
                 host,
                 credentials,
+                budget: Budget::new(settings.max_api_capacity_pct),
+                in_flight: Semaphore::new(settings.max_in_flight),
+                retry: settings.retry,
+                max_rate_limit_wait: settings.max_rate_limit_wait,
                 max_pages: settings.max_pages,
                 org: settings.org_url,
                 stats: StatsRecorder::default(),

@@ -9,6 +9,7 @@ use serde_json::{Map, Value};
 
 use super::exchange::{Answer, Call};
 use super::failure::{invalid, invalid_body};
+use super::retry::Repeat;
 use super::route::Route;
 use super::{HttpClient, Inner};
 use crate::okta::{ApiError, AppId, AppQuery, Application, JsonWebKey, Kid, OktaApi};
@@ -84,6 +85,7 @@ impl OktaApi for HttpClient {
             .append_pair("validityYears", &validity_years.to_string());
         let call = Call {
             method: Method::POST,
+            repeat: Repeat::OnlyIfUnsent,
             ..Call::get(url, Route::GenerateKey)
         };
         self.inner.decoded(&call, "key").await

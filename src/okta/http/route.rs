@@ -42,13 +42,6 @@ impl fmt::Display for Bucket {
 
 /// One endpoint keyshare calls.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-#[cfg_attr(
-    not(test),
-    expect(
-        dead_code,
-        reason = "the token route arrives with OAuth in a later commit"
-    )
-)]
 pub enum Route {
     ListApps,
     App,
@@ -57,7 +50,6 @@ pub enum Route {
     GenerateKey,
     CloneKey,
     SamlMetadata,
-    Token,
 }
 
 impl Route {
@@ -71,7 +63,6 @@ impl Route {
             Self::GenerateKey => "/api/v1/apps/{appId}/credentials/keys/generate",
             Self::CloneKey => "/api/v1/apps/{appId}/credentials/keys/{keyId}/clone",
             Self::SamlMetadata => "/api/v1/apps/{appId}/sso/saml/metadata",
-            Self::Token => "/oauth2/v1/token",
         }
     }
 
@@ -79,7 +70,6 @@ impl Route {
     pub fn bucket(self) -> Bucket {
         match self {
             Self::App => Bucket::AppById,
-            Self::Token => Bucket::Token,
             Self::ListApps
             | Self::Keys
             | Self::Key
@@ -104,7 +94,6 @@ mod tests {
             (Route::GenerateKey, Bucket::Apps),
             (Route::CloneKey, Bucket::Apps),
             (Route::SamlMetadata, Bucket::Apps),
-            (Route::Token, Bucket::Token),
         ];
         for (route, bucket) in table {
             assert_eq!(route.bucket(), bucket, "{}", route.template());

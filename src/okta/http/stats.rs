@@ -30,6 +30,11 @@ pub struct BucketStats {
     pub retries: u64,
     /// Time spent waiting for this bucket: budget reserve, 429 resets and backoff.
     pub waited_ms: u64,
+    /// The bucket's limit per window, as Okta last reported it.
+    pub limit: Option<u32>,
+    /// The fewest requests Okta reported left in any window: `limit − lowest_remaining` is
+    /// the most of a window that was used (by keyshare and anyone sharing the bucket).
+    pub lowest_remaining: Option<u32>,
 }
 
 impl CallStats {
@@ -40,10 +45,11 @@ impl CallStats {
 }
 
 impl fmt::Display for CallStats {
-    /// One line per bucket: `/api/v1/apps: 12 requests, 1 × 429, 2 retries, waited 1.5 s`.
+    /// One line per bucket:
+    /// `/api/v1/apps: 12 requests, 1 × 429, 2 retries, waited 1.5 s, peak 10/20 of a window`.
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         for (bucket, s) in &self.buckets {
-            writeln!(
+            write!(
                 f,
                 "{bucket}: {} requests, {} × 429, {} retries, waited {:.1} s",
                 s.requests,
@@ -51,6 +57,14 @@ impl fmt::Display for CallStats {
                 s.retries,
                 Duration::from_millis(s.waited_ms).as_secs_f64()
             )?;
+            if let (Some(limit), Some(lowest)) = (s.limit, s.lowest_remaining) {
+                write!(
+                    f,
+                    ", peak {}/{limit} of a window",
+                    limit.saturating_sub(lowest)
+                )?;
+            }
+            writeln!(f)?;
         }
         Ok(())
     }
@@ -62,17 +76,17 @@ pub struct StatsRecorder(Mutex<CallStats>);
 
 /// One thing that happened to a request.
 #[derive(Debug, Clone, Copy)]
-#[cfg_attr(
-    not(test),
-    expect(
-        dead_code,
-        reason = "429 handling arrives with the rate-limit budget in the next commit"
-    )
-)]
 pub enum Event {
-    Sent { retry: bool },
+    Sent {
+        retry: bool,
+    },
     RateLimited,
     Waited(Duration),
+    /// An answer's `X-Rate-Limit-Limit` and `-Remaining`.
+    Observed {
+        limit: u32,
+        remaining: u32,
+    },
 }
 
 impl StatsRecorder {
@@ -88,6 +102,14 @@ impl StatsRecorder {
             Event::RateLimited => entry.rate_limited += 1,
             Event::Waited(d) => {
                 entry.waited_ms += u64::try_from(d.as_millis()).unwrap_or(u64::MAX);
+            }
+            Event::Observed { limit, remaining } => {
+                entry.limit = Some(limit);
+                entry.lowest_remaining = Some(
+                    entry
+                        .lowest_remaining
+                        .map_or(remaining, |r| r.min(remaining)),
+                );
             }
         }
     }
@@ -110,15 +132,29 @@ mod tests {
         rec.record(Bucket::Apps, Event::Waited(Duration::from_millis(1500)));
         rec.record(Bucket::Apps, Event::Sent { retry: true });
         rec.record(Bucket::AppById, Event::Sent { retry: false });
+        rec.record(
+            Bucket::AppById,
+            Event::Observed {
+                limit: 600,
+                remaining: 590,
+            },
+        );
+        rec.record(
+            Bucket::AppById,
+            Event::Observed {
+                limit: 600,
+                remaining: 599,
+            },
+        );
         let stats = rec.snapshot();
         assert_eq!(stats.total_requests(), 3);
         assert_eq!(
             serde_json::to_string(&stats).unwrap(),
-            r#"{"buckets":{"/api/v1/apps":{"requests":2,"rate_limited":1,"retries":1,"waited_ms":1500},"/api/v1/apps/{id}":{"requests":1,"rate_limited":0,"retries":0,"waited_ms":0}}}"#
+            r#"{"buckets":{"/api/v1/apps":{"requests":2,"rate_limited":1,"retries":1,"waited_ms":1500,"limit":null,"lowest_remaining":null},"/api/v1/apps/{id}":{"requests":1,"rate_limited":0,"retries":0,"waited_ms":0,"limit":600,"lowest_remaining":590}}}"#
         );
         assert_eq!(
             stats.to_string(),
-            "/api/v1/apps: 2 requests, 1 × 429, 1 retries, waited 1.5 s\n/api/v1/apps/{id}: 1 requests, 0 × 429, 0 retries, waited 0.0 s\n"
+            "/api/v1/apps: 2 requests, 1 × 429, 1 retries, waited 1.5 s\n/api/v1/apps/{id}: 1 requests, 0 × 429, 0 retries, waited 0.0 s, peak 10/600 of a window\n"
         );
     }
 }

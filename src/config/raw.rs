@@ -1,0 +1,107 @@
+//! The YAML as written: serde structs shaped like a `SigningKeyGroup` document.
+//!
+//! These types check shape only (field names, types); every rule about values lives in
+//! `resolve`. Nothing outside `config` sees them.
+
+use std::fmt;
+
+use serde::Deserialize;
+use serde::de::{self, MapAccess, Visitor};
+
+/// The `apiVersion` keyshare reads.
+pub(super) const API_VERSION: &str = "keyshare/v1";
+/// The `kind` keyshare reads.
+pub(super) const KIND: &str = "SigningKeyGroup";
+
+/// One document.
+#[derive(Debug, Deserialize)]
+#[serde(
+    expecting = "a SigningKeyGroup document (a mapping)",
+    deny_unknown_fields,
+    rename_all = "camelCase"
+)]
+pub(super) struct RawGroup {
+    /// Checked before this struct is read; kept so that serde accepts the field.
+    #[allow(dead_code)]
+    pub api_version: String,
+    #[allow(dead_code)]
+    pub kind: String,
+    pub metadata: RawMetadata,
+    pub spec: RawSpec,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(expecting = "a mapping with `name`", deny_unknown_fields)]
+pub(super) struct RawMetadata {
+    pub name: String,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(
+    expecting = "a mapping with `source`, `members`, `key`",
+    deny_unknown_fields
+)]
+pub(super) struct RawSpec {
+    pub source: RawAppRef,
+    pub members: Vec<RawAppRef>,
+    pub key: RawKey,
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(
+    expecting = "a mapping with `validityYears` and optional `rotateBefore`, `rotateAfter`, `kid`",
+    deny_unknown_fields,
+    rename_all = "camelCase"
+)]
+pub(super) struct RawKey {
+    /// Wider than the valid range so that `resolve` can say what is allowed.
+    pub validity_years: i64,
+    pub rotate_before: Option<String>,
+    pub rotate_after: Option<String>,
+    pub kid: Option<String>,
+}
+
+/// An app reference: a bare app id, or a mapping with (exactly one of) id, label, name.
+#[derive(Debug)]
+pub(super) enum RawAppRef {
+    Id(String),
+    Selector(RawSelector),
+}
+
+#[derive(Debug, Deserialize)]
+#[serde(
+    expecting = "a mapping with one of `id`, `label`, `name`",
+    deny_unknown_fields
+)]
+pub(super) struct RawSelector {
+    pub id: Option<String>,
+    pub label: Option<String>,
+    pub name: Option<String>,
+}
+
+impl<'de> Deserialize<'de> for RawAppRef {
+    fn deserialize<D: de::Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        // Hand-written instead of `#[serde(untagged)]`, whose error ("data did not match any
+        // variant") would hide which field of the mapping is wrong.
+        struct RefVisitor;
+
+        impl<'de> Visitor<'de> for RefVisitor {
+            type Value = RawAppRef;
+
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("an app id, or a mapping with one of `id`, `label`, `name`")
+            }
+
+            fn visit_str<E: de::Error>(self, id: &str) -> Result<RawAppRef, E> {
+                Ok(RawAppRef::Id(id.to_owned()))
+            }
+
+            fn visit_map<A: MapAccess<'de>>(self, map: A) -> Result<RawAppRef, A::Error> {
+                RawSelector::deserialize(de::value::MapAccessDeserializer::new(map))
+                    .map(RawAppRef::Selector)
+            }
+        }
+
+        deserializer.deserialize_any(RefVisitor)
+    }
+}

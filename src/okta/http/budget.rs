@@ -1,0 +1,452 @@
+//! The rate-limit budget: keeps keyshare within its share of each Okta bucket (REFERENCE §6).
+//!
+//! Each bucket's window is learned from `X-Rate-Limit-*` headers. A request is admitted only
+//! while the bucket's remaining count stays above the reserve left for the org's other
+//! integrations (`limit × (100 − pct) / 100`); otherwise it waits for the window's reset,
+//! computed against the server's `Date` header so that local clock skew does not matter.
+//! While a bucket's window is unknown (at start, and after each reset), one request at a time
+//! goes out to learn it.
+//!
+//! Admission counts requests locally as they leave, because answers arrive late: with several
+//! requests in flight, the headers alone would let the share be overshot.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use reqwest::header::{DATE, HeaderMap};
+use tokio::sync::Notify;
+use tokio::time::Instant;
+
+use super::route::Bucket;
+
+/// Slack added to every computed reset, for latency between Okta's clock reading and ours.
+const RESET_SLACK: Duration = Duration::from_millis(100);
+
+/// The longest a waiting request sleeps before looking again; a safety net in case a wake-up
+/// is missed, not the normal path.
+const RECHECK: Duration = Duration::from_millis(250);
+
+/// The `X-Rate-Limit-*` headers of one answer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateHeaders {
+    pub limit: u32,
+    pub remaining: u32,
+    /// The window's end, UTC epoch seconds.
+    pub reset_epoch: i64,
+    /// The server's clock when it answered (`Date`), epoch seconds.
+    pub date_epoch: Option<i64>,
+}
+
+impl RateHeaders {
+    /// Reads the headers; `None` when any of the three counts is missing or malformed.
+    pub fn from_headers(headers: &HeaderMap) -> Option<Self> {
+        let number = |name: &str| headers.get(name)?.to_str().ok()?.trim().parse::<i64>().ok();
+        let date_epoch = headers
+            .get(DATE)
+            .and_then(|v| v.to_str().ok())
+            .and_then(|s| {
+                jiff::fmt::rfc2822::DateTimeParser::new()
+                    .parse_timestamp(s)
+                    .ok()
+            })
+            .map(|t| t.as_second());
+        Some(Self {
+            limit: u32::try_from(number("x-rate-limit-limit")?).ok()?,
+            remaining: u32::try_from(number("x-rate-limit-remaining")?).ok()?,
+            reset_epoch: number("x-rate-limit-reset")?,
+            date_epoch,
+        })
+    }
+
+    /// A concurrency 429 reports `Limit = Remaining = 0`; its reset is only an estimate.
+    pub fn is_concurrency_limit(&self) -> bool {
+        self.limit == 0 && self.remaining == 0
+    }
+
+    /// How long from the moment of the answer until the window resets, by the server's clock
+    /// (`Date`), or by ours when the server sent none. `Date` is truncated to the second, so
+    /// `reset − date` is the longest the reset can be away: waiting that long is always enough.
+    pub fn until_reset(&self) -> Duration {
+        let now = self.date_epoch.unwrap_or_else(local_epoch);
+        let secs = u64::try_from(self.reset_epoch.saturating_sub(now)).unwrap_or(0);
+        Duration::from_secs(secs) + RESET_SLACK
+    }
+}
+
+fn local_epoch() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
+
+/// What keyshare knows of one bucket's current window.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct Window {
+    limit: u32,
+    /// Requests left, counting ours that are still in flight as spent.
+    remaining: u32,
+    reset_epoch: i64,
+    reset_at: Instant,
+}
+
+#[derive(Debug, Default)]
+struct BucketState {
+    window: Option<Window>,
+    /// A request is out to learn an unknown window.
+    probing: bool,
+    /// Success answers came without rate-limit headers (a proxy may strip them): nothing to
+    /// pace by, so only the in-flight cap applies until headers appear again.
+    unmetered: bool,
+    in_flight: u32,
+}
+
+/// The shared budget of all buckets.
+#[derive(Debug)]
+pub struct Budget {
+    share_pct: u32,
+    buckets: Mutex<HashMap<Bucket, BucketState>>,
+    changed: Notify,
+}
+
+/// What a request may do now.
+#[derive(Debug, PartialEq, Eq)]
+enum Admission {
+    Go { probe: bool },
+    WaitUntil(Instant),
+    WaitForProbe,
+}
+
+/// A request admitted to a bucket; dropping it ends the request's claim.
+#[derive(Debug)]
+pub struct Ticket<'a> {
+    budget: &'a Budget,
+    bucket: Bucket,
+    probe: bool,
+}
+
+impl Budget {
+    /// A budget that uses at most `share_pct` percent (1..=100) of each bucket per window.
+    pub fn new(share_pct: u8) -> Self {
+        Self {
+            share_pct: u32::from(share_pct),
+            buckets: Mutex::new(HashMap::new()),
+            changed: Notify::new(),
+        }
+    }
+
+    /// Requests keyshare may spend per window of a bucket with `limit`: its share, and at
+    /// least one so that a tiny bucket still makes progress.
+    fn allowance(&self, limit: u32) -> u32 {
+        (limit.saturating_mul(self.share_pct) / 100).max(1)
+    }
+
+    /// Waits until `bucket` has room, then claims it. Returns the ticket and how long it waited.
+    pub async fn admit(&self, bucket: Bucket) -> (Ticket<'_>, Duration) {
+        let started = Instant::now();
+        loop {
+            let wake = self.changed.notified();
+            let wait = match self.try_admit(bucket, Instant::now()) {
+                Admission::Go { probe } => {
+                    let ticket = Ticket {
+                        budget: self,
+                        bucket,
+                        probe,
+                    };
+                    return (ticket, started.elapsed());
+                }
+                Admission::WaitUntil(at) => at.min(Instant::now() + RECHECK),
+                Admission::WaitForProbe => Instant::now() + RECHECK,
+            };
+            tokio::select! {
+                () = wake => {}
+                () = tokio::time::sleep_until(wait) => {}
+            }
+        }
+    }
+
+    fn try_admit(&self, bucket: Bucket, now: Instant) -> Admission {
+        let mut buckets = self.lock();
+        let state = buckets.entry(bucket).or_default();
+        if state.window.is_some_and(|w| now >= w.reset_at) {
+            state.window = None;
+        }
+        match &mut state.window {
+            None if state.unmetered => {
+                state.in_flight += 1;
+                Admission::Go { probe: false }
+            }
+            None if state.probing => Admission::WaitForProbe,
+            None => {
+                state.probing = true;
+                state.in_flight += 1;
+                Admission::Go { probe: true }
+            }
+            Some(w) => {
+                let reserve = w.limit - self.allowance(w.limit).min(w.limit);
+                if w.remaining > reserve {
+                    w.remaining -= 1;
+                    state.in_flight += 1;
+                    Admission::Go { probe: false }
+                } else {
+                    Admission::WaitUntil(w.reset_at)
+                }
+            }
+        }
+    }
+
+    /// Learns from an answer's headers, received at `received`.
+    pub fn observe(&self, bucket: Bucket, headers: &RateHeaders, received: Instant) {
+        if headers.is_concurrency_limit() {
+            return;
+        }
+        let mut buckets = self.lock();
+        let state = buckets.entry(bucket).or_default();
+        let fresh = Window {
+            limit: headers.limit,
+            remaining: headers.remaining,
+            reset_epoch: headers.reset_epoch,
+            reset_at: received + headers.until_reset(),
+        };
+        state.window = Some(match state.window {
+            // The same window: the smaller count wins; ours already includes requests still
+            // in flight that the server has not counted yet.
+            Some(w) if w.reset_epoch == headers.reset_epoch => Window {
+                remaining: w.remaining.min(headers.remaining),
+                limit: headers.limit,
+                ..w
+            },
+            // A late answer from a window that is already over tells nothing new.
+            Some(w) if w.reset_epoch > headers.reset_epoch => w,
+            // A new window: requests still in flight (other than this one) may land in it.
+            _ => Window {
+                remaining: headers
+                    .remaining
+                    .saturating_sub(state.in_flight.saturating_sub(1)),
+                ..fresh
+            },
+        });
+        state.probing = false;
+        state.unmetered = false;
+        drop(buckets);
+        self.changed.notify_waiters();
+    }
+
+    /// Learns that a success answer in `bucket` carried no rate-limit headers.
+    pub fn observe_unmetered(&self, bucket: Bucket) {
+        let mut buckets = self.lock();
+        let state = buckets.entry(bucket).or_default();
+        if state.window.is_none() {
+            state.unmetered = true;
+        }
+        drop(buckets);
+        self.changed.notify_waiters();
+    }
+
+    /// How long until `bucket`'s known window resets, if it is known and exhausted for us.
+    pub fn blocked_for(&self, bucket: Bucket, now: Instant) -> Option<Duration> {
+        let buckets = self.lock();
+        let w = buckets.get(&bucket)?.window?;
+        let reserve = w.limit - self.allowance(w.limit).min(w.limit);
+        (w.remaining <= reserve).then(|| w.reset_at.saturating_duration_since(now))
+    }
+
+    /// The remaining count keyshare believes the bucket has.
+    #[cfg(test)]
+    fn remaining(&self, bucket: Bucket) -> Option<u32> {
+        Some(self.lock().get(&bucket)?.window?.remaining)
+    }
+
+    fn release(&self, bucket: Bucket, probe: bool) {
+        let mut buckets = self.lock();
+        if let Some(state) = buckets.get_mut(&bucket) {
+            state.in_flight = state.in_flight.saturating_sub(1);
+            if probe {
+                state.probing = false;
+            }
+        }
+        drop(buckets);
+        self.changed.notify_waiters();
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Bucket, BucketState>> {
+        self.buckets.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl Drop for Ticket<'_> {
+    fn drop(&mut self) {
+        self.budget.release(self.bucket, self.probe);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reqwest::header::HeaderValue;
+
+    fn headers(limit: u32, remaining: u32, reset: i64, date: i64) -> RateHeaders {
+        RateHeaders {
+            limit,
+            remaining,
+            reset_epoch: reset,
+            date_epoch: Some(date),
+        }
+    }
+
+    #[test]
+    fn reads_okta_headers_and_server_date() {
+        let mut map = HeaderMap::new();
+        map.insert("x-rate-limit-limit", HeaderValue::from_static("20"));
+        map.insert("x-rate-limit-remaining", HeaderValue::from_static("19"));
+        map.insert("x-rate-limit-reset", HeaderValue::from_static("1609459260"));
+        map.insert(
+            DATE,
+            HeaderValue::from_static("Fri, 01 Jan 2021 00:00:00 GMT"),
+        );
+        let h = RateHeaders::from_headers(&map).unwrap();
+        assert_eq!(h, headers(20, 19, 1_609_459_260, 1_609_459_200));
+        assert_eq!(h.until_reset(), Duration::from_secs(60) + RESET_SLACK);
+        map.remove("x-rate-limit-reset");
+        assert_eq!(RateHeaders::from_headers(&map), None);
+    }
+
+    #[test]
+    fn reset_in_the_past_by_server_clock_means_no_wait() {
+        assert_eq!(headers(20, 0, 100, 105).until_reset(), RESET_SLACK);
+    }
+
+    #[test]
+    fn share_and_reserve_arithmetic() {
+        // (share %, limit) → requests keyshare may spend per window
+        let table = [
+            (50, 20, 10),
+            (50, 100, 50),
+            (100, 20, 20),
+            (1, 20, 1),
+            (50, 1, 1),
+            (30, 600, 180),
+        ];
+        for (pct, limit, allowed) in table {
+            assert_eq!(
+                Budget::new(pct).allowance(limit),
+                allowed,
+                "{pct}% of {limit}"
+            );
+        }
+    }
+
+    #[test]
+    fn admits_one_probe_then_spends_only_the_share() {
+        let budget = Budget::new(50);
+        let now = Instant::now();
+        assert_eq!(
+            budget.try_admit(Bucket::Apps, now),
+            Admission::Go { probe: true }
+        );
+        assert_eq!(budget.try_admit(Bucket::Apps, now), Admission::WaitForProbe);
+        // Other buckets are independent.
+        assert_eq!(
+            budget.try_admit(Bucket::AppById, now),
+            Admission::Go { probe: true }
+        );
+        budget.observe(Bucket::Apps, &headers(20, 19, 1060, 1000), now);
+        let mut admitted = 0;
+        while let Admission::Go { .. } = budget.try_admit(Bucket::Apps, now) {
+            admitted += 1;
+        }
+        // The probe spent 1 of the share of 10; nine more fit, then wait for the reset.
+        assert_eq!(admitted, 9);
+        let reset_at = now + Duration::from_secs(60) + RESET_SLACK;
+        assert_eq!(
+            budget.try_admit(Bucket::Apps, now),
+            Admission::WaitUntil(reset_at)
+        );
+        assert_eq!(budget.blocked_for(Bucket::Apps, now), Some(reset_at - now));
+        // After the reset the window is unknown again: one probe.
+        assert_eq!(
+            budget.try_admit(Bucket::Apps, reset_at),
+            Admission::Go { probe: true }
+        );
+    }
+
+    #[test]
+    fn other_clients_usage_shrinks_our_room() {
+        let budget = Budget::new(50);
+        let now = Instant::now();
+        budget.observe(Bucket::Apps, &headers(20, 12, 1060, 1000), now);
+        // 12 left, reserve 10: two more requests, although we spent none.
+        assert!(matches!(
+            budget.try_admit(Bucket::Apps, now),
+            Admission::Go { .. }
+        ));
+        assert!(matches!(
+            budget.try_admit(Bucket::Apps, now),
+            Admission::Go { .. }
+        ));
+        assert!(matches!(
+            budget.try_admit(Bucket::Apps, now),
+            Admission::WaitUntil(_)
+        ));
+    }
+
+    #[test]
+    fn late_answers_never_raise_the_count() {
+        let budget = Budget::new(50);
+        let now = Instant::now();
+        budget.observe(Bucket::Apps, &headers(20, 15, 1060, 1000), now);
+        budget.observe(Bucket::Apps, &headers(20, 18, 1060, 1000), now);
+        assert_eq!(budget.remaining(Bucket::Apps), Some(15));
+        // An answer from the previous window changes nothing.
+        budget.observe(Bucket::Apps, &headers(20, 19, 1000, 990), now);
+        assert_eq!(budget.remaining(Bucket::Apps), Some(15));
+        // A 429 puts the bucket at zero until its reset.
+        budget.observe(Bucket::Apps, &headers(20, 0, 1060, 1001), now);
+        assert!(budget.blocked_for(Bucket::Apps, now).is_some());
+    }
+
+    #[test]
+    fn a_bucket_without_headers_is_not_serialized() {
+        let budget = Budget::new(50);
+        let now = Instant::now();
+        assert_eq!(
+            budget.try_admit(Bucket::Apps, now),
+            Admission::Go { probe: true }
+        );
+        budget.observe_unmetered(Bucket::Apps);
+        for _ in 0..3 {
+            assert_eq!(
+                budget.try_admit(Bucket::Apps, now),
+                Admission::Go { probe: false }
+            );
+        }
+        // Headers turn pacing back on.
+        budget.observe(Bucket::Apps, &headers(20, 10, 1060, 1000), now);
+        assert!(matches!(
+            budget.try_admit(Bucket::Apps, now),
+            Admission::WaitUntil(_)
+        ));
+    }
+
+    #[test]
+    fn concurrency_429_does_not_replace_the_window() {
+        let budget = Budget::new(50);
+        let now = Instant::now();
+        budget.observe(Bucket::Apps, &headers(20, 15, 1060, 1000), now);
+        budget.observe(Bucket::Apps, &headers(0, 0, 1061, 1000), now);
+        assert_eq!(budget.remaining(Bucket::Apps), Some(15));
+    }
+
+    #[tokio::test]
+    async fn waiting_requests_go_after_the_reset() {
+        let budget = Budget::new(50);
+        let start = Instant::now();
+        budget.observe(Bucket::Apps, &headers(20, 10, 1001, 1000), start);
+        let (ticket, waited) = budget.admit(Bucket::Apps).await;
+        assert!(waited >= Duration::from_secs(1), "waited {waited:?}");
+        assert!(
+            ticket.probe,
+            "the first request after a reset learns the new window"
+        );
+    }
+}

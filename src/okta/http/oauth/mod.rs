@@ -1,0 +1,356 @@
+//! OAuth 2.0 client credentials with `private_key_jwt`, for Okta service apps (REFERENCE §9).
+//!
+//! [`TokenSource`] signs a client assertion, trades it for an access token at the org
+//! authorization server (`{org}/oauth2/v1/token`), keeps the token until shortly before it
+//! expires, and refreshes it one caller at a time. When the token endpoint demands DPoP it
+//! switches to DPoP-bound tokens: a throwaway key, the server's nonce, and a proof per request.
+//!
+//! Nothing here logs or returns a token, an assertion, a proof or key material; token endpoint
+//! bodies are never quoted in errors because a success body holds the access token.
+
+mod dpop;
+mod jwt;
+pub mod key;
+
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
+
+use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderMap, HeaderValue};
+use serde::Deserialize;
+use tokio::time::Instant;
+use tracing::Instrument;
+use url::Url;
+
+use self::dpop::Dpop;
+use self::key::SigningKey;
+use super::Inner;
+use super::budget::RateHeaders;
+use super::credentials::sensitive_header;
+use super::failure;
+use super::retry;
+use super::route::Bucket;
+use super::secret::Secret;
+use super::stats::Event;
+use crate::okta::error::{ApiError, SettingsError};
+
+/// Renew a token this long before it expires, at most (a quarter of a short lifetime).
+const RENEW_MARGIN: Duration = Duration::from_secs(300);
+
+/// Rounds of the DPoP handshake (switch to DPoP, then send the nonce) before giving up.
+const DPOP_ROUNDS: u32 = 2;
+
+/// Issues access tokens for one service app.
+#[derive(Debug)]
+pub struct TokenSource {
+    client_id: String,
+    scope: String,
+    key: SigningKey,
+    token_url: Url,
+    /// Held while refreshing, so that only one refresh runs at a time.
+    cache: tokio::sync::Mutex<Option<AccessToken>>,
+    dpop: Dpop,
+}
+
+#[derive(Debug, Clone)]
+struct AccessToken {
+    value: Secret,
+    dpop: bool,
+    renew_at: Instant,
+}
+
+/// A token endpoint success answer.
+#[derive(Deserialize)]
+struct TokenAnswer {
+    token_type: String,
+    expires_in: u64,
+    access_token: String,
+}
+
+/// A token endpoint error answer (RFC 6749 §5.2).
+#[derive(Deserialize)]
+struct TokenError {
+    error: String,
+    #[serde(default)]
+    error_description: String,
+}
+
+impl TokenSource {
+    /// A token source for `client_id`, signing with `key`, at `org`'s token endpoint.
+    pub fn new(
+        org: &Url,
+        client_id: &str,
+        scopes: &[String],
+        key: SigningKey,
+    ) -> Result<Self, SettingsError> {
+        let token_url = org
+            .join("/oauth2/v1/token")
+            .map_err(|e| SettingsError::BadOrgUrl {
+                url: org.to_string(),
+                detail: e.to_string(),
+            })?;
+        Ok(Self {
+            client_id: client_id.to_owned(),
+            scope: scopes.join(" "),
+            key,
+            token_url,
+            cache: tokio::sync::Mutex::new(None),
+            dpop: Dpop::default(),
+        })
+    }
+
+    /// Adds `Authorization` (and a `DPoP` proof when the token is DPoP-bound) to `request`.
+    pub async fn authorize(
+        &self,
+        inner: &Inner,
+        request: reqwest::RequestBuilder,
+        method: &str,
+        url: &Url,
+    ) -> Result<reqwest::RequestBuilder, ApiError> {
+        let token = self.token(inner).await?;
+        if !token.dpop {
+            let value = self.header(&format!("Bearer {}", token.value.expose()))?;
+            return Ok(request.header(AUTHORIZATION, value));
+        }
+        let proof = self.proof(method, url, Some(&token.value))?;
+        let value = self.header(&format!("DPoP {}", token.value.expose()))?;
+        Ok(request
+            .header(AUTHORIZATION, value)
+            .header("DPoP", self.header(proof.expose())?))
+    }
+
+    /// Drops the cached token, so that the next request fetches a new one.
+    pub async fn forget(&self) {
+        *self.cache.lock().await = None;
+    }
+
+    /// The cached token, or a new one when it is missing or near expiry.
+    async fn token(&self, inner: &Inner) -> Result<AccessToken, ApiError> {
+        let mut cache = self.cache.lock().await;
+        if let Some(token) = cache.as_ref().filter(|t| Instant::now() < t.renew_at) {
+            return Ok(token.clone());
+        }
+        let span = tracing::info_span!(
+            "okta_token_request",
+            method = "POST",
+            route = "/oauth2/v1/token",
+            bucket = Bucket::Token.as_str(),
+        );
+        let token = self.fetch(inner).instrument(span).await?;
+        *cache = Some(token.clone());
+        Ok(token)
+    }
+
+    /// Asks the token endpoint for a token, following the DPoP handshake and retrying
+    /// transient failures (a token request is harmless to repeat).
+    async fn fetch(&self, inner: &Inner) -> Result<AccessToken, ApiError> {
+        let mut delays = retry::backoff(inner.retry);
+        let mut dpop_rounds = 0;
+        let mut sent = 0_u32;
+        loop {
+            let request = self.token_request(inner)?;
+            inner
+                .stats
+                .record(Bucket::Token, Event::Sent { retry: sent > 0 });
+            sent += 1;
+            let (status, headers, body) = match send(request).await {
+                Ok(answer) => answer,
+                Err(e) => match delays.next() {
+                    Some(delay) => {
+                        tokio::time::sleep(delay).await;
+                        continue;
+                    }
+                    None => return Err(self.transport_error(&inner.host, e)),
+                },
+            };
+            let received = Instant::now();
+            tracing::debug!(status, attempt = sent, "token endpoint answered");
+            if status == 200 {
+                return self.read_token(status, &body, received);
+            }
+            let oauth_error = serde_json::from_slice::<TokenError>(&body).ok();
+            let wants_dpop = oauth_error.as_ref().is_some_and(|e| {
+                e.error == "use_dpop_nonce"
+                    || (e.error == "invalid_dpop_proof" && !self.dpop.is_on())
+            });
+            if wants_dpop && dpop_rounds < DPOP_ROUNDS {
+                dpop_rounds += 1;
+                self.dpop
+                    .start(&headers)
+                    .map_err(|e| self.local_error(&e))?;
+                continue;
+            }
+            let transient = status == 429 || status >= 500;
+            if transient && let Some(delay) = delays.next() {
+                let wait = match RateHeaders::from_headers(&headers) {
+                    Some(rate) if status == 429 => {
+                        inner.stats.record(Bucket::Token, Event::RateLimited);
+                        rate.until_reset()
+                    }
+                    _ => delay,
+                };
+                tokio::time::sleep(wait).await;
+                inner.stats.record(Bucket::Token, Event::Waited(wait));
+                continue;
+            }
+            return Err(self.refusal(status, oauth_error));
+        }
+    }
+
+    /// The token request: client assertion, scopes, and a DPoP proof once DPoP is on.
+    fn token_request(&self, inner: &Inner) -> Result<reqwest::RequestBuilder, ApiError> {
+        let assertion = jwt::client_assertion(&self.key, &self.client_id, &self.token_url, now())
+            .map_err(|e| {
+            self.local_error(&format!("could not sign the client assertion: {e}"))
+        })?;
+        let form = [
+            ("grant_type", "client_credentials"),
+            ("scope", self.scope.as_str()),
+            (
+                "client_assertion_type",
+                "urn:ietf:params:oauth:client-assertion-type:jwt-bearer",
+            ),
+            ("client_assertion", assertion.expose()),
+        ];
+        let mut request = inner
+            .http
+            .post(self.token_url.clone())
+            .header(ACCEPT, "application/json")
+            .form(&form);
+        if self.dpop.is_on() {
+            let proof = self.proof("POST", &self.token_url, None)?;
+            request = request.header("DPoP", self.header(proof.expose())?);
+        }
+        Ok(request)
+    }
+
+    fn read_token(
+        &self,
+        status: u16,
+        body: &[u8],
+        received: Instant,
+    ) -> Result<AccessToken, ApiError> {
+        let answer: TokenAnswer = serde_json::from_slice(body).map_err(|_| ApiError::Auth {
+            endpoint: self.token_url.to_string(),
+            status: Some(status),
+            reason: "the answer is not an OAuth token response".to_owned(),
+            advice: "Check that --org-url points at the Okta org itself".to_owned(),
+        })?;
+        let lifetime = Duration::from_secs(answer.expires_in);
+        let dpop = answer.token_type.eq_ignore_ascii_case("DPoP");
+        tracing::info!(
+            expires_in = answer.expires_in,
+            dpop,
+            "obtained an OAuth access token"
+        );
+        Ok(AccessToken {
+            value: Secret::new(answer.access_token),
+            dpop,
+            renew_at: renew_at(received, lifetime),
+        })
+    }
+
+    /// A DPoP proof for `method url`.
+    fn proof(
+        &self,
+        method: &str,
+        url: &Url,
+        access_token: Option<&Secret>,
+    ) -> Result<Secret, ApiError> {
+        self.dpop
+            .proof(method, url, access_token, now())
+            .map_err(|e| self.local_error(&e))
+    }
+
+    fn header(&self, text: &str) -> Result<HeaderValue, ApiError> {
+        sensitive_header(text)
+            .map_err(|()| self.local_error("a credential is not a valid header value"))
+    }
+
+    /// Okta refused to issue a token: say which setting to check.
+    fn refusal(&self, status: u16, error: Option<TokenError>) -> ApiError {
+        let (reason, advice) = match error {
+            Some(e) => {
+                let advice = advice_for(&e.error, &self.scope);
+                (format!("{} ({})", e.error, e.error_description), advice)
+            }
+            None => (
+                format!("HTTP {status} without an OAuth error"),
+                "Check that --org-url points at the Okta org itself".to_owned(),
+            ),
+        };
+        ApiError::Auth {
+            endpoint: self.token_url.to_string(),
+            status: Some(status),
+            reason,
+            advice,
+        }
+    }
+
+    fn transport_error(&self, host: &str, err: reqwest::Error) -> ApiError {
+        ApiError::Auth {
+            endpoint: self.token_url.to_string(),
+            status: None,
+            reason: format!("no answer from {host}: {}", failure::error_chain(err)),
+            advice: "Check the network, proxy settings and --org-url".to_owned(),
+        }
+    }
+
+    fn local_error(&self, reason: &str) -> ApiError {
+        ApiError::Auth {
+            endpoint: self.token_url.to_string(),
+            status: None,
+            reason: reason.to_owned(),
+            advice: "Check the private key (--private-key / OKTA_CLIENT_PRIVATEKEY)".to_owned(),
+        }
+    }
+}
+
+/// When to stop using a token received at `received` that lives `lifetime`: 5 minutes before
+/// it expires, or a quarter of its life before when that is shorter.
+fn renew_at(received: Instant, lifetime: Duration) -> Instant {
+    received + lifetime - RENEW_MARGIN.min(lifetime / 4)
+}
+
+/// What to check for each OAuth error code of the token endpoint.
+fn advice_for(error: &str, scope: &str) -> String {
+    match error {
+        "invalid_client" => "Check the client id (--client-id / OKTA_CLIENT_CLIENTID), that the private key (--private-key / OKTA_CLIENT_PRIVATEKEY) matches a public key registered on that service app, and the key id (--kid / OKTA_CLIENT_KID) when the app has several keys".to_owned(),
+        "invalid_scope" => format!("Grant the service app the scopes `{scope}` on its Okta API Scopes tab, or request fewer with --scopes / OKTA_CLIENT_SCOPES"),
+        "unauthorized_client" => "The app may not use the client credentials grant: use an API Services app with Client Credentials enabled".to_owned(),
+        "invalid_dpop_proof" | "use_dpop_nonce" => "The token endpoint did not accept keyshare's DPoP proof; check the app's DPoP setting".to_owned(),
+        _ => "Check the service app's settings in the Okta admin console".to_owned(),
+    }
+}
+
+async fn send(
+    request: reqwest::RequestBuilder,
+) -> Result<(u16, HeaderMap, Vec<u8>), reqwest::Error> {
+    let response = request.send().await?;
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    let body = response.bytes().await?.to_vec();
+    Ok((status, headers, body))
+}
+
+fn now() -> i64 {
+    SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .map_or(0, |d| i64::try_from(d.as_secs()).unwrap_or(i64::MAX))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_are_renewed_shortly_before_they_expire() {
+        let t0 = Instant::now();
+        let table = [(3600, 3300), (600, 450), (60, 45), (0, 0)];
+        for (lifetime, used_for) in table {
+            assert_eq!(
+                renew_at(t0, Duration::from_secs(lifetime)),
+                t0 + Duration::from_secs(used_for),
+                "a token living {lifetime} s"
+            );
+        }
+    }
+}

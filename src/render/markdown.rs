@@ -1,0 +1,447 @@
+//! Markdown for a pull-request comment, in the Atlantis/tfcmt style: a title with the result,
+//! a summary table, the steps by group, a warning for every ACTIVE app that switches keys (its
+//! service provider must trust the new certificate), the plan's warnings, and a collapsed
+//! unified diff of each app's JSON.
+//!
+//! Every comment starts with a hidden `<!-- keyshare:<command> -->` marker so that a CI job can
+//! find and update its own sticky comment. Output longer than GitHub's comment limit is split
+//! into several comments between sections, never inside one.
+
+use serde_json::Value;
+use similar::TextDiff;
+
+use super::cert::Certificate;
+use super::view::{AppView, GroupView, KeyView, Report, StepView};
+use super::{Command, RenderContext};
+use crate::okta::{Application, Kid};
+use crate::plan::{KeyRef, Plan};
+
+/// GitHub refuses comments longer than this many characters.
+pub const MAX_COMMENT_CHARS: usize = 65_536;
+
+/// Room kept in each comment for the marker and the "Part i of n" line.
+const PART_HEADER_CHARS: usize = 100;
+
+/// Renders `plan` for `command` as one or more comments, each within [`MAX_COMMENT_CHARS`].
+pub fn render(plan: &Plan, ctx: &RenderContext<'_>, command: Command) -> Vec<String> {
+    render_with_limit(plan, ctx, command, MAX_COMMENT_CHARS)
+}
+
+/// Like [`render`], with another comment size limit (in characters).
+pub fn render_with_limit(
+    plan: &Plan,
+    ctx: &RenderContext<'_>,
+    command: Command,
+    limit: usize,
+) -> Vec<String> {
+    let report = Report::new(plan, ctx, command);
+    let mut blocks = vec![title(&report)];
+    if !report.groups.is_empty() {
+        blocks.push(summary_table(&report));
+    }
+    if !report.in_sync {
+        blocks.push("### Steps".to_owned());
+        blocks.extend(
+            report
+                .groups
+                .iter()
+                .filter(|g| !g.in_sync)
+                .map(|g| group_steps(&report, g)),
+        );
+        blocks.extend(
+            report
+                .groups
+                .iter()
+                .filter_map(|g| trust_warning(&report, g, plan, ctx)),
+        );
+    }
+    if !report.warnings.is_empty() {
+        let mut list = String::from("### Warnings\n\n");
+        for warning in &report.warnings {
+            list.push_str(&format!("- ⚠️ {}\n", escape(warning.message())));
+        }
+        blocks.push(list);
+    }
+    let diffs: Vec<String> = report
+        .steps
+        .iter()
+        .filter_map(|step| app_diff(step, ctx))
+        .collect();
+    if !diffs.is_empty() {
+        blocks.push("### Changes to apps".to_owned());
+        blocks.extend(diffs);
+    }
+    split(&marker(command), blocks, limit)
+}
+
+/// The hidden marker a CI job looks for: `<!-- keyshare:plan -->`.
+fn marker(command: Command) -> String {
+    let name = match command {
+        Command::Plan => "plan",
+        Command::Drift => "drift",
+        Command::Apply => "apply",
+    };
+    format!("<!-- keyshare:{name} -->")
+}
+
+fn title(report: &Report) -> String {
+    let (icon, command, result) = match (report.command, report.in_sync) {
+        (Command::Plan, true) => ("✅", "plan", "no changes"),
+        (Command::Plan, false) => ("📝", "plan", "changes to apply"),
+        (Command::Drift, true) => ("✅", "drift", "in sync"),
+        (Command::Drift, false) => ("⚠️", "drift", "drift found"),
+        (Command::Apply, true) => ("✅", "apply", "nothing to do"),
+        (Command::Apply, false) => ("✅", "apply", "applied"),
+    };
+    format!(
+        "## {icon} keyshare {command}: {result}\n\n**{}**",
+        report.summary_line()
+    )
+}
+
+fn summary_table(report: &Report) -> String {
+    let mut table = String::from(
+        "| Group | Source | Key | Generate | Clone | Switch |\n|---|---|---|--:|--:|--:|\n",
+    );
+    for group in &report.groups {
+        let count =
+            |kind: fn(&StepView) -> bool| report.steps_of(&group.name).filter(|s| kind(s)).count();
+        table.push_str(&format!(
+            "| {} | {} | {} | {} | {} | {} |\n",
+            escape(&group.name),
+            app(&group.source),
+            key(&group.key),
+            count(|s| matches!(s, StepView::Generate { .. })),
+            count(|s| matches!(s, StepView::Clone { .. })),
+            count(|s| matches!(s, StepView::Switch { .. })),
+        ));
+    }
+    table
+}
+
+fn group_steps(report: &Report, group: &GroupView) -> String {
+    let mut out = format!("**{}**", escape(&group.name));
+    if let Some(rotation) = &group.rotation {
+        out.push_str(&format!(
+            ": new group key because {}",
+            escape(&rotation.message)
+        ));
+    }
+    out.push_str("\n\n");
+    for step in report.steps_of(&group.name) {
+        let line = match step {
+            StepView::Generate {
+                app: on,
+                validity_years,
+                ..
+            } => format!(
+                "➕ generate key on {}, valid {validity_years} years",
+                app(on)
+            ),
+            StepView::Clone {
+                key: k, from, to, ..
+            } => {
+                format!("➕ clone key {} from {} to {}", key(k), app(from), app(to))
+            }
+            StepView::Switch {
+                app: on,
+                from_kid,
+                to,
+                ..
+            } => format!(
+                "🔁 switch {}: {} → {}",
+                app(on),
+                from_kid.as_deref().map_or("*(no key)*".to_owned(), code),
+                key(to)
+            ),
+        };
+        out.push_str(&format!("- {line}\n"));
+    }
+    out
+}
+
+/// A warning naming the ACTIVE apps of a group that will switch keys, with the certificate
+/// their service providers must trust.
+fn trust_warning(
+    report: &Report,
+    group: &GroupView,
+    plan: &Plan,
+    ctx: &RenderContext<'_>,
+) -> Option<String> {
+    let active: Vec<String> = report
+        .steps_of(&group.name)
+        .filter_map(|step| match step {
+            StepView::Switch { app: on, .. } if on.is_active() => Some(app(on)),
+            _ => None,
+        })
+        .collect();
+    if active.is_empty() {
+        return None;
+    }
+    let mut out = format!(
+        "> [!WARNING]\n> **Group {}: {} will sign with a new key.** Each service provider must trust the key's certificate, or sign-ins through the app fail after the switch.\n",
+        escape(&group.name),
+        active.join(", ")
+    );
+    let key_ref = plan
+        .groups
+        .iter()
+        .find(|g| g.name == group.name)
+        .map(|g| &g.key);
+    let certificate = match key_ref {
+        Some(KeyRef::Existing(kid)) => ctx.snapshot.key(kid).and_then(Certificate::of),
+        _ => None,
+    };
+    match (key_ref, certificate) {
+        (Some(KeyRef::Generated { .. }), _) => out.push_str(
+            "> The key is generated by this apply, so its certificate is known only afterwards: `keyshare keys` shows it.\n",
+        ),
+        (_, Some(cert)) => {
+            out.push_str(&format!(
+                "> SHA-256 fingerprint: `{}`\n\n<details><summary>Certificate of <code>{}</code> (PEM)</summary>\n\n```\n{}```\n\n</details>\n",
+                cert.sha256_fingerprint(),
+                html(&group.key.to_string()),
+                cert.pem()
+            ));
+        }
+        (_, None) => out.push_str(
+            "> Its certificate was not among the keys read for this plan: `keyshare keys` shows it.\n",
+        ),
+    }
+    Some(out)
+}
+
+/// A collapsed unified diff of the app's JSON before and after a switch.
+fn app_diff(step: &StepView, ctx: &RenderContext<'_>) -> Option<String> {
+    let StepView::Switch { app: on, to, .. } = step else {
+        return None;
+    };
+    let application = ctx.snapshot.apps.get(&crate::okta::AppId(on.id.clone()))?;
+    let diff = json_diff(application, to);
+    let fence = fence_for(&diff);
+    Some(format!(
+        "<details><summary>{}: <code>credentials.signing.kid</code></summary>\n\n{fence}diff\n{diff}{fence}\n\n</details>",
+        app_html(on)
+    ))
+}
+
+fn json_diff(application: &Application, to: &KeyView) -> String {
+    let kid = Kid(to.to_string());
+    let before = pretty(&Value::Object(application.json().clone()));
+    let after = pretty(&Value::Object(application.with_signing_kid(&kid)));
+    TextDiff::from_lines(&before, &after)
+        .unified_diff()
+        .context_radius(3)
+        .header(
+            &format!("{} (now)", application.id),
+            &format!("{} (after apply)", application.id),
+        )
+        .to_string()
+}
+
+fn pretty(value: &Value) -> String {
+    let mut text = serde_json::to_string_pretty(value).expect("JSON values always serialize");
+    text.push('\n');
+    text
+}
+
+/// A code fence longer than any run of backticks in `content`.
+fn fence_for(content: &str) -> String {
+    let longest = content.split(|c| c != '`').map(str::len).max().unwrap_or(0);
+    "`".repeat(longest.max(2) + 1)
+}
+
+/// `App 2 (`0oa…`)`, with the label escaped.
+fn app(view: &AppView) -> String {
+    match &view.label {
+        Some(label) => format!("{} ({})", escape(label), code(&view.id)),
+        None => code(&view.id),
+    }
+}
+
+/// The same for HTML (a `<summary>`), where Markdown is not read.
+fn app_html(view: &AppView) -> String {
+    match &view.label {
+        Some(label) => format!("{} (<code>{}</code>)", html(label), html(&view.id)),
+        None => format!("<code>{}</code>", html(&view.id)),
+    }
+}
+
+fn html(text: &str) -> String {
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
+}
+
+fn key(view: &KeyView) -> String {
+    view.kid
+        .as_deref()
+        .map_or("*(known after apply)*".to_owned(), code)
+}
+
+fn code(text: &str) -> String {
+    format!("`{}`", text.replace('`', "'"))
+}
+
+/// Escapes what Markdown or HTML would read as markup in text from Okta or the config.
+fn escape(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '&' => out.push_str("&amp;"),
+            '\\' | '`' | '*' | '_' | '[' | ']' | '|' | '#' | '~' => {
+                out.push('\\');
+                out.push(c);
+            }
+            '\n' | '\r' => out.push(' '),
+            c => out.push(c),
+        }
+    }
+    out
+}
+
+/// Packs blocks into comments of at most `limit` characters, each starting with `marker`.
+/// A block too long for any comment on its own is cut, with its fences closed.
+fn split(marker: &str, blocks: Vec<String>, limit: usize) -> Vec<String> {
+    let budget = limit.saturating_sub(marker.chars().count() + PART_HEADER_CHARS);
+    let mut bodies: Vec<String> = Vec::new();
+    let mut current = String::new();
+    let mut current_chars = 0;
+    for block in blocks {
+        let block = fit(block.trim_end().to_owned(), budget);
+        let chars = block.chars().count();
+        if current_chars > 0 && current_chars + 2 + chars > budget {
+            bodies.push(std::mem::take(&mut current));
+            current_chars = 0;
+        }
+        if current_chars > 0 {
+            current.push_str("\n\n");
+            current_chars += 2;
+        }
+        current.push_str(&block);
+        current_chars += chars;
+    }
+    bodies.push(current);
+    let n = bodies.len();
+    bodies
+        .into_iter()
+        .enumerate()
+        .map(|(i, body)| {
+            let body = body.trim_end();
+            if n == 1 {
+                format!("{marker}\n{body}\n")
+            } else {
+                let part = i + 1;
+                format!(
+                    "{marker}\n<!-- keyshare:part {part}/{n} -->\n_Part {part} of {n}._\n\n{body}\n"
+                )
+            }
+        })
+        .collect()
+}
+
+/// Cuts a block to `budget` characters at a line end, closing what the cut left open.
+fn fit(block: String, budget: usize) -> String {
+    const NOTE: &str = "\n*… cut here: this section alone is longer than a comment can hold; run keyshare locally for all of it.*";
+    // Room for the note and for closing a fence and a <details>.
+    let keep = budget.saturating_sub(NOTE.chars().count() + 64);
+    if block.chars().count() <= budget {
+        return block;
+    }
+    let cut: String = block.chars().take(keep).collect();
+    let mut cut = match cut.rfind('\n') {
+        Some(end) => cut[..end].to_owned(),
+        None => cut,
+    };
+    if let Some(fence) = open_fence(&cut) {
+        cut.push('\n');
+        cut.push_str(&fence);
+    }
+    cut.push_str(NOTE);
+    if cut.matches("<details>").count() > cut.matches("</details>").count() {
+        cut.push_str("\n\n</details>");
+    }
+    cut
+}
+
+/// The fence of a code block that `text` opens and does not close.
+fn open_fence(text: &str) -> Option<String> {
+    let mut open: Option<String> = None;
+    for line in text.lines() {
+        let ticks: String = line
+            .trim_start()
+            .chars()
+            .take_while(|c| *c == '`')
+            .collect();
+        if ticks.len() < 3 {
+            continue;
+        }
+        match &open {
+            Some(fence) if ticks.len() >= fence.len() && line.trim() == ticks => open = None,
+            Some(_) => {}
+            None => open = Some(ticks),
+        }
+    }
+    open
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn split_keeps_blocks_whole_and_every_part_within_the_limit() {
+        let blocks: Vec<String> = (0..10)
+            .map(|i| format!("block {i} {}", "x".repeat(90)))
+            .collect();
+        let parts = split("<!-- keyshare:plan -->", blocks.clone(), 450);
+        assert!(parts.len() > 1);
+        for (i, part) in parts.iter().enumerate() {
+            assert!(
+                part.chars().count() <= 450,
+                "part {i} is {} chars",
+                part.len()
+            );
+            assert!(part.starts_with("<!-- keyshare:plan -->\n"));
+            assert!(part.contains(&format!("_Part {} of {}._", i + 1, parts.len())));
+        }
+        for block in &blocks {
+            assert_eq!(
+                parts.iter().filter(|p| p.contains(block.as_str())).count(),
+                1
+            );
+        }
+    }
+
+    #[test]
+    fn one_part_has_no_part_line() {
+        let parts = split("<!-- keyshare:plan -->", vec!["short".to_owned()], 1000);
+        assert_eq!(parts, ["<!-- keyshare:plan -->\nshort\n"]);
+    }
+
+    #[test]
+    fn an_oversized_block_is_cut_with_its_fence_and_details_closed() {
+        let lines: String = (0..400).map(|i| format!("+line {i}\n")).collect();
+        let block = format!("<details><summary>s</summary>\n\n```diff\n{lines}```\n\n</details>");
+        let parts = split("<!-- keyshare:plan -->", vec![block], 1200);
+        let [part] = parts.as_slice() else {
+            panic!("one part expected")
+        };
+        assert!(part.chars().count() <= 1200);
+        assert_eq!(part.matches("```").count() % 2, 0);
+        assert!(part.trim_end().ends_with("</details>"));
+        assert!(part.contains("cut here"));
+    }
+
+    #[test]
+    fn escape_and_fences() {
+        assert_eq!(escape("A|B <x> *y*"), "A\\|B &lt;x&gt; \\*y\\*");
+        assert_eq!(fence_for("no ticks"), "```");
+        assert_eq!(fence_for("a ```` b"), "`````");
+        assert_eq!(open_fence("````diff\n```\n"), Some("````".to_owned()));
+        assert_eq!(open_fence("```\nx\n```\n"), None);
+    }
+}

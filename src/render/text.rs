@@ -1,0 +1,110 @@
+//! Text for a terminal, in Terraform's habits: `+` for what is created (generate, clone), `~`
+//! for what changes (switch), warnings, then one summary line.
+
+use std::fmt::Write as _;
+
+use owo_colors::{OwoColorize, Style};
+
+use super::view::{GroupView, Report, StepView};
+use super::{Command, RenderContext};
+use crate::plan::Plan;
+
+/// Renders `plan` for `command`. `color` adds ANSI colours; the caller decides (a terminal,
+/// and `NO_COLOR` unset).
+pub fn render(plan: &Plan, ctx: &RenderContext<'_>, command: Command, color: bool) -> String {
+    render_report(&Report::new(plan, ctx, command), color)
+}
+
+/// Renders an already built report.
+pub fn render_report(report: &Report, color: bool) -> String {
+    let paint = Paint { color };
+    let mut out = String::new();
+    if !report.in_sync {
+        out.push_str(intro(report.command));
+        out.push_str("\n\n");
+        for group in report.groups.iter().filter(|g| !g.in_sync) {
+            write_group(&mut out, report, group, paint);
+        }
+    }
+    for warning in &report.warnings {
+        let label = paint.apply("Warning:", Style::new().yellow().bold());
+        let _ = writeln!(out, "{label} {}", warning.message());
+    }
+    if !report.warnings.is_empty() {
+        out.push('\n');
+    }
+    let _ = writeln!(
+        out,
+        "{}",
+        paint.apply(&report.summary_line(), Style::new().bold())
+    );
+    out
+}
+
+fn intro(command: Command) -> &'static str {
+    match command {
+        Command::Plan => "keyshare will perform the following actions:",
+        Command::Drift => "Okta has drifted from the configuration; apply would perform:",
+        Command::Apply => "keyshare performed the following actions:",
+    }
+}
+
+fn write_group(out: &mut String, report: &Report, group: &GroupView, paint: Paint) {
+    let members = group.members.len();
+    let header = format!(
+        "# group {}: source {}, {members} {}",
+        group.name,
+        group.source,
+        if members == 1 { "member" } else { "members" }
+    );
+    let _ = writeln!(out, "  {}", paint.apply(&header, Style::new().bold()));
+    if let Some(rotation) = &group.rotation {
+        let _ = writeln!(out, "  # new group key: {}", rotation.message);
+    }
+    for step in report.steps_of(&group.name) {
+        let (sign, style, text) = match step {
+            StepView::Generate {
+                app,
+                validity_years,
+                ..
+            } => (
+                "+",
+                Style::new().green(),
+                format!("generate key on {app}, valid {validity_years} years"),
+            ),
+            StepView::Clone { key, from, to, .. } => (
+                "+",
+                Style::new().green(),
+                format!("clone key {key} from {from} to {to}"),
+            ),
+            StepView::Switch {
+                app, from_kid, to, ..
+            } => (
+                "~",
+                Style::new().yellow(),
+                format!(
+                    "switch {app}: {} → {to}",
+                    from_kid.as_deref().unwrap_or("(no key)")
+                ),
+            ),
+        };
+        let _ = writeln!(out, "  {} {text}", paint.apply(sign, style));
+    }
+    out.push('\n');
+}
+
+/// Colours text, or leaves it alone.
+#[derive(Clone, Copy)]
+struct Paint {
+    color: bool,
+}
+
+impl Paint {
+    fn apply(self, text: &str, style: Style) -> String {
+        if self.color {
+            text.style(style).to_string()
+        } else {
+            text.to_owned()
+        }
+    }
+}

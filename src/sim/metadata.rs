@@ -1,0 +1,63 @@
+//! `GET /api/v1/apps/{appId}/sso/saml/metadata`: SAML 2.0 IdP metadata carrying the app's
+//! active signing certificate (or the key named by `?kid=`), as an SP would download it.
+
+use std::sync::Arc;
+
+use axum::extract::{Path, RawQuery, State};
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use base64::Engine;
+use base64::engine::general_purpose::STANDARD;
+
+use super::Simulator;
+use super::error::OktaError;
+use super::routes::{base_url, query_pairs};
+use super::shapes::SignOnMode;
+
+/// The metadata document.
+pub async fn saml_metadata(
+    State(sim): State<Simulator>,
+    headers: HeaderMap,
+    Path(app_id): Path<String>,
+    RawQuery(query): RawQuery,
+) -> Result<Response, OktaError> {
+    let params = query_pairs(query.as_deref());
+    let requested = params
+        .iter()
+        .find(|(k, _)| k == "kid")
+        .map(|(_, v)| v.clone());
+    let (key, name) = {
+        let org = sim.org();
+        let app = org.app(&app_id)?;
+        if !matches!(app.mode(), Some(SignOnMode::Saml2 | SignOnMode::Saml11)) {
+            return Err(OktaError::not_found(
+                &format!("{app_id}/sso/saml/metadata"),
+                "AppInstance",
+            ));
+        }
+        let kid = requested
+            .as_deref()
+            .or(app.signing_kid())
+            .unwrap_or_default();
+        let key = app
+            .key(kid)
+            .ok_or_else(|| OktaError::not_found(kid, "JsonWebKey"))?;
+        (
+            Arc::clone(key),
+            app.str_field("name").unwrap_or_default().to_owned(),
+        )
+    };
+    let certificate = STANDARD.encode(&key.certificate()?.der);
+    let base = base_url(&headers);
+    let external_key = format!("exk{}", &app_id[app_id.len().saturating_sub(17)..]);
+    let sso = format!("{base}/app/{name}/{external_key}/sso/saml");
+    let xml = format!(
+        r#"<?xml version="1.0" encoding="UTF-8"?><md:EntityDescriptor xmlns:md="urn:oasis:names:tc:SAML:2.0:metadata" entityID="http://www.okta.com/{external_key}"><md:IDPSSODescriptor WantAuthnRequestsSigned="false" protocolSupportEnumeration="urn:oasis:names:tc:SAML:2.0:protocol"><md:KeyDescriptor use="signing"><ds:KeyInfo xmlns:ds="http://www.w3.org/2000/09/xmldsig#"><ds:X509Data><ds:X509Certificate>{certificate}</ds:X509Certificate></ds:X509Data></ds:KeyInfo></md:KeyDescriptor><md:NameIDFormat>urn:oasis:names:tc:SAML:1.1:nameid-format:unspecified</md:NameIDFormat><md:NameIDFormat>urn:oasis:names:tc:SAML:1.1:nameid-format:emailAddress</md:NameIDFormat><md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-POST" Location="{sso}"/><md:SingleSignOnService Binding="urn:oasis:names:tc:SAML:2.0:bindings:HTTP-Redirect" Location="{sso}"/></md:IDPSSODescriptor></md:EntityDescriptor>"#
+    );
+    Ok((
+        StatusCode::OK,
+        [(header::CONTENT_TYPE, "application/xml")],
+        xml,
+    )
+        .into_response())
+}

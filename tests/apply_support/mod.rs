@@ -1,0 +1,163 @@
+//! Shared set-up of the executor's integration tests: the simulator on 127.0.0.1:0 with the
+//! guide's two apps, keyshare's HTTP client pointed at it, and the guide's desired state.
+#![allow(dead_code)] // each test file uses a different subset of these helpers
+
+use std::path::PathBuf;
+
+use jiff::{SignedDuration, Timestamp};
+use keyshare::apply::{ApplyError, ApplyReport, FetchOptions, execute, fetch_snapshot};
+use keyshare::config::{AppRef, AppSelector, DesiredState, KeyPolicy, Location, SigningKeyGroup};
+use keyshare::okta::http::{Auth, ClientSettings, HttpClient, Secret};
+use keyshare::okta::{AppId, OktaApi};
+use keyshare::plan::{LiveSnapshot, Plan, plan};
+use keyshare::sim::{self, RunningSim, SimConfig};
+use serde_json::Value;
+
+pub const APP1: &str = "0oa8ae1t5yev2ajDs0h7";
+pub const APP2: &str = "0oa8ae0dv4RGQvjyZ0h7";
+
+/// A simulator and a client of it.
+pub struct Org {
+    pub sim: RunningSim,
+    pub client: HttpClient,
+}
+
+impl Org {
+    /// The guide's org: App 1 and App 2, each signing with its own key expiring in 20 days.
+    pub async fn guide() -> Self {
+        Self::start(SimConfig::default()).await
+    }
+
+    pub async fn start(config: SimConfig) -> Self {
+        let sim = sim::start(config).await.expect("the simulator starts");
+        let settings = ClientSettings::new(
+            sim.base_url().parse().unwrap(),
+            Auth::Ssws(Secret::new("00sim-token")),
+        );
+        let client = HttpClient::new(settings).expect("the client accepts a loopback org");
+        Self { sim, client }
+    }
+
+    /// The whole org as `GET /__sim/state` shows it: every app with its keys.
+    pub async fn state(&self) -> Value {
+        reqwest::get(format!("{}/__sim/state", self.sim.base_url()))
+            .await
+            .unwrap()
+            .json()
+            .await
+            .unwrap()
+    }
+
+    /// One app of [`Org::state`]: `{"app": …, "keys": […]}`.
+    pub async fn app_state(&self, id: &str) -> Value {
+        let state = self.state().await;
+        state["apps"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|a| a["app"]["id"] == id)
+            .cloned()
+            .unwrap_or_else(|| panic!("app {id} in the simulator's state"))
+    }
+
+    pub async fn fetch(&self, desired: &DesiredState) -> LiveSnapshot {
+        fetch_with(&self.client, desired, &FetchOptions::default()).await
+    }
+
+    /// Fetches and plans against the org, now.
+    pub async fn plan(&self, desired: &DesiredState) -> Plan {
+        let live = self.fetch(desired).await;
+        plan(desired, &live, Timestamp::now()).expect("the desired state plans")
+    }
+
+    pub async fn execute(&self, plan: &Plan) -> Result<ApplyReport, ApplyError> {
+        execute(&self.client, plan, &mut |_| {}).await
+    }
+}
+
+pub async fn fetch_with(
+    api: &impl OktaApi,
+    desired: &DesiredState,
+    options: &FetchOptions,
+) -> LiveSnapshot {
+    fetch_snapshot(api, desired, Timestamp::now(), options)
+        .await
+        .expect("the snapshot is read")
+}
+
+fn at(line: usize) -> Location {
+    Location {
+        file: PathBuf::from("finance.yaml"),
+        line,
+        column: 5,
+    }
+}
+
+/// `examples/desired-state/finance.yaml`: source App 1, member App 2, 2-year keys rotated 30
+/// days before expiry.
+pub fn finance() -> DesiredState {
+    finance_with(
+        AppSelector::Id(AppId::from(APP1)),
+        AppSelector::Id(AppId::from(APP2)),
+    )
+}
+
+pub fn finance_with(source: AppSelector, member: AppSelector) -> DesiredState {
+    DesiredState {
+        groups: vec![SigningKeyGroup {
+            name: "finance".into(),
+            source: AppRef {
+                selector: source,
+                location: at(6),
+            },
+            members: vec![AppRef {
+                selector: member,
+                location: at(8),
+            }],
+            key: KeyPolicy {
+                validity_years: 2,
+                rotate_before: Some(SignedDuration::from_hours(30 * 24)),
+                rotate_after: None,
+                kid: None,
+            },
+            location: at(4),
+        }],
+        digest: "finance".into(),
+    }
+}
+
+/// A group of apps referred to by id, with `key` as its policy.
+pub fn group(name: &str, source: &str, members: &[&str], key: KeyPolicy) -> SigningKeyGroup {
+    let by_id = |id: &str, line| AppRef {
+        selector: AppSelector::Id(AppId::from(id)),
+        location: at(line),
+    };
+    SigningKeyGroup {
+        name: name.into(),
+        source: by_id(source, 2),
+        members: members
+            .iter()
+            .enumerate()
+            .map(|(i, id)| by_id(id, 3 + i))
+            .collect(),
+        key,
+        location: at(1),
+    }
+}
+
+/// The kids of an app's key list in [`Org::app_state`].
+pub fn kids(app_state: &Value) -> Vec<String> {
+    app_state["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|k| k["kid"].as_str().unwrap().to_owned())
+        .collect()
+}
+
+pub fn signing_kid(app_state: &Value) -> String {
+    app_state["app"]["credentials"]["signing"]["kid"]
+        .as_str()
+        .unwrap()
+        .to_owned()
+}
