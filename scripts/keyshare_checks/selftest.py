@@ -8,6 +8,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import json
+import re
 import sys
 from collections.abc import Callable
 from pathlib import Path
@@ -71,20 +72,36 @@ def synthetic(path: str, status: int, body: object, headers=()) -> Exchange:
 
 
 class Exemplars:
-    """The first successful recorded exchange of each operation the cases mutate."""
+    """Recorded exchanges to mutate, found by operation (or path) and status."""
 
     def __init__(self, exchanges: list[Exchange], spec: openapi_check.SpecCheck):
-        self.found: dict[tuple[str, int], Exchange] = {}
-        for exchange in exchanges:
-            operation = spec.operation(exchange)
-            if operation is not None:
-                self.found.setdefault((operation.operation_id, exchange.status), exchange)
+        self.exchanges = exchanges
+        self.spec = spec
 
-    def __call__(self, operation_id: str, status: int) -> Exchange:
-        try:
-            return self.found[(operation_id, status)]
-        except KeyError:
-            raise LookupError(f"no recorded {operation_id} {status} to mutate") from None
+    def __call__(self, operation_id: str, status: int, where=lambda e: True) -> Exchange:
+        """The first recorded `operation_id` answered with `status` that satisfies `where`."""
+        for exchange in self.exchanges:
+            operation = self.spec.operation(exchange)
+            if (
+                operation is not None
+                and operation.operation_id == operation_id
+                and exchange.status == status
+                and where(exchange)
+            ):
+                return exchange
+        raise LookupError(f"no recorded {operation_id} {status} to mutate")
+
+    def path(self, pattern: str, status: int) -> Exchange:
+        """The first recorded exchange whose path matches `pattern` answered with `status`."""
+        for exchange in self.exchanges:
+            if re.match(pattern, exchange.path) and exchange.status == status:
+                return exchange
+        raise LookupError(f"no recorded {pattern} {status} to mutate")
+
+
+def json_list(exchange: Exchange) -> bool:
+    """A JSON array answer with at least one element."""
+    return exchange.content_type() == "application/json" and bool(exchange.json_body())
 
 
 def cases(ex: Exemplars):
@@ -95,6 +112,10 @@ def cases(ex: Exemplars):
     clone_error = ex("cloneApplicationKey", 400)
     generated = ex("generateApplicationKey", 201)
     put = ex("replaceApplication", 200)
+    csrs = ex("listCsrsForApplication", 200, json_list)
+    pkcs10 = ex("getCsrForApplication", 200, lambda e: e.content_type() == "application/pkcs10")
+    revoked = ex("revokeCsrFromApplication", 204)
+    metadata = ex.path(r"^/api/v1/apps/[^/]+/sso/saml/metadata$", 200)
     link = [
         ("link", '<http://h/api/v1/apps?limit=1>; rel="self"'),
         ("link", '<http://h/api/v1/apps?limit=1&after=0oaX>; rel="next"'),
@@ -215,7 +236,35 @@ def cases(ex: Exemplars):
             synthetic("/__sim/stats", 200, {}, [("x-rate-limit-limit", "1")]),
             "reference",
         ),
+        (
+            "CSR without its publish link",
+            with_body(csrs, lambda b: [{**b[0], "_links": {"self": b[0]["_links"]["self"]}}]),
+            "reference",
+        ),
+        (
+            "CSR whose csr is not base64 DER",
+            with_body(csrs, lambda b: [{**b[0], "csr": "not a csr"}]),
+            "reference",
+        ),
+        (
+            "PKCS#10 answer to a request that accepts only JSON",
+            dataclasses.replace(
+                pkcs10, request_headers={**pkcs10.request_headers, "accept": "application/json"}
+            ),
+            "reference",
+        ),
+        (
+            "SAML metadata without a certificate",
+            dataclasses.replace(
+                metadata,
+                response_body=re.sub(
+                    rb"<ds:X509Certificate>[^<]*</ds:X509Certificate>", b"", metadata.response_body
+                ),
+            ),
+            "reference",
+        ),
         ("GET-modify-PUT body echoing read-only fields", put, None),
+        ("revoked CSR: 204 without a body for content: {}", revoked, None),
     ]
 
 
@@ -232,9 +281,12 @@ def main() -> int:
         group.record("exemplars", [str(error)])
         table = []
     for name, exchange, objector in table:
+        operation = spec.operation(exchange)
+        operation_id = operation.operation_id if operation else None
+        app_route = spec.app_route(exchange)
         verdicts = {
             "openapi": bool(spec.describes(exchange) and spec.check(exchange)),
-            "reference": bool(reference_check.check(exchange, spec.app_route(exchange))),
+            "reference": bool(reference_check.check(exchange, operation_id, app_route)),
         }
         if objector is None:
             wrong = [f"{checker} objected" for checker, objected in verdicts.items() if objected]
