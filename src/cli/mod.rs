@@ -1,1 +1,140 @@
-//! (To be written.)
+//! The command line: clap definitions, one module per command, and the edge where errors become
+//! messages and exit codes.
+//!
+//! Exit codes follow Terraform's `-detailed-exitcode`: 0 = nothing to do, 2 = changes or drift,
+//! 1 = any error, usage errors included (never clap's default 2, which means "changes" here).
+
+mod apply;
+mod demo;
+mod drift;
+pub mod okta_args;
+mod output;
+mod plan;
+mod session;
+mod validate;
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+pub use output::Format;
+
+/// How a command ended, when it did not fail.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ExitStatus {
+    /// 0: done, or nothing to change.
+    Success,
+    /// 2: `plan` found changes, `drift` found drift.
+    Changes,
+}
+
+impl From<ExitStatus> for ExitCode {
+    fn from(status: ExitStatus) -> Self {
+        match status {
+            ExitStatus::Success => ExitCode::SUCCESS,
+            ExitStatus::Changes => ExitCode::from(2),
+        }
+    }
+}
+
+/// keyshare: several Okta SSO apps, one signing key, declared in YAML.
+#[derive(Debug, Parser)]
+#[command(name = "keyshare", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+    /// More output: `-v` adds API call counts per rate-limit bucket, `-vv` debug logs.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    verbose: u8,
+}
+
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Parse and check the desired state offline.
+    Validate(validate::ValidateArgs),
+    /// Show what apply would change (exit 0 no changes, 2 changes, 1 error).
+    Plan(plan::PlanArgs),
+    /// Carry out the plan.
+    Apply(apply::ApplyArgs),
+    /// Check that Okta still matches the desired state (exit 0 in sync, 2 drift, 1 error).
+    Drift(drift::DriftArgs),
+    /// Run the local Okta simulator.
+    Sim(crate::sim::cli::SimArgs),
+    /// The guided tour: an in-process simulator, then plan → apply → drift → heal.
+    Demo(demo::DemoArgs),
+}
+
+/// Parses the command line, runs the command, and turns the outcome into an exit code.
+pub fn main() -> ExitCode {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(err) => {
+            let _ = err.print();
+            return if err.use_stderr() {
+                ExitCode::from(1)
+            } else {
+                ExitCode::SUCCESS
+            };
+        }
+    };
+    init_tracing(cli.verbose);
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(err) => {
+            return report(&anyhow::Error::new(err).context("cannot start the async runtime"));
+        }
+    };
+    match runtime.block_on(run(cli)) {
+        Ok(status) => status.into(),
+        Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
+        Err(err) => report(&err),
+    }
+}
+
+async fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
+    let verbose = cli.verbose;
+    match cli.command {
+        Command::Validate(args) => validate::run(args),
+        Command::Plan(args) => plan::run(args, verbose).await,
+        Command::Apply(args) => apply::run(args, verbose).await,
+        Command::Drift(args) => drift::run(args, verbose).await,
+        Command::Sim(args) => crate::sim::cli::run(args)
+            .await
+            .map(|()| ExitStatus::Success),
+        Command::Demo(args) => demo::run(args).await,
+    }
+}
+
+/// Prints `error: …` and one `Caused by:` line per source, as uv and cargo do.
+fn report(err: &anyhow::Error) -> ExitCode {
+    let mut stderr = std::io::stderr().lock();
+    let _ = writeln!(stderr, "error: {err}");
+    for cause in err.chain().skip(1) {
+        let _ = writeln!(stderr, "  Caused by: {cause}");
+    }
+    ExitCode::from(1)
+}
+
+fn is_broken_pipe(err: &anyhow::Error) -> bool {
+    err.chain().any(|cause| {
+        cause
+            .downcast_ref::<std::io::Error>()
+            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+    })
+}
+
+/// Logs go to standard error; `RUST_LOG` wins over `-v`.
+fn init_tracing(verbose: u8) {
+    let default = match verbose {
+        0 | 1 => "warn",
+        2 => "keyshare=debug",
+        _ => "keyshare=trace",
+    };
+    let filter = tracing_subscriber::EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
+    let _ = tracing_subscriber::fmt()
+        .with_env_filter(filter)
+        .with_writer(std::io::stderr)
+        .try_init();
+}

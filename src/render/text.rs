@@ -62,32 +62,11 @@ fn write_group(out: &mut String, report: &Report, group: &GroupView, paint: Pain
         let _ = writeln!(out, "  # new group key: {}", rotation.message);
     }
     for step in report.steps_of(&group.name) {
-        let (sign, style, text) = match step {
-            StepView::Generate {
-                app,
-                validity_years,
-                ..
-            } => (
-                "+",
-                Style::new().green(),
-                format!("generate key on {app}, valid {validity_years} years"),
-            ),
-            StepView::Clone { key, from, to, .. } => (
-                "+",
-                Style::new().green(),
-                format!("clone key {key} from {from} to {to}"),
-            ),
-            StepView::Switch {
-                app, from_kid, to, ..
-            } => (
-                "~",
-                Style::new().yellow(),
-                format!(
-                    "switch {app}: {} → {to}",
-                    from_kid.as_deref().unwrap_or("(no key)")
-                ),
-            ),
+        let (sign, style) = match step {
+            StepView::Generate { .. } | StepView::Clone { .. } => ("+", Style::new().green()),
+            StepView::Switch { .. } => ("~", Style::new().yellow()),
         };
+        let text = step.sentence();
         let _ = writeln!(out, "  {} {text}", paint.apply(sign, style));
     }
     out.push('\n');

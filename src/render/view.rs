@@ -105,6 +105,24 @@ pub enum StepView {
 }
 
 impl StepView {
+    /// The step as one sentence for people, e.g. `switch App 2 (0oa…): old → new`.
+    pub fn sentence(&self) -> String {
+        match self {
+            Self::Generate {
+                app,
+                validity_years,
+                ..
+            } => format!("generate key on {app}, valid {validity_years} years"),
+            Self::Clone { key, from, to, .. } => format!("clone key {key} from {from} to {to}"),
+            Self::Switch {
+                app, from_kid, to, ..
+            } => format!(
+                "switch {app}: {} → {to}",
+                from_kid.as_deref().unwrap_or("(no key)")
+            ),
+        }
+    }
+
     /// The group the step belongs to.
     pub fn group(&self) -> &str {
         match self {

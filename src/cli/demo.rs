@@ -1,0 +1,154 @@
+//! `keyshare demo`: the embedded default. Starts the simulator in-process, seeded like Okta's
+//! key-sharing guide, and walks through plan → apply → drift → an out-of-band change → drift
+//! caught → apply → in sync, printing what a user would see at each step.
+
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use jiff::Timestamp;
+
+use super::apply::apply_planned;
+
+use super::ExitStatus;
+use super::output::{Format, render, stdout_color};
+use super::session::{load, plan_with};
+use crate::config::DesiredState;
+use crate::okta::http::{Auth, ClientSettings, HttpClient, Secret, parse_org_url};
+use crate::okta::{AppId, OktaApi};
+use crate::render::Command;
+use crate::sim::{self, SimConfig};
+
+/// The guide's scenario, shipped inside the binary so that `demo` works from anywhere.
+const EMBEDDED_EXAMPLE: &str = include_str!("../../examples/desired-state/finance.yaml");
+const EXAMPLE_DIR: &str = "examples/desired-state";
+
+#[derive(Debug, clap::Args)]
+pub struct DemoArgs {
+    /// Desired-state directory [default: examples/desired-state when present, else the
+    /// embedded copy of it].
+    #[arg(long)]
+    dir: Option<PathBuf>,
+}
+
+pub async fn run(args: DemoArgs) -> anyhow::Result<ExitStatus> {
+    let running = sim::start(SimConfig::default())
+        .await
+        .context("cannot start the in-process simulator")?;
+    println!(
+        "keyshare demo: an Okta simulator is serving the guide's org at {}",
+        running.base_url()
+    );
+    let (desired, shown_dir, _tempdir) = desired_state(args.dir)?;
+    println!("Desired state: {}\n", shown_dir.display());
+    let settings = ClientSettings::new(
+        parse_org_url(&running.base_url())?,
+        Auth::Ssws(Secret::new(sim::config::DEFAULT_TOKEN)),
+    );
+    let client = HttpClient::new(settings)?;
+    let color = stdout_color();
+
+    heading("1. plan: what keyshare would change");
+    let first = plan_with(&client, &desired, Timestamp::now()).await?;
+    print!(
+        "{}",
+        render(Format::Text, Command::Plan, &first.plan, &first.live, color,)
+    );
+
+    heading("2. apply");
+    let report = apply_planned(&client, &desired, &first).await?;
+    println!("Apply complete: {report}.");
+
+    heading("3. drift: does Okta still match?");
+    show_drift(&client, &desired, color).await?;
+
+    heading("4. someone switches an app back to its old key in the Admin Console");
+    let (app, old_kid) = first_switched_member(&first)?;
+    let current = client.get_app(&app).await?;
+    client
+        .replace_app(&app, &current.with_signing_kid(&old_kid))
+        .await?;
+    println!("{} ({app}) now signs with {old_kid} again.", current.label);
+
+    heading("5. drift: caught");
+    let drifted = show_drift(&client, &desired, color).await?;
+    if drifted.plan.is_empty() {
+        bail!("the out-of-band change was not detected as drift");
+    }
+
+    heading("6. apply: heal the drift");
+    let report = apply_planned(&client, &desired, &drifted).await?;
+    println!("Apply complete: {report}.");
+
+    heading("7. drift: in sync again");
+    let last = show_drift(&client, &desired, color).await?;
+    if !last.plan.is_empty() {
+        bail!("the org is not in sync after the second apply");
+    }
+    println!("\nAPI calls made by this demo:\n{}", client.stats());
+    Ok(ExitStatus::Success)
+}
+
+async fn show_drift(
+    client: &HttpClient,
+    desired: &DesiredState,
+    color: bool,
+) -> anyhow::Result<super::session::Planned> {
+    let planned = plan_with(client, desired, Timestamp::now()).await?;
+    print!(
+        "{}",
+        render(
+            Format::Text,
+            Command::Drift,
+            &planned.plan,
+            &planned.live,
+            color,
+        )
+    );
+    Ok(planned)
+}
+
+/// A member the first plan switched, and the kid it signed with before.
+fn first_switched_member(
+    first: &super::session::Planned,
+) -> anyhow::Result<(AppId, crate::okta::Kid)> {
+    first
+        .plan
+        .groups
+        .iter()
+        .flat_map(|g| &g.members)
+        .find_map(|id| {
+            let kid = first.live.apps.get(id)?.signing_kid.clone()?;
+            Some((id.clone(), kid))
+        })
+        .context("the first plan switched no member app; the demo needs one to change back")
+}
+
+/// The desired state to use, where it came from, and the temporary directory holding the
+/// embedded copy (kept alive by the caller).
+fn desired_state(
+    dir: Option<PathBuf>,
+) -> anyhow::Result<(DesiredState, PathBuf, Option<tempfile::TempDir>)> {
+    if let Some(dir) = dir {
+        return Ok((load(&dir)?, dir, None));
+    }
+    if Path::new(EXAMPLE_DIR).is_dir() {
+        return Ok((
+            load(Path::new(EXAMPLE_DIR))?,
+            PathBuf::from(EXAMPLE_DIR),
+            None,
+        ));
+    }
+    let temp = tempfile::tempdir().context("cannot create a temporary directory")?;
+    std::fs::write(temp.path().join("finance.yaml"), EMBEDDED_EXAMPLE)
+        .context("cannot write the embedded example")?;
+    let desired = load(temp.path())?;
+    Ok((
+        desired,
+        PathBuf::from("(embedded copy of examples/desired-state)"),
+        Some(temp),
+    ))
+}
+
+fn heading(text: &str) {
+    println!("\n── {text}\n");
+}

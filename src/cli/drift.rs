@@ -1,0 +1,46 @@
+//! `keyshare drift DIR`: the scheduled check that Okta still matches the desired state.
+
+use std::path::PathBuf;
+
+use jiff::Timestamp;
+
+use super::ExitStatus;
+use super::okta_args::OktaArgs;
+use super::output::{Format, render, stdout_color};
+use super::session::Session;
+use crate::render::Command;
+
+#[derive(Debug, clap::Args)]
+pub struct DriftArgs {
+    /// The directory of desired-state YAML files.
+    #[arg(default_value = ".")]
+    dir: PathBuf,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t)]
+    format: Format,
+    #[command(flatten)]
+    okta: OktaArgs,
+}
+
+pub async fn run(args: DriftArgs, verbose: u8) -> anyhow::Result<ExitStatus> {
+    let session = Session::open(&args.dir, &args.okta)?;
+    let planned = session.plan(Timestamp::now()).await?;
+    print!(
+        "{}",
+        render(
+            args.format,
+            Command::Drift,
+            &planned.plan,
+            &planned.live,
+            stdout_color()
+        )
+    );
+    if verbose > 0 {
+        eprint!("API calls:\n{}", session.client.stats());
+    }
+    Ok(if planned.plan.is_empty() {
+        ExitStatus::Success
+    } else {
+        ExitStatus::Changes
+    })
+}

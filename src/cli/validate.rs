@@ -1,0 +1,28 @@
+//! `keyshare validate DIR`: parse and check the desired state offline.
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+
+use super::ExitStatus;
+use crate::config;
+
+#[derive(Debug, clap::Args)]
+pub struct ValidateArgs {
+    /// The directory of desired-state YAML files.
+    #[arg(default_value = ".")]
+    dir: PathBuf,
+}
+
+pub fn run(args: ValidateArgs) -> anyhow::Result<ExitStatus> {
+    let desired = config::load_dir(&args.dir)
+        .with_context(|| format!("the desired state in {} is not valid", args.dir.display()))?;
+    let apps: usize = desired.groups.iter().map(|g| 1 + g.members.len()).sum();
+    println!(
+        "Valid: {} group(s), {} app reference(s) in {}.",
+        desired.groups.len(),
+        apps,
+        args.dir.display()
+    );
+    Ok(ExitStatus::Success)
+}
