@@ -91,7 +91,9 @@ async fn the_example_seed_builds_the_org_it_describes() {
         shared
     );
 
-    assert_eq!(by_label(&apps, "Legacy HR")["status"], "INACTIVE");
+    let legacy = by_label(&apps, "Legacy HR");
+    assert_eq!(legacy["status"], "INACTIVE");
+    assert!(legacy["_links"]["activate"].is_object() && legacy["_links"]["deactivate"].is_null());
     let synthetic = by_label(&apps, "synthetic-00002");
     assert_eq!(synthetic["signOnMode"], "SAML_2_0");
     let id = synthetic["id"].as_str().unwrap();

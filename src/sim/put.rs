@@ -1,9 +1,11 @@
 //! The rules of `PUT /api/v1/apps/{id}` (REFERENCE §4 "What to do", §10.7):
 //! - system fields in the body are ignored;
 //! - `label` and `signOnMode` are required, and `signOnMode` cannot change (400 E0000001);
-//! - each writable top-level object that is sent replaces the stored one, except that values
-//!   the official SDK drops from bodies because they are empty (`null`, `""`, `[]`, `{}`) are
-//!   kept, so a read-modify-write through the SDK does not wipe them;
+//! - each writable top-level object that is sent replaces the stored one, as a server with a
+//!   typed model would: a member the body lacks takes its default, which keeps empty values
+//!   (`null`, `""`, `[]`, `{}`), turns booleans `false` and drops everything else. So a
+//!   read-modify-write through the official SDK, which drops empty values and the members its
+//!   models do not know, changes nothing it did not mean to (REFERENCE §10.7);
 //! - writable top-level fields that are not sent are kept (the guide's minimal PUT body);
 //! - `credentials` is merged member by member, and `credentials.signing` field by field;
 //! - the resulting `credentials.signing.kid` must be one of the app's keys (400 E0000001).
@@ -44,7 +46,7 @@ pub fn replace(
     let mut body = stored.clone();
     for field in WRITABLE {
         if let Some(sent) = request.get(*field) {
-            let merged = keep_dropped_empties(stored.get(*field), sent);
+            let merged = replace_with_defaults(stored.get(*field), sent);
             body.insert((*field).to_owned(), merged);
         }
     }
@@ -64,9 +66,9 @@ fn require_text<'a>(request: &'a Map<String, Value>, field: &str) -> Result<&'a 
     }
 }
 
-/// `sent`, plus the members of `stored` that `sent` lacks and that are empty (recursively),
-/// in `stored`'s member order.
-fn keep_dropped_empties(stored: Option<&Value>, sent: &Value) -> Value {
+/// `sent`, plus the defaults of the members of `stored` that `sent` lacks (recursively), in
+/// `stored`'s member order.
+fn replace_with_defaults(stored: Option<&Value>, sent: &Value) -> Value {
     let (Some(Value::Object(stored)), Value::Object(sent)) = (stored, sent) else {
         return sent.clone();
     };
@@ -74,12 +76,13 @@ fn keep_dropped_empties(stored: Option<&Value>, sent: &Value) -> Value {
     for (name, old) in stored {
         match sent.get(name) {
             Some(new) => {
-                merged.insert(name.clone(), keep_dropped_empties(Some(old), new));
+                merged.insert(name.clone(), replace_with_defaults(Some(old), new));
             }
-            None if is_empty(old) => {
-                merged.insert(name.clone(), old.clone());
+            None => {
+                if let Some(default) = default_of(old) {
+                    merged.insert(name.clone(), default);
+                }
             }
-            None => {}
         }
     }
     for (name, new) in sent {
@@ -90,13 +93,15 @@ fn keep_dropped_empties(stored: Option<&Value>, sent: &Value) -> Value {
     Value::Object(merged)
 }
 
-fn is_empty(value: &Value) -> bool {
-    match value {
-        Value::Null => true,
-        Value::String(s) => s.is_empty(),
-        Value::Array(a) => a.is_empty(),
-        Value::Object(o) => o.is_empty(),
-        Value::Bool(_) | Value::Number(_) => false,
+/// What an absent member becomes: empty values stay, booleans become `false`, the rest goes.
+fn default_of(stored: &Value) -> Option<Value> {
+    match stored {
+        Value::Bool(_) => Some(Value::Bool(false)),
+        Value::Null => Some(Value::Null),
+        Value::String(s) if s.is_empty() => Some(stored.clone()),
+        Value::Array(a) if a.is_empty() => Some(stored.clone()),
+        Value::Object(o) if o.is_empty() => Some(stored.clone()),
+        _ => None,
     }
 }
 
@@ -111,7 +116,7 @@ fn merge_credentials(stored: Option<&Value>, sent: &Value) -> Result<Value, Okta
             let signing = merge_signing(merged.get("signing"), value)?;
             merged.insert(name.clone(), signing);
         } else {
-            let value = keep_dropped_empties(merged.get(name), value);
+            let value = replace_with_defaults(merged.get(name), value);
             merged.insert(name.clone(), value);
         }
     }
@@ -173,6 +178,17 @@ mod tests {
         assert_eq!(body["credentials"]["signing"]["kid"], "new");
         assert_eq!(body["credentials"]["userNameTemplate"]["type"], "BUILT_IN");
         assert_eq!(body["settings"], stored()["settings"]);
+    }
+
+    #[test]
+    fn absent_members_take_their_defaults() {
+        let request = json!({"label": "App 1", "signOnMode": "SAML_2_0",
+                             "settings": {"app": {}, "signOn": {"ssoAcsUrl": "https://a"}}});
+        let body = replace(&stored(), &request, &["old"]).unwrap();
+        assert_eq!(
+            Value::Object(body)["settings"]["signOn"],
+            json!({"ssoAcsUrl": "https://a", "attributeStatements": [], "responseSigned": false})
+        );
     }
 
     #[test]

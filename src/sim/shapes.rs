@@ -228,8 +228,13 @@ pub fn links(base_url: &str, body: &Map<String, Value>) -> Value {
         "groups": {"href": format!("{app}/groups")},
         "logo": [{"name": "medium", "href": format!("{base_url}/assets/img/logos/default.png"), "type": "image/png"}],
         "users": {"href": format!("{app}/users")},
-        "deactivate": {"href": format!("{app}/lifecycle/deactivate")},
     });
+    // An active app links to its deactivation, an inactive one to its activation.
+    if body.get("status").and_then(Value::as_str) == Some("INACTIVE") {
+        links["activate"] = json!({"href": format!("{app}/lifecycle/activate")});
+    } else {
+        links["deactivate"] = json!({"href": format!("{app}/lifecycle/deactivate")});
+    }
     if matches!(mode, "SAML_2_0" | "SAML_1_1") {
         links["metadata"] =
             json!({"href": format!("{app}/sso/saml/metadata"), "type": "application/xml"});

@@ -1,0 +1,41 @@
+//! The official Okta Python SDK (okta==3.4.4) runs scripts/sdk_session.py against the
+//! simulator. It needs a Python with that SDK installed, named by `KEYSHARE_SDK_PYTHON`:
+//!
+//! ```text
+//! python3 -m venv .venv-sdk && .venv-sdk/bin/pip install okta==3.4.4
+//! KEYSHARE_SDK_PYTHON=.venv-sdk/bin/python cargo test --test sim_sdk -- --ignored
+//! ```
+
+use std::time::Duration;
+
+use keyshare::sim::{self, RateLimits, SimConfig};
+
+#[tokio::test(flavor = "multi_thread")]
+#[ignore = "needs a Python with okta==3.4.4; see the module docs"]
+async fn the_python_sdk_cannot_tell_the_simulator_from_okta() {
+    let python = std::env::var("KEYSHARE_SDK_PYTHON")
+        .expect("KEYSHARE_SDK_PYTHON must name a Python with okta==3.4.4 installed");
+    let limits = RateLimits {
+        apps: 40,
+        window: Duration::from_millis(2_000),
+        ..RateLimits::default()
+    };
+    let running = sim::start(SimConfig::default().with_limits(limits))
+        .await
+        .unwrap();
+    let output = tokio::process::Command::new(python)
+        .arg("scripts/sdk_session.py")
+        .arg(running.base_url())
+        .arg("00sim-token")
+        .output()
+        .await
+        .expect("python runs");
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success(),
+        "sdk session failed\n--- stdout\n{stdout}\n--- stderr\n{stderr}"
+    );
+    assert!(stdout.contains("sdk session: all steps passed"), "{stdout}");
+    println!("{stdout}");
+}
