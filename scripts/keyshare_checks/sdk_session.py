@@ -52,6 +52,17 @@ def succeeded(result, status: int):
     return data
 
 
+def differences(expected: object, actual: object, path: str = "") -> list[str]:
+    """JSON paths where `actual` differs from `expected`."""
+    if isinstance(expected, dict) and isinstance(actual, dict):
+        return [
+            difference
+            for key in sorted(expected.keys() | actual.keys())
+            for difference in differences(expected.get(key), actual.get(key), f"{path}/{key}")
+        ]
+    return [] if expected == actual else [f"{path or '/'}: {expected!r} -> {actual!r}"]
+
+
 @contextmanager
 def simulator(binary: str, *flags: str):
     """`keyshare sim` on 127.0.0.1:0; yields its base URL, stops it afterwards."""
@@ -96,12 +107,14 @@ def sdk_client(base_url: str) -> OktaClient:
 
 
 class Session:
-    """The steps, in order; `key` carries the generated key to the steps after it."""
+    """The steps, in order; `key` carries the generated key to the steps after it, and
+    `before_put` the stored App 2 from before the PUT to the read-back."""
 
     def __init__(self, client: OktaClient, base_url: str):
         self.client = client
         self.base_url = base_url
         self.key = None
+        self.before_put: dict = {}
 
     async def paginate_with_limit_1(self):
         expected = [entry["app"]["id"] for entry in sim_json(self.base_url, "/__sim/state")["apps"]]
@@ -143,7 +156,13 @@ class Session:
             f"errorSummary {err.error_summary!r}",
         )
 
+    def stored_app(self, app_id: str) -> dict:
+        """The app as the simulator holds it (`/__sim/state`), not as the SDK models it."""
+        state = sim_json(self.base_url, "/__sim/state")
+        return next(entry["app"] for entry in state["apps"] if entry["app"]["id"] == app_id)
+
     async def replace_with_new_kid(self):
+        self.before_put = self.stored_app(APP2)
         app = succeeded(await self.client.get_application(APP2), 200)
         expect(app.credentials.signing.kid != self.key.kid, "App 2 already signs with the key")
         app.credentials.signing.kid = self.key.kid
@@ -155,6 +174,19 @@ class Session:
         expect(app.credentials.signing.kid == self.key.kid, "GET after PUT has the old kid")
         expect(app.label == "App 2", f"label became {app.label!r}")
         expect(app.sign_on_mode.value == "SAML_2_0", f"signOnMode {app.sign_on_mode}")
+        # The SDK's PUT body drops nulls, empty values and members its models lack; REFERENCE
+        # §10.7: the stored app must not lose them. Only the kid and lastUpdated may change.
+        after = self.stored_app(APP2)
+        expected = {
+            **self.before_put,
+            "lastUpdated": after["lastUpdated"],
+            "credentials": {
+                **self.before_put["credentials"],
+                "signing": {**self.before_put["credentials"]["signing"], "kid": self.key.kid},
+            },
+        }
+        changed = differences(expected, after)
+        expect(not changed, f"the GET-modify-PUT also changed {changed}")
 
     async def rate_limit_and_recover(self, binary: str):
         flags = ("--rate-limit-apps", str(RATE_LIMIT_APPS), "--rate-window-ms", str(RATE_WINDOW_MS))
@@ -181,7 +213,7 @@ async def run_steps(group: Group, session: Session, binary: str) -> None:
         ("clone the key to App 2", session.clone),
         ("clone again: E0000001 cloneKey", session.clone_again_is_an_okta_error),
         ("GET-modify-PUT App 2 to the new kid", session.replace_with_new_kid),
-        ("read App 2 back", session.read_back),
+        ("read App 2 back: only the kid changed", session.read_back),
         ("hit a rate limit and recover", lambda: session.rate_limit_and_recover(binary)),
     ]
     failed_at = None
