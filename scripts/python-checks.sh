@@ -53,16 +53,19 @@ if [[ -z "${KEYSHARE_BIN:-}" ]]; then
   KEYSHARE_BIN="$root/target/debug/keyshare"
 fi
 
+status=0
 traffic="${1:-${KEYSHARE_SIM_TRAFFIC_DIR:-}}"
 if [[ -z "$traffic" ]]; then
   traffic="$work/traffic-tests"
   rm -rf "$traffic"
   echo "python-checks: cargo test, recording simulator traffic in $traffic"
-  (cd "$root" && KEYSHARE_SIM_TRAFFIC_DIR="$traffic" cargo test --quiet >"$work/cargo-test.log" 2>&1) || {
-    tail -n 40 "$work/cargo-test.log"
+  # A failing test must not hide the traffic of all the others: check it anyway, fail after.
+  if ! (cd "$root" && KEYSHARE_SIM_TRAFFIC_DIR="$traffic" cargo test --quiet --no-fail-fast \
+    >"$work/cargo-test.log" 2>&1); then
+    grep -E "^test .* FAILED$|^error: " "$work/cargo-test.log" || tail -n 20 "$work/cargo-test.log"
     echo "python-checks: cargo test failed (log: $work/cargo-test.log)" >&2
-    exit 1
-  }
+    status=1
+  fi
 fi
 if ! compgen -G "$traffic/*.jsonl" >/dev/null; then
   echo "python-checks: no recorded traffic (*.jsonl) in $traffic" >&2
@@ -71,7 +74,6 @@ fi
 
 sdk_traffic="$work/traffic-sdk"
 rm -rf "$sdk_traffic"
-status=0
 KEYSHARE_SIM_TRAFFIC_DIR="$sdk_traffic" "${python[@]}" -m keyshare_checks.sdk_session \
   --binary "$KEYSHARE_BIN" || status=1
 "${python[@]}" -m keyshare_checks.selftest --spec "$spec" "$traffic" "$sdk_traffic" || status=1

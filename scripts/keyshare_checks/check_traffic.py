@@ -45,9 +45,9 @@ def main() -> int:
         if operation is not None and operation.documents(exchange.status):
             openapi.record(exchange.describe(), spec.check(exchange))
             coverage[(operation.operation_id, exchange.status)] += 1
-        reference.record(
-            exchange.describe(), reference_check.check(exchange, spec.app_route(exchange))
-        )
+        operation_id = operation.operation_id if operation else None
+        problems = reference_check.check(exchange, operation_id, spec.app_route(exchange))
+        reference.record(exchange.describe(), problems)
 
     print(f"{len(exchanges)} exchanges recorded in {', '.join(map(str, args.dirs))}")
     if dropped:

@@ -14,10 +14,11 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import yaml
-from openapi_core import OpenAPI
-from werkzeug.datastructures import Headers, ImmutableMultiDict
-
+from openapi_core import Config, OpenAPI
 from openapi_core.datatypes import RequestParameters
+from openapi_core.exceptions import OpenAPIError
+from openapi_core.validation.response.exceptions import MissingData
+from werkzeug.datastructures import Headers, ImmutableMultiDict
 
 from .traffic import Exchange
 
@@ -35,6 +36,7 @@ class Operation:
     template: str
     pattern: re.Pattern
     statuses: frozenset[str]
+    bodiless: frozenset[str]
 
     def documents(self, status: int) -> bool:
         return str(status) in self.statuses or "default" in self.statuses
@@ -54,6 +56,11 @@ def _operations(document: dict) -> list[Operation]:
                         template=template,
                         pattern=re.compile(regex),
                         statuses=frozenset(str(s) for s in operation["responses"]),
+                        bodiless=frozenset(
+                            str(status)
+                            for status, response in operation["responses"].items()
+                            if response.get("content", {}) == {}
+                        ),
                     )
                 )
     # A literal segment beats a parameter (`/keys/generate` before `/keys/{keyId}`).
@@ -128,11 +135,19 @@ def explain(error: BaseException, leaves: list[tuple[str, str]]) -> list[str]:
     return lines
 
 
+def _ascii(data: bytes, **_media_type_parameters: str) -> str:
+    """A text body as a string; parameters such as `filename=okta.p10` do not change it."""
+    return data.decode("ascii")
+
+
 class SpecCheck:
     """Validates exchanges against one OpenAPI document."""
 
     def __init__(self, spec_path: Path):
-        self.openapi = OpenAPI.from_file_path(str(spec_path))
+        # PKCS#10 CSRs are base64 text (`AppCsrPkcs10`: string, format base64); openapi-core
+        # knows no deserializer for the media type and would compare raw bytes to a string.
+        config = Config(extra_media_type_deserializers={"application/pkcs10": _ascii})
+        self.openapi = OpenAPI.from_file_path(str(spec_path), config=config)
         with open(spec_path) as f:
             self.operations = _operations(yaml.safe_load(f))
 
@@ -158,7 +173,7 @@ class SpecCheck:
         problems = []
         try:
             self.openapi.validate_request(request)
-        except Exception as error:  # openapi-core raises a family of errors; report any
+        except OpenAPIError as error:
             leaves = schema_errors(error)
             real = [(p, m) for (p, m) in leaves if not m.startswith(READ_ONLY_WRITE)]
             if (real or not leaves) and 200 <= exchange.status < 300:
@@ -166,7 +181,19 @@ class SpecCheck:
                 problems.extend(explain(error, real))
         try:
             self.openapi.validate_response(request, RecordedResponse(exchange))
-        except Exception as error:
-            problems.append("response does not match the spec:")
-            problems.extend(explain(error, schema_errors(error)))
+        except OpenAPIError as error:
+            if not self._bodiless_as_documented(exchange, error):
+                problems.append("response does not match the spec:")
+                problems.extend(explain(error, schema_errors(error)))
         return problems
+
+    def _bodiless_as_documented(self, exchange: Exchange, error: OpenAPIError) -> bool:
+        """`content: {}` (e.g. revokeCsr's 204) documents no body, but openapi-core reads any
+        `content` key as "a body is required": an empty body is what the spec means."""
+        operation = self.operation(exchange)
+        return (
+            any(isinstance(link, MissingData) for link in _chain(error))
+            and not exchange.response_body
+            and operation is not None
+            and str(exchange.status) in operation.bodiless
+        )

@@ -6,10 +6,13 @@ and the simulator's own `/__sim/` routes. Each problem names the REFERENCE secti
 
 from __future__ import annotations
 
+import base64
+import binascii
 import json
 import re
 import time
 from urllib.parse import parse_qsl, urlsplit
+from xml.etree import ElementTree
 
 from .traffic import Exchange
 
@@ -50,6 +53,8 @@ OAUTH_ERRORS = {
     "use_dpop_nonce",
 }
 SCOPES = {"okta.apps.read", "okta.apps.manage"}  # §9
+SAML_MD = "urn:oasis:names:tc:SAML:2.0:metadata"
+XMLDSIG = "http://www.w3.org/2000/09/xmldsig#"
 LINK = re.compile(r'^<([^>]+)>;\s*rel="([a-z]+)"$')
 
 
@@ -66,9 +71,10 @@ def kind(exchange: Exchange) -> str:
     return "api"
 
 
-def check(exchange: Exchange, api_route: bool) -> list[str]:
-    """Every REFERENCE problem of one exchange. `api_route`: the path is one of the spec's
-    app routes (so rate-limit headers are due)."""
+def check(exchange: Exchange, operation_id: str | None, api_route: bool) -> list[str]:
+    """Every REFERENCE problem of one exchange. `operation_id`: the spec operation of its
+    method and path, if any; `api_route`: the path is one of the spec's app routes, whatever
+    the method (so rate-limit headers are due)."""
     problems = []
     if not exchange.header("x-okta-request-id"):
         problems.append("§7: no X-Okta-Request-Id header")
@@ -86,14 +92,16 @@ def check(exchange: Exchange, api_route: bool) -> list[str]:
                 problems += _rate_headers(exchange)
             if exchange.status >= 400:
                 problems += _okta_error(exchange)
-            elif exchange.path.startswith("/api/v1/apps"):
-                problems += _success(exchange)
+            else:
+                problems += _success(exchange, operation_id)
     return problems
 
 
 def _json(exchange: Exchange) -> tuple[object, list[str]]:
     if exchange.content_type() != "application/json":
-        return None, [f"§7: Content-Type is {exchange.header('content-type')!r}, not application/json"]
+        return None, [
+            f"§7: Content-Type is {exchange.header('content-type')!r}, not application/json"
+        ]
     try:
         return exchange.json_body(), []
     except ValueError as error:
@@ -177,39 +185,138 @@ def _too_many(exchange: Exchange) -> list[str]:
     problems = []
     if exchange.header("x-rate-limit-reset") is None:
         problems.append("§10.2: 429 without X-Rate-Limit-Reset")
-    if exchange.header("x-rate-limit-limit") == "0" and exchange.header(
-        "x-rate-limit-remaining"
-    ) != "0":
+    if (
+        exchange.header("x-rate-limit-limit") == "0"
+        and exchange.header("x-rate-limit-remaining") != "0"
+    ):
         problems.append("§6: concurrency 429 with Limit 0 but Remaining not 0")
     if exchange.header("retry-after") is not None:
         problems.append("§6: Retry-After is not something Okta sends")
     return problems
 
 
-def _success(exchange: Exchange) -> list[str]:
-    """Shapes of successful app and key responses (§5.1, §8) and list pagination (§2)."""
+APP_OPERATIONS = {"listApplications", "getApplication", "replaceApplication"}
+KEY_OPERATIONS = {
+    "listApplicationKeys",
+    "getApplicationKey",
+    "generateApplicationKey",
+    "cloneApplicationKey",
+    "publishCsrFromApplication",
+}
+CSR_OPERATIONS = {"listCsrsForApplication", "getCsrForApplication", "generateCsrForApplication"}
+CREATING_OPERATIONS = {
+    "generateApplicationKey",
+    "cloneApplicationKey",
+    "generateCsrForApplication",
+    "publishCsrFromApplication",
+}
+SAML_METADATA = re.compile(r"^/api/v1/apps/[^/]+/sso/saml/metadata$")
+
+
+def _success(exchange: Exchange, operation_id: str | None) -> list[str]:
+    """The contract of a successful answer, by what was asked: apps (§8, with pagination §2
+    and PUT §4), keys (§5.1-§5.3), CSRs (§5.5), SAML metadata (issue 3 §1)."""
+    problems = []
+    if operation_id in CREATING_OPERATIONS and exchange.status != 201:
+        problems.append(f"§1: {operation_id} answered {exchange.status}, not 201 Created")
+    if exchange.status == 204:
+        return problems + (["§1: 204 with a body"] if exchange.response_body else [])
+    if operation_id in APP_OPERATIONS:
+        return problems + _each(exchange, _app) + _app_request_specifics(exchange)
+    if operation_id in KEY_OPERATIONS:
+        return problems + _each(exchange, _jwk)
+    if operation_id in CSR_OPERATIONS:
+        if exchange.content_type() == "application/pkcs10":
+            return problems + _pkcs10(exchange)
+        return problems + _each(exchange, _csr)
+    if exchange.method == "GET" and SAML_METADATA.match(exchange.path):
+        return problems + _saml_metadata(exchange)
+    return problems + ["no contract in the spec or REFERENCE for this successful answer"]
+
+
+def _each(exchange: Exchange, check_one) -> list[str]:
+    """`check_one` on the JSON object, or on every element of a JSON array."""
     body, problems = _json(exchange)
     if problems:
         return problems
-    path = exchange.path.rstrip("/")
-    if path.endswith("/generate") or path.endswith("/clone"):
-        if exchange.status != 201:
-            problems.append(f"§5.2/§5.3: {exchange.status} instead of 201 Created")
     items = body if isinstance(body, list) else [body]
     for index, item in enumerate(items):
         where = f"[{index}]" if isinstance(body, list) else ""
-        if not isinstance(item, dict):
+        if isinstance(item, dict):
+            problems += [f"{where}{p}" for p in check_one(item)]
+        else:
             problems.append(f"{where}: not an object")
-        elif "kty" in item:
-            problems += [f"{where}{p}" for p in _jwk(item)]
-        elif "signOnMode" in item:
-            problems += [f"{where}{p}" for p in _app(item)]
-    if path == "/api/v1/apps" and exchange.method == "GET":
-        problems += _links(exchange)
-    if exchange.method == "PUT" and isinstance(body, dict):
-        app_id = path.rsplit("/", 1)[-1]
-        if body.get("id") != app_id:
-            problems.append(f"§4: PUT answered with id {body.get('id')!r}, not {app_id!r}")
+    return problems
+
+
+def _app_request_specifics(exchange: Exchange) -> list[str]:
+    if exchange.method == "GET" and exchange.path.rstrip("/") == "/api/v1/apps":
+        return _links(exchange)
+    if exchange.method == "PUT":
+        app_id = exchange.path.rstrip("/").rsplit("/", 1)[-1]
+        answered = exchange.json_body().get("id")
+        if answered != app_id:
+            return [f"§4: PUT answered with id {answered!r}, not {app_id!r}"]
+    return []
+
+
+def _csr(csr: dict) -> list[str]:
+    """§5.5: `{id, created, csr (base64 DER PKCS#10), kty: RSA, _links: {self, publish}}`."""
+    problems = []
+    if not isinstance(csr.get("id"), str) or not csr["id"]:
+        problems.append(" §5.5: no id")
+    if not TIMESTAMP.match(str(csr.get("created"))):
+        problems.append(f" §5.5: created {csr.get('created')!r} is not YYYY-MM-DDTHH:MM:SS.000Z")
+    if csr.get("kty") != "RSA":
+        problems.append(f" §5.5: kty {csr.get('kty')!r}, not RSA")
+    problems += [f" §5.5: csr {p}" for p in _der_sequence(csr.get("csr"))]
+    links = csr.get("_links")
+    if not isinstance(links, dict) or not {"self", "publish"} <= links.keys():
+        problems.append(" §5.5: _links lacks self or publish")
+    return problems
+
+
+def _pkcs10(exchange: Exchange) -> list[str]:
+    """§1: PKCS#10 only when asked for with `Accept: application/pkcs10`; base64 DER."""
+    problems = []
+    if "application/pkcs10" not in exchange.request_headers.get("accept", ""):
+        problems.append("§1: PKCS#10 answer to a request that did not accept it")
+    body = exchange.response_body.decode("ascii", errors="replace")
+    return problems + [f"§5.5: body {p}" for p in _der_sequence(body)]
+
+
+def _der_sequence(text: object) -> list[str]:
+    """Problems with base64 (standard or URL-safe) text that should hold one DER SEQUENCE."""
+    if not isinstance(text, str) or not text.strip():
+        return ["is missing"]
+    compact = "".join(text.split())
+    padded = compact + "=" * (-len(compact) % 4)
+    try:
+        der = base64.b64decode(padded.replace("-", "+").replace("_", "/"), validate=True)
+    except binascii.Error as error:
+        return [f"is not base64: {error}"]
+    return [] if der[:1] == b"\x30" else ["is not a DER SEQUENCE"]
+
+
+def _saml_metadata(exchange: Exchange) -> list[str]:
+    """Issue 3 §1: SAML IdP metadata XML carrying a signing certificate."""
+    if exchange.content_type() not in ("application/xml", "text/xml"):
+        return [f"SAML metadata with Content-Type {exchange.header('content-type')!r}"]
+    try:
+        root = ElementTree.fromstring(exchange.response_body)
+    except ElementTree.ParseError as error:
+        return [f"SAML metadata is not XML: {error}"]
+    problems = []
+    if root.tag != f"{{{SAML_MD}}}EntityDescriptor":
+        problems.append(f"SAML metadata root is {root.tag}, not md:EntityDescriptor")
+    certificates = root.findall(
+        f".//{{{SAML_MD}}}IDPSSODescriptor/{{{SAML_MD}}}KeyDescriptor[@use='signing']"
+        f"//{{{XMLDSIG}}}X509Certificate"
+    )
+    if not certificates:
+        problems.append("SAML metadata has no signing X509Certificate in its IDPSSODescriptor")
+    for certificate in certificates:
+        problems += [f"X509Certificate {p}" for p in _der_sequence(certificate.text)]
     return problems
 
 
@@ -271,9 +378,13 @@ def _links(exchange: Exchange) -> list[str]:
             if not query.get("after"):
                 problems.append("§2: next link without an after cursor")
             # Only a limit the spec allows must come back as sent (§2: maximum 200).
-            echoed = caller_limit is not None and caller_limit.isdigit() and 0 < int(caller_limit) <= 200
+            echoed = (
+                caller_limit is not None and caller_limit.isdigit() and 0 < int(caller_limit) <= 200
+            )
             if echoed and query.get("limit") != caller_limit:
-                problems.append(f"§2: next link limit {query.get('limit')!r}, caller sent {caller_limit!r}")
+                problems.append(
+                    f"§2: next link limit {query.get('limit')!r}, caller sent {caller_limit!r}"
+                )
     return problems
 
 
@@ -295,7 +406,9 @@ def _token(exchange: Exchange) -> list[str]:
             problems.append("§9: no access_token")
         scopes = str(body.get("scope", "")).split()
         if not scopes or not set(scopes) <= SCOPES:
-            problems.append(f"§9: scope {body.get('scope')!r} not a space-separated subset of {sorted(SCOPES)}")
+            problems.append(
+                f"§9: scope {body.get('scope')!r} not a space-separated subset of {sorted(SCOPES)}"
+            )
         return problems
     error = body.get("error")
     if error not in OAUTH_ERRORS:

@@ -22,6 +22,9 @@ import urllib.request
 from contextlib import contextmanager
 from datetime import timedelta
 
+from okta.client import Client as OktaClient
+from okta.pagination import paginate_pages
+
 from .report import Group
 
 TOKEN = "00sim-sdk-session-token"
@@ -30,13 +33,6 @@ KID = re.compile(r"^[A-Za-z0-9_-]{43}$")
 # The rate-limit step: a tiny bucket and a short window, so that the SDK's own 429 handling
 # (wait until X-Rate-Limit-Reset, then retry) recovers within seconds.
 RATE_LIMIT_APPS, RATE_WINDOW_MS, RATE_LIMIT_CALLS = 2, 2000, 12
-
-for variable in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"):
-    os.environ.pop(variable, None)
-os.environ["OKTA_TESTING_TESTINGDISABLEHTTPSCHECK"] = "true"
-
-from okta.client import Client as OktaClient  # noqa: E402  (reads the environment above)
-from okta.pagination import paginate_pages  # noqa: E402
 
 
 class StepFailed(Exception):
@@ -54,6 +50,17 @@ def succeeded(result, status: int):
     expect(err is None, f"SDK error: {getattr(err, 'message', err)}")
     expect(resp.status_code == status, f"status {resp.status_code}, expected {status}")
     return data
+
+
+def differences(expected: object, actual: object, path: str = "") -> list[str]:
+    """JSON paths where `actual` differs from `expected`."""
+    if isinstance(expected, dict) and isinstance(actual, dict):
+        return [
+            difference
+            for key in sorted(expected.keys() | actual.keys())
+            for difference in differences(expected.get(key), actual.get(key), f"{path}/{key}")
+        ]
+    return [] if expected == actual else [f"{path or '/'}: {expected!r} -> {actual!r}"]
 
 
 @contextmanager
@@ -100,20 +107,20 @@ def sdk_client(base_url: str) -> OktaClient:
 
 
 class Session:
-    """The steps, in order; `key` carries the generated key to the steps after it."""
+    """The steps, in order; `key` carries the generated key to the steps after it, and
+    `before_put` the stored App 2 from before the PUT to the read-back."""
 
     def __init__(self, client: OktaClient, base_url: str):
         self.client = client
         self.base_url = base_url
         self.key = None
+        self.before_put: dict = {}
 
     async def paginate_with_limit_1(self):
         expected = [entry["app"]["id"] for entry in sim_json(self.base_url, "/__sim/state")["apps"]]
         pages = [
             [app.id for app in page]
-            async for page, _number, _more in paginate_pages(
-                self.client.list_applications, limit=1
-            )
+            async for page, _number, _more in paginate_pages(self.client.list_applications, limit=1)
         ]
         expect(all(len(page) == 1 for page in pages), f"pages of limit=1 held {pages}")
         seen = [app_id for page in pages for app_id in page]
@@ -135,9 +142,7 @@ class Session:
         expect(self.key.kid in [k.kid for k in keys], f"{self.key.kid} not listed")
 
     async def clone(self):
-        clone = succeeded(
-            await self.client.clone_application_key(APP1, self.key.kid, APP2), 201
-        )
+        clone = succeeded(await self.client.clone_application_key(APP1, self.key.kid, APP2), 201)
         expect(clone.kid == self.key.kid, f"clone has kid {clone.kid}, not {self.key.kid}")
         expect(clone.x5c == self.key.x5c, "clone carries a different certificate")
 
@@ -151,7 +156,13 @@ class Session:
             f"errorSummary {err.error_summary!r}",
         )
 
+    def stored_app(self, app_id: str) -> dict:
+        """The app as the simulator holds it (`/__sim/state`), not as the SDK models it."""
+        state = sim_json(self.base_url, "/__sim/state")
+        return next(entry["app"] for entry in state["apps"] if entry["app"]["id"] == app_id)
+
     async def replace_with_new_kid(self):
+        self.before_put = self.stored_app(APP2)
         app = succeeded(await self.client.get_application(APP2), 200)
         expect(app.credentials.signing.kid != self.key.kid, "App 2 already signs with the key")
         app.credentials.signing.kid = self.key.kid
@@ -163,6 +174,19 @@ class Session:
         expect(app.credentials.signing.kid == self.key.kid, "GET after PUT has the old kid")
         expect(app.label == "App 2", f"label became {app.label!r}")
         expect(app.sign_on_mode.value == "SAML_2_0", f"signOnMode {app.sign_on_mode}")
+        # The SDK's PUT body drops nulls, empty values and members its models lack; REFERENCE
+        # §10.7: the stored app must not lose them. Only the kid and lastUpdated may change.
+        after = self.stored_app(APP2)
+        expected = {
+            **self.before_put,
+            "lastUpdated": after["lastUpdated"],
+            "credentials": {
+                **self.before_put["credentials"],
+                "signing": {**self.before_put["credentials"]["signing"], "kid": self.key.kid},
+            },
+        }
+        changed = differences(expected, after)
+        expect(not changed, f"the GET-modify-PUT also changed {changed}")
 
     async def rate_limit_and_recover(self, binary: str):
         flags = ("--rate-limit-apps", str(RATE_LIMIT_APPS), "--rate-window-ms", str(RATE_WINDOW_MS))
@@ -189,7 +213,7 @@ async def run_steps(group: Group, session: Session, binary: str) -> None:
         ("clone the key to App 2", session.clone),
         ("clone again: E0000001 cloneKey", session.clone_again_is_an_okta_error),
         ("GET-modify-PUT App 2 to the new kid", session.replace_with_new_kid),
-        ("read App 2 back", session.read_back),
+        ("read App 2 back: only the kid changed", session.read_back),
         ("hit a rate limit and recover", lambda: session.rate_limit_and_recover(binary)),
     ]
     failed_at = None
@@ -201,7 +225,7 @@ async def run_steps(group: Group, session: Session, binary: str) -> None:
             await step()
             group.record(name, [])
             print(f"ok   [sdk] {name}")
-        except Exception as error:  # a crash of the SDK is a failed step too
+        except Exception as error:  # noqa: BLE001  a crash of the SDK is a failed step too
             group.record(name, [f"{type(error).__name__}: {error}"])
             failed_at = name
 
@@ -217,10 +241,19 @@ async def run(binary: str) -> Group:
     return group
 
 
+def prepare_environment() -> None:
+    """What the SDK needs to talk to 127.0.0.1 over http (read when a client is configured):
+    no proxy (it ignores NO_PROXY) and its testing switch for http:// org URLs."""
+    for variable in ("HTTP_PROXY", "HTTPS_PROXY", "http_proxy", "https_proxy"):
+        os.environ.pop(variable, None)
+    os.environ["OKTA_TESTING_TESTINGDISABLEHTTPSCHECK"] = "true"
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--binary", required=True, help="the keyshare executable")
     args = parser.parse_args()
+    prepare_environment()
     group = asyncio.run(run(args.binary))
     group.print_failures()
     print(group.summary())

@@ -53,10 +53,7 @@ class Exchange:
     def describe(self) -> str:
         """`METHOD /path?query -> status` plus where it was recorded and by which test."""
         query = f"?{self.query}" if self.query else ""
-        return (
-            f"{self.method} {self.path}{query} -> {self.status} "
-            f"[{self.origin}; {self.where}]"
-        )
+        return f"{self.method} {self.path}{query} -> {self.status} [{self.origin}; {self.where}]"
 
 
 def _body(recorded: dict) -> bytes:

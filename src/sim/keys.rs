@@ -54,14 +54,13 @@ impl KeyPool {
         Ok(Self { pairs })
     }
 
-    /// The process-wide pool, generated on first use.
+    /// The process-wide pool, generated on first use. Concurrent first callers wait for one
+    /// generation rather than each making their own.
     pub fn shared() -> Result<&'static KeyPool, SimError> {
-        static POOL: OnceLock<KeyPool> = OnceLock::new();
-        if let Some(pool) = POOL.get() {
-            return Ok(pool);
-        }
-        let pool = KeyPool::generate(POOL_SIZE)?;
-        Ok(POOL.get_or_init(|| pool))
+        static POOL: OnceLock<Result<KeyPool, String>> = OnceLock::new();
+        POOL.get_or_init(|| KeyPool::generate(POOL_SIZE).map_err(|e| e.to_string()))
+            .as_ref()
+            .map_err(|e| SimError::Crypto(e.clone()))
     }
 
     /// The `index`-th pair, wrapping around.

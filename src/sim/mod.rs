@@ -11,7 +11,8 @@
 //! - `build`, `org`, `put`, `list`, `shapes`: the org's state and Okta's rules, no HTTP.
 //! - `keys`, `der`: RSA keys and Okta-profile certificates.
 //! - `routes`, `auth`, `oauth`, `dpop`, `admin`: the axum router and who may use it.
-//! - `limits`, `faults`, `stats`, `conn`: rate limits, injected faults, counters.
+//! - `limits`, `faults`, `stats`, `conn`, `record`: rate limits, injected faults, counters,
+//!   traffic recording.
 //! - [`cli`]: `keyshare sim`.
 
 pub mod cli;
@@ -34,6 +35,7 @@ mod metadata;
 mod oauth;
 mod org;
 mod put;
+mod record;
 mod routes;
 mod seed;
 mod shapes;
@@ -61,6 +63,7 @@ use faults::Faults;
 use limits::Limiter;
 use oauth::OAuth;
 use org::Org;
+use record::Recorder;
 use stats::Stats;
 
 /// The simulated org. Cheap to clone: all clones share one state.
@@ -77,6 +80,7 @@ struct Shared {
     oauth: OAuth,
     faults: Faults,
     stats: Stats,
+    recorder: Option<Recorder>,
 }
 
 impl Simulator {
@@ -91,6 +95,7 @@ impl Simulator {
                 oauth: OAuth::new(&config.oauth_clients)?,
                 faults: Faults::new(config.latency, config.error_rate),
                 stats: Stats::default(),
+                recorder: config.record.as_deref().map(Recorder::open).transpose()?,
                 config,
                 started,
                 org: Mutex::new(org),
@@ -126,6 +131,10 @@ impl Simulator {
 
     fn stats(&self) -> &Stats {
         &self.shared.stats
+    }
+
+    fn recorder(&self) -> Option<&Recorder> {
+        self.shared.recorder.as_ref()
     }
 
     /// The org, locked. Never held across an `.await`.

@@ -16,7 +16,9 @@ use url::form_urlencoded;
 use super::error::OktaError;
 use super::keys::{self, KeyCredential};
 use super::list::{self, ListQuery};
-use super::{Simulator, admin, auth, csr, faults, ids, limits, metadata, oauth, stats, time};
+use super::{
+    Simulator, admin, auth, csr, faults, ids, limits, metadata, oauth, record, stats, time,
+};
 
 type ApiResult = Result<Response, OktaError>;
 
@@ -61,7 +63,8 @@ pub fn router(sim: Simulator) -> Router {
         .route_layer(middleware::from_fn_with_state(sim.clone(), faults::inject))
         .route_layer(middleware::from_fn_with_state(sim.clone(), limits::enforce))
         .route_layer(middleware::from_fn(require_length))
-        .route_layer(middleware::from_fn_with_state(sim.clone(), stats::observe));
+        .route_layer(middleware::from_fn_with_state(sim.clone(), stats::observe))
+        .route_layer(middleware::from_fn_with_state(sim.clone(), record::record));
     let token = Router::new()
         .route("/oauth2/v1/token", post(oauth::token))
         .route_layer(middleware::from_fn_with_state(sim.clone(), faults::inject))
