@@ -52,8 +52,11 @@ pub struct RuleSpec {
     /// Route template, e.g. `/api/v1/apps/{appId}`.
     pub route: String,
     /// Which matching request (1 = the next one), counted from when the rule is added.
-    #[serde(default = "first")]
+    #[serde(default = "one")]
     pub nth: u64,
+    /// How many matching requests in a row, from the `nth`, it acts on (a burst of 429s).
+    #[serde(default = "one")]
+    pub times: u64,
     /// What to do.
     pub action: Action,
     /// Before or after the request takes effect.
@@ -64,7 +67,7 @@ pub struct RuleSpec {
     pub status: Option<u16>,
 }
 
-fn first() -> u64 {
+fn one() -> u64 {
     1
 }
 
@@ -127,9 +130,9 @@ impl Faults {
             return Err(format!("errorRate must be between 0.0 and 1.0, got {rate}"));
         }
         for rule in &update.rules {
-            if rule.nth == 0 {
+            if rule.nth == 0 || rule.times == 0 {
                 return Err(format!(
-                    "rule for {} {}: nth counts from 1",
+                    "rule for {} {}: nth and times count from 1",
                     rule.method, rule.route
                 ));
             }
@@ -195,22 +198,20 @@ impl Faults {
     }
 
     /// What happens to a request: the standing latency, whether the error rate hit it, and
-    /// the rule it fires (a fired rule is removed).
+    /// the first rule it fires (a rule is removed after its last firing).
     fn plan(&self, method: &str, route: &str) -> (Duration, bool, Option<RuleSpec>) {
         self.with(|s| {
             let mut fired = None;
             for rule in &mut s.rules {
                 if rule.spec.method.eq_ignore_ascii_case(method) && rule.spec.route == route {
                     rule.seen += 1;
-                    if rule.seen == rule.spec.nth && fired.is_none() {
-                        fired = Some(rule.id);
+                    let first = rule.spec.nth;
+                    if (first..first + rule.spec.times).contains(&rule.seen) && fired.is_none() {
+                        fired = Some(rule.spec.clone());
                     }
                 }
             }
-            let fired = fired.and_then(|id| {
-                let at = s.rules.iter().position(|r| r.id == id)?;
-                Some(s.rules.remove(at).spec)
-            });
+            s.rules.retain(|r| r.seen < r.spec.nth + r.spec.times - 1);
             let unlucky = s.error_rate > 0.0 && rand::random::<f64>() < s.error_rate;
             (s.latency, unlucky, fired)
         })
