@@ -90,6 +90,17 @@ struct Rule {
     seen: u64,
 }
 
+impl Rule {
+    /// The count of matching requests at which the rule acts for the last time.
+    fn last(&self) -> u64 {
+        self.spec.nth.saturating_add(self.spec.times - 1)
+    }
+
+    fn acts_on(&self, seen: u64) -> bool {
+        (self.spec.nth..=self.last()).contains(&seen)
+    }
+}
+
 /// The fault settings of one org.
 pub struct Faults {
     state: Mutex<FaultState>,
@@ -205,13 +216,12 @@ impl Faults {
             for rule in &mut s.rules {
                 if rule.spec.method.eq_ignore_ascii_case(method) && rule.spec.route == route {
                     rule.seen += 1;
-                    let first = rule.spec.nth;
-                    if (first..first + rule.spec.times).contains(&rule.seen) && fired.is_none() {
+                    if rule.acts_on(rule.seen) && fired.is_none() {
                         fired = Some(rule.spec.clone());
                     }
                 }
             }
-            s.rules.retain(|r| r.seen < r.spec.nth + r.spec.times - 1);
+            s.rules.retain(|r| r.seen < r.last());
             let unlucky = s.error_rate > 0.0 && rand::random::<f64>() < s.error_rate;
             (s.latency, unlucky, fired)
         })
