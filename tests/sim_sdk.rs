@@ -20,19 +20,23 @@ async fn the_python_sdk_cannot_tell_the_simulator_from_okta() {
         window: Duration::from_millis(2_000),
         ..RateLimits::default()
     };
-    // A service app allowed to read only, for the SDK's PrivateKey (private_key_jwt) mode.
+    // Service apps allowed to read only, for the SDK's PrivateKey (private_key_jwt) mode,
+    // one of them requiring DPoP.
     let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_RSA_SHA256).unwrap();
     let dir = tempfile::tempdir().unwrap();
     let private_key = dir.path().join("client.pem");
     std::fs::write(&private_key, key.serialize_pem()).unwrap();
-    let reader = OAuthClientSeed {
-        client_id: "0oasdkreader00000001".into(),
+    let reader = |client_id: &str, dpop: bool| OAuthClientSeed {
+        client_id: client_id.into(),
         public_key: key.public_key_pem(),
         scopes: vec!["okta.apps.read".into()],
-        dpop: false,
+        dpop,
     };
     let config = SimConfig {
-        oauth_clients: vec![reader],
+        oauth_clients: vec![
+            reader("0oasdkreader00000001", false),
+            reader("0oasdkdpop0000000001", true),
+        ],
         ..SimConfig::default().with_limits(limits)
     };
     let running = sim::start(config).await.unwrap();
@@ -41,6 +45,7 @@ async fn the_python_sdk_cannot_tell_the_simulator_from_okta() {
         .arg(running.base_url())
         .arg("00sim-token")
         .arg("0oasdkreader00000001")
+        .arg("0oasdkdpop0000000001")
         .arg(&private_key)
         .output()
         .await
