@@ -103,8 +103,10 @@ async def session(base_url, token):
             _, _, err = await client.list_application_keys(source.id)
             if err is not None:
                 raise SystemExit(f"FAILED: list keys #{attempt} despite the SDK's retries: {err}")
-        throttled = sim_get(base_url, "stats")["rateLimited"] - before
+        stats = sim_get(base_url, "stats")
+        throttled = stats["rateLimited"] - before
         check(throttled > 0, f"the session hit the rate limit ({throttled} x 429) and recovered")
+        check(stats["retries"] >= throttled, "each 429 was retried with X-Okta-Retry-For")
 
 
 async def oauth_session(base_url, client_id, private_key_file, dpop):

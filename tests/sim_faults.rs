@@ -293,6 +293,7 @@ async fn stats_count_requests_by_route_template_and_bucket() {
             "concurrencyLimited": 0,
             "writes": 1,
             "faultsInjected": 0,
+            "retries": 0,
         })
     );
 }
