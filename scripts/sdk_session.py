@@ -1,11 +1,14 @@
 """A scripted session of the official Okta Python SDK (okta==3.4.4) against `keyshare sim`.
 
-Usage: python scripts/sdk_session.py BASE_URL TOKEN
+Usage: python scripts/sdk_session.py BASE_URL TOKEN [CLIENT_ID DPOP_CLIENT_ID PRIVATE_KEY_PEM_FILE]
 
 It proves a real Okta client cannot tell the simulator from an org: paginate the app list
 with limit=1, generate a key, list keys, clone it, clone it again (expecting Okta's error
 object), replace the app with the new kid, read it back, then hit a rate limit and recover
 through the SDK's own retry (which needs Date and X-Rate-Limit-Reset on the 429).
+Given two OAuth clients registered with only okta.apps.read and that key, one plain and one
+requiring DPoP, it also signs in with private_key_jwt (authorizationMode PrivateKey), with
+and without DPoP, reads apps, and is refused a write (403).
 Start the simulator with a small apps bucket and a short window for the last step, e.g.
 `--rate-limit-apps 40 --rate-window-ms 2000`. Exits non-zero at the first surprise.
 The token is never printed.
@@ -100,14 +103,37 @@ async def session(base_url, token):
             _, _, err = await client.list_application_keys(source.id)
             if err is not None:
                 raise SystemExit(f"FAILED: list keys #{attempt} despite the SDK's retries: {err}")
-        throttled = sim_get(base_url, "stats")["rateLimited"] - before
+        stats = sim_get(base_url, "stats")
+        throttled = stats["rateLimited"] - before
         check(throttled > 0, f"the session hit the rate limit ({throttled} x 429) and recovered")
+        check(stats["retries"] >= throttled, "each 429 was retried with X-Okta-Retry-For")
+
+
+async def oauth_session(base_url, client_id, private_key_file, dpop):
+    config = {
+        "orgUrl": base_url,
+        "authorizationMode": "PrivateKey",
+        "clientId": client_id,
+        "scopes": ["okta.apps.read"],
+        "privateKey": private_key_file,
+        "kid": "sim-key",
+        "dpopEnabled": dpop,
+    }
+    mode = "PrivateKey mode with DPoP" if dpop else "PrivateKey mode"
+    async with OktaClient(config) as client:
+        apps, resp, err = await client.list_applications(limit=5)
+        check(err is None and resp.status_code == 200 and apps, f"{mode}: a read-only token lists apps")
+        _, _, err = await client.generate_application_key(apps[0].id, 2)
+        check(err is not None and err.status == 403 and err.error_code == "E0000006", f"{mode}: a write without okta.apps.manage is 403 E0000006")
 
 
 def main():
-    if len(sys.argv) != 3:
-        raise SystemExit("usage: sdk_session.py BASE_URL TOKEN")
+    if len(sys.argv) not in (3, 6):
+        raise SystemExit("usage: sdk_session.py BASE_URL TOKEN [CLIENT_ID DPOP_CLIENT_ID PRIVATE_KEY_PEM_FILE]")
     asyncio.run(session(sys.argv[1], sys.argv[2]))
+    if len(sys.argv) == 6:
+        asyncio.run(oauth_session(sys.argv[1], sys.argv[3], sys.argv[5], dpop=False))
+        asyncio.run(oauth_session(sys.argv[1], sys.argv[4], sys.argv[5], dpop=True))
     print("sdk session: all steps passed")
 
 

@@ -107,6 +107,22 @@ async fn the_nth_matching_request_is_the_one_that_fails() {
 }
 
 #[tokio::test]
+async fn a_rule_can_act_on_a_burst_of_requests() {
+    let sim = Sim::default().await;
+    add_rule(&sim, json!({"method": "GET", "route": "/api/v1/apps", "nth": 2, "times": 3, "action": "fail", "status": 429})).await;
+    let mut statuses = Vec::new();
+    for _ in 0..6 {
+        statuses.push(sim.get("/api/v1/apps").await.status().as_u16());
+    }
+    assert_eq!(statuses, [200, 429, 429, 429, 200, 200]);
+    assert_eq!(
+        sim_json(&sim, "/__sim/faults").await["rules"],
+        json!([]),
+        "spent rules are removed"
+    );
+}
+
+#[tokio::test]
 async fn a_dropped_connection_gets_no_response_at_all() {
     let sim = Sim::default().await;
     let put = async |label: &str| {
@@ -235,6 +251,7 @@ async fn bad_fault_updates_are_rejected() {
         json!({"rules": [{"method": "GET", "route": "/api/v1/apps", "action": "explode"}]}),
         json!({"rules": [{"method": "GET", "route": "/api/v1/apps", "action": "fail", "status": 404}]}),
         json!({"rules": [{"method": "GET", "route": "/api/v1/apps", "action": "fail", "nth": 0}]}),
+        json!({"rules": [{"method": "GET", "route": "/api/v1/apps", "action": "fail", "times": 0}]}),
         json!({"latency": 5}),
     ] {
         let response = sim
@@ -276,6 +293,7 @@ async fn stats_count_requests_by_route_template_and_bucket() {
             "concurrencyLimited": 0,
             "writes": 1,
             "faultsInjected": 0,
+            "retries": 0,
         })
     );
 }

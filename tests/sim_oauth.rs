@@ -480,6 +480,10 @@ fn cli_flags_register_oauth_clients_from_pem_files() {
     let config = cli.sim.to_config().unwrap();
     assert_eq!(config.oauth_clients[0].client_id, CLIENT);
     assert_eq!(config.tokens, ["t0k"]);
+    assert!(
+        !format!("{:?} {config:?}", cli.sim).contains("t0k"),
+        "Debug forms never show the token"
+    );
     assert_eq!(config.limits.window.as_millis(), 500);
     assert!(keyshare::sim::Simulator::new(config).is_ok());
     let missing = Cli::try_parse_from(["sim", "--oauth-client", "no-equals-sign"]).unwrap();

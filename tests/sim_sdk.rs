@@ -8,7 +8,7 @@
 
 use std::time::Duration;
 
-use keyshare::sim::{self, RateLimits, SimConfig};
+use keyshare::sim::{self, OAuthClientSeed, RateLimits, SimConfig};
 
 #[tokio::test(flavor = "multi_thread")]
 #[ignore = "needs a Python with okta==3.4.4; see the module docs"]
@@ -20,13 +20,33 @@ async fn the_python_sdk_cannot_tell_the_simulator_from_okta() {
         window: Duration::from_millis(2_000),
         ..RateLimits::default()
     };
-    let running = sim::start(SimConfig::default().with_limits(limits))
-        .await
-        .unwrap();
+    // Service apps allowed to read only, for the SDK's PrivateKey (private_key_jwt) mode,
+    // one of them requiring DPoP.
+    let key = rcgen::KeyPair::generate_for(&rcgen::PKCS_RSA_SHA256).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let private_key = dir.path().join("client.pem");
+    std::fs::write(&private_key, key.serialize_pem()).unwrap();
+    let reader = |client_id: &str, dpop: bool| OAuthClientSeed {
+        client_id: client_id.into(),
+        public_key: key.public_key_pem(),
+        scopes: vec!["okta.apps.read".into()],
+        dpop,
+    };
+    let config = SimConfig {
+        oauth_clients: vec![
+            reader("0oasdkreader00000001", false),
+            reader("0oasdkdpop0000000001", true),
+        ],
+        ..SimConfig::default().with_limits(limits)
+    };
+    let running = sim::start(config).await.unwrap();
     let output = tokio::process::Command::new(python)
         .arg("scripts/sdk_session.py")
         .arg(running.base_url())
         .arg("00sim-token")
+        .arg("0oasdkreader00000001")
+        .arg("0oasdkdpop0000000001")
+        .arg(&private_key)
         .output()
         .await
         .expect("python runs");

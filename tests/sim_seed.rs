@@ -225,7 +225,14 @@ fn seed_errors_say_what_is_wrong() {
             "apps: [{id: 0oa00000000000000001, label: A}, {id: 0oa00000000000000001, label: B}]",
             "is used twice",
         ),
-        ("apps: [{id: 123, label: A}]", "is not a 20-character id"),
+        (
+            "apps: [{id: 123, label: A}]",
+            "is not a 20-character alphanumeric id",
+        ),
+        (
+            "apps: [{id: 0oa000000000000000é, label: A}]",
+            "is not a 20-character alphanumeric id",
+        ),
     ];
     for (i, (yaml, expected)) in cases.iter().enumerate() {
         let path = dir.path().join(format!("seed{i}.yaml"));

@@ -44,7 +44,8 @@ async fn state(State(sim): State<Simulator>, headers: HeaderMap) -> Result<Json<
                 .iter()
                 .map(|k| k.to_jwk())
                 .collect::<Result<Vec<_>, _>>()?;
-            Ok(json!({ "app": app.to_json(&base), "keys": keys }))
+            let csrs: Vec<&str> = app.csrs.iter().map(|c| c.id.as_str()).collect();
+            Ok(json!({ "app": app.to_json(&base), "keys": keys, "csrs": csrs }))
         })
         .collect::<Result<Vec<_>, OktaError>>()?;
     Ok(Json(json!({

@@ -61,9 +61,10 @@ struct Builder {
 impl Builder {
     fn seeded_app(&mut self, seed: &AppSeed, n: usize) -> Result<App, SimError> {
         let id = seed.id.clone().unwrap_or_else(ids::app_id);
-        if id.len() != 20 || !id.starts_with("0oa") {
+        let alphanumeric = id.bytes().all(|b| b.is_ascii_alphanumeric());
+        if id.len() != 20 || !id.starts_with("0oa") || !alphanumeric {
             return Err(SimError::Config(format!(
-                "app id {id:?} (label {:?}) is not a 20-character id starting with 0oa",
+                "app id {id:?} (label {:?}) is not a 20-character alphanumeric id starting with 0oa",
                 seed.label
             )));
         }

@@ -2,9 +2,12 @@
 //! standard output is `listening on http://ADDR`; it then serves until SIGINT or SIGTERM.
 //! Tokens and keys given on the command line are never printed.
 
+use std::convert::Infallible;
+use std::fmt;
 use std::io::Write;
 use std::net::SocketAddr;
 use std::path::PathBuf;
+use std::str::FromStr;
 use std::time::Duration;
 
 use anyhow::Context;
@@ -20,8 +23,8 @@ pub struct SimArgs {
     #[arg(long, default_value = "127.0.0.1:8008")]
     pub addr: SocketAddr,
     /// The accepted API token (`Authorization: SSWS <token>`); replaces the seed's tokens.
-    #[arg(long, env = "KEYSHARE_SIM_TOKEN")]
-    pub token: Option<String>,
+    #[arg(long, env = "KEYSHARE_SIM_TOKEN", hide_env_values = true)]
+    pub token: Option<ApiToken>,
     /// Seed file (YAML or JSON) describing the org; default: the guide's two apps.
     #[arg(long, value_name = "FILE")]
     pub seed: Option<PathBuf>,
@@ -51,6 +54,24 @@ pub struct SimArgs {
     pub oauth_client: Vec<String>,
 }
 
+/// An API token given on the command line; its `Debug` form never shows it.
+#[derive(Clone)]
+pub struct ApiToken(String);
+
+impl FromStr for ApiToken {
+    type Err = Infallible;
+
+    fn from_str(token: &str) -> Result<Self, Self::Err> {
+        Ok(Self(token.to_owned()))
+    }
+}
+
+impl fmt::Debug for ApiToken {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("ApiToken(<redacted>)")
+    }
+}
+
 impl SimArgs {
     /// The configuration these flags describe.
     pub fn to_config(&self) -> anyhow::Result<SimConfig> {
@@ -58,7 +79,7 @@ impl SimArgs {
             Some(path) => SimConfig::from_seed_file(path)?,
             None => SimConfig::default(),
         };
-        if let Some(token) = &self.token {
+        if let Some(ApiToken(token)) = &self.token {
             config.tokens = vec![token.clone()];
         }
         if let Some(n) = self.synthetic_apps {

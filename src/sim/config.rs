@@ -2,6 +2,7 @@
 //! built from. Defaults give the org of Okta's key-sharing guide. Loading a seed file lives in
 //! `seed.rs`; this module only defines the shapes and their defaults.
 
+use std::fmt;
 use std::path::PathBuf;
 use std::time::Duration;
 
@@ -17,8 +18,8 @@ pub const RECORD_ENV: &str = "KEYSHARE_SIM_RECORD";
 /// The token the simulator accepts when none is configured.
 pub const DEFAULT_TOKEN: &str = "00sim-token";
 
-/// Everything that defines a simulated org.
-#[derive(Debug, Clone)]
+/// Everything that defines a simulated org. Its `Debug` form leaves the tokens out.
+#[derive(Clone)]
 pub struct SimConfig {
     /// The org subdomain: certificates' CN and the prefix of generated app names.
     pub org_name: String,
@@ -55,6 +56,22 @@ impl Default for SimConfig {
             oauth_clients: Vec::new(),
             record: std::env::var_os(RECORD_ENV).map(PathBuf::from),
         }
+    }
+}
+
+impl fmt::Debug for SimConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("SimConfig")
+            .field("org_name", &self.org_name)
+            .field("tokens", &format_args!("[{} redacted]", self.tokens.len()))
+            .field("apps", &self.apps.len())
+            .field("synthetic_apps", &self.synthetic_apps)
+            .field("limits", &self.limits)
+            .field("latency", &self.latency)
+            .field("error_rate", &self.error_rate)
+            .field("oauth_clients", &self.oauth_clients.len())
+            .field("record", &self.record)
+            .finish()
     }
 }
 

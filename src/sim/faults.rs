@@ -52,8 +52,11 @@ pub struct RuleSpec {
     /// Route template, e.g. `/api/v1/apps/{appId}`.
     pub route: String,
     /// Which matching request (1 = the next one), counted from when the rule is added.
-    #[serde(default = "first")]
+    #[serde(default = "one")]
     pub nth: u64,
+    /// How many matching requests in a row, from the `nth`, it acts on (a burst of 429s).
+    #[serde(default = "one")]
+    pub times: u64,
     /// What to do.
     pub action: Action,
     /// Before or after the request takes effect.
@@ -64,7 +67,7 @@ pub struct RuleSpec {
     pub status: Option<u16>,
 }
 
-fn first() -> u64 {
+fn one() -> u64 {
     1
 }
 
@@ -85,6 +88,17 @@ struct Rule {
     id: u64,
     spec: RuleSpec,
     seen: u64,
+}
+
+impl Rule {
+    /// The count of matching requests at which the rule acts for the last time.
+    fn last(&self) -> u64 {
+        self.spec.nth.saturating_add(self.spec.times - 1)
+    }
+
+    fn acts_on(&self, seen: u64) -> bool {
+        (self.spec.nth..=self.last()).contains(&seen)
+    }
 }
 
 /// The fault settings of one org.
@@ -127,9 +141,9 @@ impl Faults {
             return Err(format!("errorRate must be between 0.0 and 1.0, got {rate}"));
         }
         for rule in &update.rules {
-            if rule.nth == 0 {
+            if rule.nth == 0 || rule.times == 0 {
                 return Err(format!(
-                    "rule for {} {}: nth counts from 1",
+                    "rule for {} {}: nth and times count from 1",
                     rule.method, rule.route
                 ));
             }
@@ -195,22 +209,19 @@ impl Faults {
     }
 
     /// What happens to a request: the standing latency, whether the error rate hit it, and
-    /// the rule it fires (a fired rule is removed).
+    /// the first rule it fires (a rule is removed after its last firing).
     fn plan(&self, method: &str, route: &str) -> (Duration, bool, Option<RuleSpec>) {
         self.with(|s| {
             let mut fired = None;
             for rule in &mut s.rules {
                 if rule.spec.method.eq_ignore_ascii_case(method) && rule.spec.route == route {
                     rule.seen += 1;
-                    if rule.seen == rule.spec.nth && fired.is_none() {
-                        fired = Some(rule.id);
+                    if rule.acts_on(rule.seen) && fired.is_none() {
+                        fired = Some(rule.spec.clone());
                     }
                 }
             }
-            let fired = fired.and_then(|id| {
-                let at = s.rules.iter().position(|r| r.id == id)?;
-                Some(s.rules.remove(at).spec)
-            });
+            s.rules.retain(|r| r.seen < r.last());
             let unlucky = s.error_rate > 0.0 && rand::random::<f64>() < s.error_rate;
             (s.latency, unlucky, fired)
         })

@@ -368,3 +368,43 @@ fn check_token_request_proof(
     }
     Ok(proof.jkt)
 }
+
+#[cfg(test)]
+mod tests {
+    use base64::Engine;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+
+    use super::*;
+    use crate::sim::der::rsa_numbers_from_spki;
+    use crate::sim::keys::fresh_key_pair;
+
+    fn seed(public_key: String) -> OAuthClientSeed {
+        OAuthClientSeed {
+            client_id: "0oaclient".into(),
+            public_key,
+            scopes: vec![READ.into()],
+            dpop: false,
+        }
+    }
+
+    #[test]
+    fn public_keys_may_be_pem_or_jwk_and_nothing_else() {
+        let pair = fresh_key_pair().unwrap();
+        let spki = rcgen::PublicKeyData::subject_public_key_info(pair.as_ref());
+        let numbers = rsa_numbers_from_spki(&spki).unwrap();
+        let jwk = json!({"kty": "RSA", "n": URL_SAFE_NO_PAD.encode(&numbers.n), "e": URL_SAFE_NO_PAD.encode(&numbers.e)});
+        assert!(OAuth::new(&[seed(pair.public_key_pem())]).is_ok());
+        assert!(OAuth::new(&[seed(jwk.to_string())]).is_ok());
+        for bad in [
+            "not a key",
+            "{\"kty\": \"RSA\"}",
+            "-----BEGIN PUBLIC KEY-----\nAAAA\n-----END PUBLIC KEY-----",
+        ] {
+            let error = OAuth::new(&[seed(bad.into())]).err().expect("refused");
+            assert!(
+                error.to_string().contains("OAuth client 0oaclient"),
+                "{error}"
+            );
+        }
+    }
+}

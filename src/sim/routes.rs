@@ -56,9 +56,10 @@ pub fn router(sim: Simulator) -> Router {
             "/api/v1/apps/{appId}/sso/saml/metadata",
             get(metadata::saml_metadata),
         )
-        // Layers run outside in: stats sees every answer; a missing Content-Length is refused
-        // up front, as a front-end proxy would; limits put their headers on every answer
-        // (injected faults included); faults act before auth, as an outage would.
+        // The layer added last runs first: record and stats see every answer; a missing
+        // Content-Length is refused up front, as a front-end proxy would; limits put their
+        // headers on every answer (injected faults included); faults act before auth, as an
+        // outage would.
         .route_layer(middleware::from_fn_with_state(sim.clone(), auth::require))
         .route_layer(middleware::from_fn_with_state(sim.clone(), faults::inject))
         .route_layer(middleware::from_fn_with_state(sim.clone(), limits::enforce))

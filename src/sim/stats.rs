@@ -1,5 +1,6 @@
 //! Counters behind `GET /__sim/stats`: requests by method and route template, by rate-limit
-//! bucket and by status, 429s sent, writes that took effect, and faults injected.
+//! bucket and by status, 429s sent, writes that took effect, faults injected, and requests
+//! that clients marked as retries.
 
 use std::collections::BTreeMap;
 use std::sync::Mutex;
@@ -27,6 +28,7 @@ struct Counts {
     concurrency_limited: u64,
     writes: u64,
     faults_injected: u64,
+    retries: u64,
 }
 
 impl Stats {
@@ -37,9 +39,11 @@ impl Stats {
             .unwrap_or_else(std::sync::PoisonError::into_inner))
     }
 
-    /// One request to `template` answered with `status`.
-    pub fn record_request(&self, method: &str, template: &str, status: u16) {
+    /// One request to `template` answered with `status`; `retry` when the client marked it as
+    /// a retry with `X-Okta-Retry-For`, as Okta's SDKs do.
+    pub fn record_request(&self, method: &str, template: &str, status: u16, retry: bool) {
         self.with(|c| {
+            c.retries += u64::from(retry);
             *c.requests
                 .entry(format!("{method} {template}"))
                 .or_default() += 1;
@@ -87,6 +91,7 @@ impl Stats {
                 "concurrencyLimited": c.concurrency_limited,
                 "writes": c.writes,
                 "faultsInjected": c.faults_injected,
+                "retries": c.retries,
             })
         })
     }
@@ -100,8 +105,9 @@ pub async fn observe(
     next: Next,
 ) -> Response {
     let method = request.method().to_string();
+    let retry = request.headers().contains_key("x-okta-retry-for");
     let response = next.run(request).await;
     sim.stats()
-        .record_request(&method, path.as_str(), response.status().as_u16());
+        .record_request(&method, path.as_str(), response.status().as_u16(), retry);
     response
 }
