@@ -34,6 +34,10 @@ ERROR_CODES: dict[int, dict[str, str | None]] = {
     500: {"E0000009": "Internal Server Error"},
 }
 PREFIXES = {"E0000001": "Api validation failed: ", "E0000007": "Not found: "}
+# Not in REFERENCE §7's table, but recorded from a real org for an unsupported filter on the
+# app list (terraform-provider-okta#2251: `filter=name sw "Atlassian"` -> 400 E0000031 with
+# `errorCauses: []`): allowed there only, and exactly in that form.
+LIST_FILTER_ERROR = ("E0000031", "Invalid search criteria.")
 # Injected outages (issue 3 §7): any 5xx carries Okta's E0000009 body.
 SERVER_ERROR = ("E0000009", "Internal Server Error")
 
@@ -142,6 +146,11 @@ def _okta_error(exchange: Exchange) -> list[str]:
     if exchange.status >= 500:
         if (code, summary) != SERVER_ERROR:
             problems.append(f"§7: {exchange.status} carries {code} {summary!r}, not E0000009")
+    elif (code, summary) == LIST_FILTER_ERROR:
+        if not (exchange.status == 400 and exchange.method == "GET" and exchange.path == "/api/v1/apps"):
+            problems.append(f"E0000031 on {exchange.method} {exchange.path}: only the app list answers it")
+        elif body["errorCauses"]:
+            problems.append("E0000031 carries errorCauses; the recorded real answer has none")
     elif exchange.status in ERROR_CODES:
         codes = ERROR_CODES[exchange.status]
         if code not in codes:

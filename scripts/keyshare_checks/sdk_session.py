@@ -17,6 +17,7 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from contextlib import contextmanager
@@ -24,6 +25,9 @@ from datetime import timedelta
 
 from okta.client import Client as OktaClient
 from okta.pagination import paginate_pages
+
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 
 from .report import Group
 
@@ -33,6 +37,9 @@ KID = re.compile(r"^[A-Za-z0-9_-]{43}$")
 # The rate-limit step: a tiny bucket and a short window, so that the SDK's own 429 handling
 # (wait until X-Rate-Limit-Reset, then retry) recovers within seconds.
 RATE_LIMIT_APPS, RATE_WINDOW_MS, RATE_LIMIT_CALLS = 2, 2000, 12
+# Service apps granted only okta.apps.read, for the SDK's PrivateKey (private_key_jwt) mode;
+# the second one requires DPoP-bound tokens (REFERENCE §9).
+READER, DPOP_READER = "0oasdkreader00000001", "0oasdkdpop0000000001"
 
 
 class StepFailed(Exception):
@@ -205,7 +212,53 @@ class Session:
         expect(slowest >= 0.5, f"the SDK recovered in {slowest:.2f} s without waiting")
 
 
-async def run_steps(group: Group, session: Session, binary: str) -> None:
+async def private_key_mode(binary: str, workdir: str, dpop: bool) -> None:
+    """The SDK signs in as a read-only service app with private_key_jwt (and DPoP when the
+    app requires it): reads work, a write is 403 E0000006."""
+    key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    private_pem = os.path.join(workdir, "sdk-client.pem")
+    with open(private_pem, "wb") as out:
+        out.write(
+            key.private_bytes(
+                serialization.Encoding.PEM,
+                serialization.PrivateFormat.PKCS8,
+                serialization.NoEncryption(),
+            )
+        )
+    public_pem = key.public_key().public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    client_id = DPOP_READER if dpop else READER
+    seed = {
+        "tokens": [TOKEN],
+        "apps": [{"id": APP1, "label": "App 1"}],
+        "oauthClients": [
+            {"clientId": client_id, "publicKey": public_pem.decode(), "scopes": ["okta.apps.read"], "dpop": dpop}
+        ],
+    }
+    seed_file = os.path.join(workdir, "sdk-seed.json")
+    with open(seed_file, "w") as out:
+        json.dump(seed, out)
+    with simulator(binary, "--seed", seed_file) as base_url:
+        config = {
+            "orgUrl": base_url,
+            "authorizationMode": "PrivateKey",
+            "clientId": client_id,
+            "scopes": ["okta.apps.read"],
+            "privateKey": private_pem,
+            "dpopEnabled": dpop,
+        }
+        async with OktaClient(config) as client:
+            apps = succeeded(await client.list_applications(limit=5), 200)
+            expect(bool(apps), "a read-only token lists no apps")
+            _, _, err = await client.generate_application_key(apps[0].id, 2)
+            expect(
+                err is not None and err.status == 403 and err.error_code == "E0000006",
+                f"a write without okta.apps.manage answered {getattr(err, 'message', err)}",
+            )
+
+
+async def run_steps(group: Group, session: Session, binary: str, workdir: str) -> None:
     steps = [
         ("paginate the app list with limit=1", session.paginate_with_limit_1),
         ("generate a key on App 1", session.generate),
@@ -215,6 +268,8 @@ async def run_steps(group: Group, session: Session, binary: str) -> None:
         ("GET-modify-PUT App 2 to the new kid", session.replace_with_new_kid),
         ("read App 2 back: only the kid changed", session.read_back),
         ("hit a rate limit and recover", lambda: session.rate_limit_and_recover(binary)),
+        ("PrivateKey mode: read, and 403 for a write", lambda: private_key_mode(binary, workdir, dpop=False)),
+        ("PrivateKey mode with DPoP: read, and 403", lambda: private_key_mode(binary, workdir, dpop=True)),
     ]
     failed_at = None
     for name, step in steps:
@@ -230,12 +285,12 @@ async def run_steps(group: Group, session: Session, binary: str) -> None:
             failed_at = name
 
 
-async def run(binary: str) -> Group:
+async def run(binary: str, workdir: str) -> Group:
     group = Group("sdk")
     try:
         with simulator(binary) as base_url:
             async with sdk_client(base_url) as client:
-                await run_steps(group, Session(client, base_url), binary)
+                await run_steps(group, Session(client, base_url), binary, workdir)
     except StepFailed as error:
         group.record("start keyshare sim", [str(error)])
     return group
@@ -254,7 +309,8 @@ def main() -> int:
     parser.add_argument("--binary", required=True, help="the keyshare executable")
     args = parser.parse_args()
     prepare_environment()
-    group = asyncio.run(run(args.binary))
+    with tempfile.TemporaryDirectory() as workdir:
+        group = asyncio.run(run(args.binary, workdir))
     group.print_failures()
     print(group.summary())
     return 1 if group.failed else 0

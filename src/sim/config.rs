@@ -3,7 +3,6 @@
 //! `seed.rs`; this module only defines the shapes and their defaults.
 
 use std::fmt;
-use std::path::PathBuf;
 use std::time::Duration;
 
 use serde::Deserialize;
@@ -11,9 +10,6 @@ use serde_json::Value;
 
 use super::shapes::SignOnMode;
 use super::timespec::TimeSpec;
-
-/// The environment variable that turns traffic recording on (see [`SimConfig::record`]).
-pub const RECORD_ENV: &str = "KEYSHARE_SIM_RECORD";
 
 /// The token the simulator accepts when none is configured.
 pub const DEFAULT_TOKEN: &str = "00sim-token";
@@ -37,10 +33,6 @@ pub struct SimConfig {
     pub error_rate: f64,
     /// OAuth 2.0 service apps that may use `/oauth2/v1/token`.
     pub oauth_clients: Vec<OAuthClientSeed>,
-    /// Append every `/api` exchange to this JSON-lines file, for conformance checks.
-    /// Default: the `KEYSHARE_SIM_RECORD` environment variable, so a whole test suite can
-    /// be recorded without touching its code.
-    pub record: Option<PathBuf>,
 }
 
 impl Default for SimConfig {
@@ -54,7 +46,6 @@ impl Default for SimConfig {
             latency: Duration::ZERO,
             error_rate: 0.0,
             oauth_clients: Vec::new(),
-            record: std::env::var_os(RECORD_ENV).map(PathBuf::from),
         }
     }
 }
@@ -70,7 +61,6 @@ impl fmt::Debug for SimConfig {
             .field("latency", &self.latency)
             .field("error_rate", &self.error_rate)
             .field("oauth_clients", &self.oauth_clients.len())
-            .field("record", &self.record)
             .finish()
     }
 }

@@ -90,13 +90,12 @@ impl OktaError {
     }
 
     /// 400 E0000031: a `filter` the endpoint does not support.
-    pub fn invalid_search(detail: impl Into<String>) -> Self {
+    pub fn invalid_search() -> Self {
         Self::new(
             StatusCode::BAD_REQUEST,
             "E0000031",
             "Invalid search criteria.",
         )
-        .with_cause(detail)
     }
 
     /// 401 E0000011.

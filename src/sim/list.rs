@@ -9,7 +9,7 @@ use super::org::{App, Org};
 
 /// Page size when `limit` is absent or not positive (DOC-apps; see docs/simulator.md).
 pub const DEFAULT_LIMIT: usize = 20;
-/// Largest page; a larger `limit` is clamped to it.
+/// Largest page the spec allows (`maximum: 200`); a larger `limit` is refused.
 pub const MAX_LIMIT: usize = 200;
 
 /// A parsed list request.
@@ -50,7 +50,12 @@ impl ListQuery {
             None => DEFAULT_LIMIT,
             Some(text) => match text.trim().parse::<i64>() {
                 Ok(n) if n <= 0 => DEFAULT_LIMIT,
-                Ok(n) => usize::try_from(n).unwrap_or(MAX_LIMIT).min(MAX_LIMIT),
+                Ok(n) if n > MAX_LIMIT as i64 => {
+                    return Err(OktaError::validation("limit").with_cause(format!(
+                        "limit: {n} is more than the maximum of {MAX_LIMIT}"
+                    )));
+                }
+                Ok(n) => usize::try_from(n).unwrap_or(MAX_LIMIT),
                 Err(_) => {
                     return Err(OktaError::validation("limit")
                         .with_cause(format!("limit: {text:?} is not an integer")));
@@ -103,11 +108,8 @@ impl ListQuery {
 
 impl Filter {
     fn parse(text: &str) -> Result<Self, OktaError> {
-        let unsupported = || {
-            OktaError::invalid_search(format!(
-                "filter {text:?}: only one `property eq \"value\"` expression on id, status, name, credentials.signing.kid or settings.slo.enabled is supported"
-            ))
-        };
+        // Okta names no cause here; the supported expressions are in docs/simulator.md.
+        let unsupported = OktaError::invalid_search;
         let mut parts = text.trim().splitn(3, ' ');
         let (Some(property), Some(op), Some(value)) = (parts.next(), parts.next(), parts.next())
         else {
@@ -206,14 +208,13 @@ mod tests {
     }
 
     #[test]
-    fn limit_defaults_and_clamps() {
+    fn limit_defaults_and_refuses_more_than_200() {
         let cases = [
             (None, 20),
             (Some("0"), 20),
             (Some("-1"), 20),
             (Some("5"), 5),
             (Some("200"), 200),
-            (Some("201"), 200),
         ];
         for (limit, want) in cases {
             let p = limit.map(|l| params(&[("limit", l)])).unwrap_or_default();
@@ -223,12 +224,15 @@ mod tests {
                 "limit {limit:?}"
             );
         }
-        assert_eq!(
-            ListQuery::parse(&params(&[("limit", "ten")]))
-                .unwrap_err()
-                .code,
-            "E0000001"
-        );
+        for refused in ["ten", "201", "100000"] {
+            assert_eq!(
+                ListQuery::parse(&params(&[("limit", refused)]))
+                    .unwrap_err()
+                    .code,
+                "E0000001",
+                "limit {refused}"
+            );
+        }
     }
 
     #[test]

@@ -11,8 +11,8 @@
 //! - `build`, `org`, `put`, `list`, `shapes`: the org's state and Okta's rules, no HTTP.
 //! - `keys`, `der`: RSA keys and Okta-profile certificates.
 //! - `routes`, `auth`, `oauth`, `dpop`, `admin`: the axum router and who may use it.
-//! - `limits`, `faults`, `stats`, `conn`, `record`: rate limits, injected faults, counters,
-//!   traffic recording.
+//! - `limits`, `faults`, `stats`, `conn`, `traffic`: rate limits, injected faults, counters,
+//!   traffic recording (docs/conformance.md).
 //! - [`cli`]: `keyshare sim`.
 
 pub mod cli;
@@ -35,7 +35,6 @@ mod metadata;
 mod oauth;
 mod org;
 mod put;
-mod record;
 mod routes;
 mod seed;
 mod shapes;
@@ -63,7 +62,6 @@ use faults::Faults;
 use limits::Limiter;
 use oauth::OAuth;
 use org::Org;
-use record::Recorder;
 use stats::Stats;
 
 /// The simulated org. Cheap to clone: all clones share one state.
@@ -80,7 +78,6 @@ struct Shared {
     oauth: OAuth,
     faults: Faults,
     stats: Stats,
-    recorder: Option<Recorder>,
 }
 
 impl Simulator {
@@ -95,7 +92,6 @@ impl Simulator {
                 oauth: OAuth::new(&config.oauth_clients)?,
                 faults: Faults::new(config.latency, config.error_rate),
                 stats: Stats::default(),
-                recorder: config.record.as_deref().map(Recorder::open).transpose()?,
                 config,
                 started,
                 org: Mutex::new(org),
@@ -131,10 +127,6 @@ impl Simulator {
 
     fn stats(&self) -> &Stats {
         &self.shared.stats
-    }
-
-    fn recorder(&self) -> Option<&Recorder> {
-        self.shared.recorder.as_ref()
     }
 
     /// The org, locked. Never held across an `.await`.

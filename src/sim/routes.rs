@@ -16,9 +16,7 @@ use url::form_urlencoded;
 use super::error::OktaError;
 use super::keys::{self, KeyCredential};
 use super::list::{self, ListQuery};
-use super::{
-    Simulator, admin, auth, csr, faults, ids, limits, metadata, oauth, record, stats, time,
-};
+use super::{Simulator, admin, auth, csr, faults, ids, limits, metadata, oauth, stats, time};
 
 type ApiResult = Result<Response, OktaError>;
 
@@ -56,7 +54,10 @@ pub fn router(sim: Simulator) -> Router {
             "/api/v1/apps/{appId}/sso/saml/metadata",
             get(metadata::saml_metadata),
         )
-        // The layer added last runs first: record and stats see every answer; a missing
+        // A wrong method on an app route is still an app request: it is authenticated and
+        // metered like the others, so its 405 carries the rate-limit headers (REFERENCE §10.2).
+        .method_not_allowed_fallback(|| async { OktaError::method_not_allowed() })
+        // The layer added last runs first: stats see every answer; a missing
         // Content-Length is refused up front, as a front-end proxy would; limits put their
         // headers on every answer (injected faults included); faults act before auth, as an
         // outage would.
@@ -64,8 +65,7 @@ pub fn router(sim: Simulator) -> Router {
         .route_layer(middleware::from_fn_with_state(sim.clone(), faults::inject))
         .route_layer(middleware::from_fn_with_state(sim.clone(), limits::enforce))
         .route_layer(middleware::from_fn(require_length))
-        .route_layer(middleware::from_fn_with_state(sim.clone(), stats::observe))
-        .route_layer(middleware::from_fn_with_state(sim.clone(), record::record));
+        .route_layer(middleware::from_fn_with_state(sim.clone(), stats::observe));
     let token = Router::new()
         .route("/oauth2/v1/token", post(oauth::token))
         .route_layer(middleware::from_fn_with_state(sim.clone(), faults::inject))
