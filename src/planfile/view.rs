@@ -394,3 +394,114 @@ impl From<WarningView> for Warning {
         }
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ts(s: &str) -> Timestamp {
+        s.parse().unwrap()
+    }
+
+    /// A plan with every step, key, choice, reason and warning variant.
+    fn every_variant() -> Plan {
+        let kid = |s: &str| Kid::from(s);
+        let app = |s: &str| AppId::from(s);
+        let group = |name: &str, choice| GroupPlan {
+            name: name.into(),
+            source: app("0oa1"),
+            members: vec![app("0oa2")],
+            key: KeyRef::Existing(kid("k1")),
+            key_expires_at: Some(ts("2027-01-01T00:00:00Z")),
+            choice,
+        };
+        Plan {
+            steps: vec![
+                Step::Generate {
+                    group: "g".into(),
+                    app: app("0oa1"),
+                    validity_years: 2,
+                    known_kids: vec![kid("k0")],
+                },
+                Step::Clone {
+                    group: "g".into(),
+                    key: KeyRef::Generated { group: "g".into() },
+                    from: app("0oa1"),
+                    to: app("0oa2"),
+                },
+                Step::Switch {
+                    group: "g".into(),
+                    app: app("0oa2"),
+                    from: None,
+                    to: KeyRef::Existing(kid("k1")),
+                    expect: AppPrecondition {
+                        last_updated: Some("2026-01-01T00:00:00.000Z".into()),
+                        signing_kid: None,
+                        digest: "abc".into(),
+                    },
+                },
+            ],
+            groups: vec![
+                group("pinned", KeyChoice::Pinned),
+                group("active", KeyChoice::Active),
+                group(
+                    "none",
+                    KeyChoice::Generated {
+                        because: RotationReason::NoActiveKey,
+                    },
+                ),
+                group(
+                    "unknown",
+                    KeyChoice::Generated {
+                        because: RotationReason::ActiveKeyUnknown { kid: kid("kx") },
+                    },
+                ),
+                group(
+                    "expiring",
+                    KeyChoice::Resumed {
+                        because: RotationReason::ExpiresWithin {
+                            kid: kid("k0"),
+                            expires_at: ts("2026-12-01T00:00:00Z"),
+                            window: SignedDuration::from_hours(720),
+                        },
+                    },
+                ),
+                group(
+                    "old",
+                    KeyChoice::Generated {
+                        because: RotationReason::CreatedBefore {
+                            kid: kid("k0"),
+                            created: ts("2024-01-01T00:00:00Z"),
+                            rotate_after: ts("2026-11-01T00:00:00Z"),
+                        },
+                    },
+                ),
+            ],
+            warnings: vec![
+                Warning::AppNotActive {
+                    group: "g".into(),
+                    app: app("0oa2"),
+                    status: "INACTIVE".into(),
+                },
+                Warning::KeyExpiringSoon {
+                    group: "g".into(),
+                    kid: kid("k1"),
+                    expires_at: ts("2027-01-01T00:00:00Z"),
+                },
+                Warning::UnusedKeys {
+                    group: "g".into(),
+                    app: app("0oa2"),
+                    kids: vec![kid("k7"), kid("k8")],
+                },
+            ],
+        }
+    }
+
+    #[test]
+    fn every_variant_survives_the_round_trip_through_json() {
+        let plan = every_variant();
+        let json = serde_json::to_string(&PlanView::from(&plan)).unwrap();
+        let back: PlanView = serde_json::from_str(&json).unwrap();
+        assert_eq!(Plan::from(back), plan);
+    }
+}
