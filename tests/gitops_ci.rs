@@ -146,10 +146,12 @@ fn lifecycle(plan: &Step, drift: &Step, apply: &Step) {
     assert!(ws.file("drift.md").starts_with("<!-- keyshare:drift -->"));
 
     ws.run(&sim, apply).success();
+    let applied = ws.file("apply.md");
     assert!(
-        ws.file("apply.md").contains("keyshare apply: applied"),
-        "{}",
-        ws.file("apply.md")
+        applied.contains("keyshare apply: applied")
+            && applied.contains("SHA-256 fingerprint")
+            && applied.contains("-----BEGIN CERTIFICATE-----"),
+        "the report names the new certificate for the service providers: {applied}"
     );
 
     ws.run(&sim, drift).success();

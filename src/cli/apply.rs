@@ -21,6 +21,7 @@ use super::session::{Planned, load, plan_with};
 use crate::apply::{ApplyReport, ProgressEvent, StepOutcome, execute};
 use crate::config::DesiredState;
 use crate::okta::http::HttpClient;
+use crate::plan::{KeyRef, Plan, Step};
 use crate::planfile::{self, PlanFile, StaleError};
 use crate::render::{AppliedView, Command, RenderContext, Report};
 
@@ -75,6 +76,7 @@ pub async fn run(args: ApplyArgs, verbose: u8) -> anyhow::Result<ExitStatus> {
         print!("{plan_text}");
     }
     let mut report = ApplyReport::default();
+    let mut shown = planned.live.clone();
     if !planned.plan.is_empty() {
         if !args.auto_approve {
             if !text {
@@ -84,6 +86,10 @@ pub async fn run(args: ApplyArgs, verbose: u8) -> anyhow::Result<ExitStatus> {
         }
         report = run_steps(&client, &planned, text).await?;
         let verified = verify::verify(&client, &planned.plan, &report).await?;
+        // The report shows the keys the groups got, certificates included.
+        for group in &verified {
+            shown.key_meta.insert(group.kid.clone(), group.key.clone());
+        }
         if let Some(desired) = &desired {
             check_converged(&client, desired).await?;
         }
@@ -93,24 +99,47 @@ pub async fn run(args: ApplyArgs, verbose: u8) -> anyhow::Result<ExitStatus> {
         }
     }
     if !text {
+        let carried_out = carried_out(&planned.plan, &report);
         let mut view = Report::new(
-            &planned.plan,
-            &RenderContext {
-                snapshot: &planned.live,
-            },
+            &carried_out,
+            &RenderContext { snapshot: &shown },
             Command::Apply,
         );
         view.applied = Some(AppliedView::from(&report));
         view.api_calls = Some(client.stats());
         print!(
             "{}",
-            render_report(args.format, &view, &planned.plan, &planned.live, false)
+            render_report(args.format, &view, &carried_out, &shown, false)
         );
     }
     if verbose > 0 {
         eprint!("API calls:\n{}", client.stats());
     }
     Ok(ExitStatus::Success)
+}
+
+/// The plan as carried out: every "known after apply" key named by the kid generated (or
+/// adopted) for its group.
+fn carried_out(plan: &Plan, report: &ApplyReport) -> Plan {
+    let name = |key: &KeyRef| match key {
+        KeyRef::Generated { group } => report
+            .generated
+            .get(group)
+            .map_or_else(|| key.clone(), |kid| KeyRef::Existing(kid.clone())),
+        KeyRef::Existing(_) => key.clone(),
+    };
+    let mut plan = plan.clone();
+    for group in &mut plan.groups {
+        group.key = name(&group.key);
+    }
+    for step in &mut plan.steps {
+        match step {
+            Step::Clone { key, .. } => *key = name(key),
+            Step::Switch { to, .. } => *to = name(to),
+            Step::Generate { .. } => {}
+        }
+    }
+    plan
 }
 
 /// Reads a saved plan and checks it against the org: the same org, and every app it was made

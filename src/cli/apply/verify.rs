@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 use anyhow::{Context, bail};
 
 use crate::apply::ApplyReport;
-use crate::okta::{AppId, Kid, OktaApi, SignOnMode};
+use crate::okta::{AppId, JsonWebKey, Kid, OktaApi, SignOnMode};
 use crate::plan::{GroupPlan, KeyRef, Plan};
 use crate::render::cert::Certificate;
 
@@ -16,6 +16,8 @@ use crate::render::cert::Certificate;
 pub struct Verified {
     pub group: String,
     pub kid: Kid,
+    /// The key as read from the source after the apply (its certificate included).
+    pub key: JsonWebKey,
     /// Apps that sign with the key, as `Label (id)`.
     pub apps: Vec<String>,
     /// SAML apps whose metadata publishes the key's certificate.
@@ -62,6 +64,7 @@ async fn verify_group(
     let mut verified = Verified {
         group: group.name.clone(),
         kid: kid.clone(),
+        key: key.clone(),
         apps: Vec::new(),
         saml_apps: 0,
         fingerprint: expected.as_ref().map(Certificate::sha256_fingerprint),
