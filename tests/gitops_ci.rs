@@ -272,3 +272,61 @@ fn the_drift_issue_is_opened_updated_and_closed() {
         );
     }
 }
+
+/// A plan too long for one comment: the preview step writes several comment files, each
+/// within GitHub's limit and each carrying the marker, so the sticky-comment script can keep
+/// them all in place.
+#[tokio::test]
+async fn a_long_plan_becomes_several_comments_that_each_fit() {
+    let sim = SimProcess::start(&["--synthetic-apps", "150", "--rate-limit-apps", "100000"]);
+    let state: serde_json::Value = reqwest::get(format!("{}/__sim/state", sim.base_url))
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let ids: Vec<&str> = state["apps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|a| {
+            a["app"]["label"]
+                .as_str()
+                .unwrap()
+                .starts_with("synthetic-")
+        })
+        .map(|a| a["app"]["id"].as_str().unwrap())
+        .collect();
+    let members: String = ids[1..].iter().map(|id| format!("    - {id}\n")).collect();
+    let ws = Workspace::new();
+    std::fs::remove_file(ws.config.join("finance.yaml")).unwrap();
+    std::fs::write(
+        ws.config.join("big.yaml"),
+        format!(
+            "apiVersion: keyshare/v1\nkind: SigningKeyGroup\nmetadata:\n  name: big\nspec:\n  source: {}\n  members:\n{members}  key:\n    validityYears: 2\n",
+            ids[0]
+        ),
+    )
+    .unwrap();
+
+    ws.run(&sim, &github_step("keyshare-plan.yml", "plan"))
+        .success();
+    let parts: Vec<String> = (1..)
+        .map(|n| ws.out.join(format!("comment-{n}.md")))
+        .take_while(|path| path.is_file())
+        .map(|path| std::fs::read_to_string(path).unwrap())
+        .collect();
+    assert!(parts.len() >= 2, "{} part(s)", parts.len());
+    for (i, part) in parts.iter().enumerate() {
+        assert!(part.chars().count() <= 65_536, "part {} is too long", i + 1);
+        assert!(
+            part.starts_with(&format!(
+                "<!-- keyshare:plan -->\n<!-- keyshare:part {}/{} -->",
+                i + 1,
+                parts.len()
+            )),
+            "part {}",
+            i + 1
+        );
+    }
+}
