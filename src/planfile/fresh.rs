@@ -6,11 +6,13 @@
 //! a key generated, cloned or deleted since, which does not change the app object at all.
 //! This module only reads from Okta.
 
+use std::collections::BTreeSet;
+
 use futures_util::{StreamExt, TryStreamExt, stream};
 use serde::{Deserialize, Serialize};
 
 use crate::okta::{ApiError, AppId, Kid, OktaApi};
-use crate::plan::LiveSnapshot;
+use crate::plan::{LiveSnapshot, Plan};
 
 /// What the plan saw of one app.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -49,10 +51,18 @@ pub enum StaleError {
     },
 }
 
-/// The fingerprint of every app in `live`, by id.
-pub(super) fn fingerprint(live: &LiveSnapshot) -> Vec<AppFingerprint> {
+/// The fingerprint of every app of the plan's groups, by id. Apps the snapshot holds for no
+/// group (a full listing reads the whole org) are left out: nothing in the plan rests on them,
+/// and a change to one must not make the plan stale.
+pub(super) fn fingerprint(live: &LiveSnapshot, plan: &Plan) -> Vec<AppFingerprint> {
+    let grouped: BTreeSet<&AppId> = plan
+        .groups
+        .iter()
+        .flat_map(|g| std::iter::once(&g.source).chain(&g.members))
+        .collect();
     live.apps
         .values()
+        .filter(|app| grouped.contains(&app.id))
         .map(|app| AppFingerprint {
             id: app.id.clone(),
             label: app.label.clone(),

@@ -111,7 +111,7 @@ impl PlanFile {
             created_at: now,
             org_url: org_url.to_string(),
             desired_digest: desired_digest.to_owned(),
-            fingerprint: fresh::fingerprint(live),
+            fingerprint: fresh::fingerprint(live, plan),
             plan: PlanView::from(plan),
             checksum: String::new(),
         };
