@@ -21,7 +21,7 @@ use super::session::{Planned, load, plan_with};
 use crate::apply::{ApplyReport, ProgressEvent, StepOutcome, execute};
 use crate::config::DesiredState;
 use crate::okta::http::HttpClient;
-use crate::plan::{KeyRef, Plan, Step};
+use crate::plan::{KeyRef, LiveSnapshot, Plan, Step};
 use crate::planfile::{self, PlanFile, StaleError};
 use crate::render::{AppliedView, Command, RenderContext, Report};
 
@@ -53,17 +53,7 @@ struct Prepared {
 
 pub async fn run(args: ApplyArgs, verbose: u8) -> anyhow::Result<ExitStatus> {
     let client = HttpClient::new(args.okta.to_settings()?)?;
-    let prepared = if planfile::is_plan_file(&args.target) {
-        from_plan_file(&client, &args.target).await?
-    } else {
-        let desired = load(&args.target)?;
-        let planned = plan_with(&client, &desired, Timestamp::now()).await?;
-        Prepared {
-            planned,
-            desired: Some(desired),
-        }
-    };
-    let Prepared { planned, desired } = prepared;
+    let Prepared { planned, desired } = prepare(&client, &args.target).await?;
     let text = args.format == Format::Text;
     let plan_text = render(
         Format::Text,
@@ -99,23 +89,48 @@ pub async fn run(args: ApplyArgs, verbose: u8) -> anyhow::Result<ExitStatus> {
         }
     }
     if !text {
-        let carried_out = carried_out(&planned.plan, &report);
-        let mut view = Report::new(
-            &carried_out,
-            &RenderContext { snapshot: &shown },
-            Command::Apply,
-        );
-        view.applied = Some(AppliedView::from(&report));
-        view.api_calls = Some(client.stats());
         print!(
             "{}",
-            render_report(args.format, &view, &carried_out, &shown, false)
+            applied_report(args.format, &planned.plan, &report, &shown, &client)
         );
     }
     if verbose > 0 {
         eprint!("API calls:\n{}", client.stats());
     }
     Ok(ExitStatus::Success)
+}
+
+/// A plan made now from the directory `target`, or the saved plan `target` after checking it.
+async fn prepare(client: &HttpClient, target: &Path) -> anyhow::Result<Prepared> {
+    if planfile::is_plan_file(target) {
+        return from_plan_file(client, target).await;
+    }
+    let desired = load(target)?;
+    let planned = plan_with(client, &desired, Timestamp::now()).await?;
+    Ok(Prepared {
+        planned,
+        desired: Some(desired),
+    })
+}
+
+/// The JSON or Markdown report of an apply: the plan as carried out, what it changed, and the
+/// API calls made.
+fn applied_report(
+    format: Format,
+    plan: &Plan,
+    report: &ApplyReport,
+    shown: &LiveSnapshot,
+    client: &HttpClient,
+) -> String {
+    let carried_out = carried_out(plan, report);
+    let mut view = Report::new(
+        &carried_out,
+        &RenderContext { snapshot: shown },
+        Command::Apply,
+    );
+    view.applied = Some(AppliedView::from(report));
+    view.api_calls = Some(client.stats());
+    render_report(format, &view, &carried_out, shown, false)
 }
 
 /// The plan as carried out: every "known after apply" key named by the kid generated (or
