@@ -182,13 +182,15 @@ async fn from_plan_file(client: &HttpClient, path: &Path) -> anyhow::Result<Prep
 }
 
 /// Runs `planned`'s steps, printing each as it ends, then re-reads the org and fails unless
-/// planning again finds nothing left to do. `demo` and `watch` use this.
+/// every group signs and publishes one certificate and planning again finds nothing left to
+/// do. `demo` uses this.
 pub async fn apply_planned(
     client: &HttpClient,
     desired: &DesiredState,
     planned: &Planned,
 ) -> anyhow::Result<ApplyReport> {
     let report = run_steps(client, planned, true).await?;
+    verify::verify(client, &planned.plan, &report).await?;
     check_converged(client, desired).await?;
     Ok(report)
 }
