@@ -7,6 +7,8 @@
 mod apply;
 mod demo;
 mod drift;
+mod import;
+mod keys;
 pub mod okta_args;
 mod output;
 mod plan;
@@ -55,10 +57,14 @@ enum Command {
     Validate(validate::ValidateArgs),
     /// Show what apply would change (exit 0 no changes, 2 changes, 1 error).
     Plan(plan::PlanArgs),
-    /// Carry out the plan.
+    /// Carry out a plan: plan DIR now, or a plan FILE saved by `plan --out`.
     Apply(apply::ApplyArgs),
     /// Check that Okta still matches the desired state (exit 0 in sync, 2 drift, 1 error).
     Drift(drift::DriftArgs),
+    /// Inventory: each app's keys, which one it signs with, expiry, and who shares each key.
+    Keys(keys::KeysArgs),
+    /// Write desired-state YAML from the live org: apps sharing a key become a group.
+    Import(import::ImportArgs),
     /// Run the local Okta simulator.
     Sim(crate::sim::cli::SimArgs),
     /// The guided tour: an in-process simulator, then plan → apply → drift → heal.
@@ -99,6 +105,8 @@ async fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
         Command::Plan(args) => plan::run(args, verbose).await,
         Command::Apply(args) => apply::run(args, verbose).await,
         Command::Drift(args) => drift::run(args, verbose).await,
+        Command::Keys(args) => keys::run(args, verbose).await,
+        Command::Import(args) => import::run(args).await,
         Command::Sim(args) => crate::sim::cli::run(args)
             .await
             .map(|()| ExitStatus::Success),
