@@ -9,12 +9,14 @@
 //! - [`plan`]: pure planning: desired state + live snapshot + now → ordered steps. No I/O.
 //! - [`apply`]: the executor: fetches live snapshots and runs a plan's steps through `OktaApi`.
 //! - [`render`]: text views of plans and drift.
+//! - [`controller`]: `keyshare watch`: the reconcile loop, metrics, health and notifications.
 //! - [`sim`]: a faithful local Okta simulator (axum), for tests, benchmarks and `demo`.
 //! - [`cli`]: the command line.
 
 pub mod apply;
 pub mod cli;
 pub mod config;
+pub mod controller;
 pub mod okta;
 pub mod plan;
 pub mod render;
