@@ -88,3 +88,32 @@ async fn an_invalid_edit_keeps_the_last_good_state_and_fails_readiness() {
     watch.wait_status("/readyz", 200, SECONDS).await;
     assert_eq!(watch.get("/healthz").await, (200, "ok\n".to_owned()));
 }
+
+#[tokio::test]
+async fn a_git_sync_style_swap_of_the_whole_tree_is_seen_every_time() {
+    let sim = SimProcess::start(&[]);
+    let root = tempfile::tempdir().unwrap();
+    let link = root.path().join("current");
+    let checkout = |rev: &str, group: &str| {
+        let tree = root.path().join(rev);
+        std::fs::create_dir(&tree).unwrap();
+        std::fs::write(tree.join("groups.yaml"), group_yaml(group, GUIDE_POLICY)).unwrap();
+        // git-sync's swap: a new link beside the old one, renamed over it, old tree deleted.
+        let next = root.path().join("current.next");
+        std::os::unix::fs::symlink(&tree, &next).unwrap();
+        std::fs::rename(&next, &link).unwrap();
+    };
+    checkout("rev1", "finance");
+    let watch = WatchProcess::start(&sim, &link, &["--interval", NO_INTERVAL]).await;
+    watch.wait_log(0, "group out of sync", SECONDS).await;
+
+    for (old, rev, group) in [("rev1", "rev2", "payroll"), ("rev2", "rev3", "hr")] {
+        let mark = watch.mark();
+        checkout(rev, group);
+        std::fs::remove_dir_all(root.path().join(old)).unwrap();
+        let seen = watch
+            .wait_log_where(mark, SECONDS, |e| e["fields"]["group"] == group)
+            .await;
+        assert_eq!(seen["fields"]["message"], "group out of sync", "{rev}");
+    }
+}

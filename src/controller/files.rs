@@ -5,8 +5,12 @@
 //! so editors that write through temporary files and renames, and a git checkout replacing
 //! many files at once, all end in one reload of a consistent tree. Reads (access events) are
 //! ignored, since the reload itself reads every file.
+//!
+//! After every signal the watch is set up again from the path: when the directory itself was
+//! replaced (git-sync swaps a symlink to a fresh worktree and deletes the old one), the
+//! old watch points at a deleted tree, and only a new one sees later changes.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use notify::{EventKind, RecursiveMode};
@@ -15,7 +19,8 @@ use tokio::sync::mpsc;
 
 /// A running watch; dropping it stops watching.
 pub struct FileWatch {
-    _debouncer: Debouncer<notify::RecommendedWatcher, RecommendedCache>,
+    dir: PathBuf,
+    debouncer: Debouncer<notify::RecommendedWatcher, RecommendedCache>,
     changes: mpsc::UnboundedReceiver<()>,
 }
 
@@ -43,7 +48,8 @@ impl FileWatch {
         })?;
         debouncer.watch(dir, RecursiveMode::Recursive)?;
         Ok(Self {
-            _debouncer: debouncer,
+            dir: dir.to_owned(),
+            debouncer,
             changes,
         })
     }
@@ -55,5 +61,15 @@ impl FileWatch {
             std::future::pending::<()>().await;
         }
         while self.changes.try_recv().is_ok() {}
+        self.rewatch();
+    }
+
+    /// Watches the path again, following a symlink to wherever it points now.
+    fn rewatch(&mut self) {
+        // Unwatching a deleted tree fails; that is the case this exists for.
+        let _ = self.debouncer.unwatch(&self.dir);
+        if let Err(error) = self.debouncer.watch(&self.dir, RecursiveMode::Recursive) {
+            tracing::warn!(%error, dir = %self.dir.display(), "cannot watch the desired-state directory again; the interval still reloads it");
+        }
     }
 }
