@@ -182,7 +182,7 @@ impl Collector for ApiCollector {
         let requests = ConstCounter::new(0_u64);
         let mut family = encoder.encode_descriptor(
             "api_requests",
-            "Okta API answers, by rate-limit bucket and HTTP status",
+            "Okta API answers, by rate-limit bucket and HTTP status.",
             None,
             requests.metric_type(),
         )?;
@@ -198,12 +198,12 @@ impl Collector for ApiCollector {
         let gauges = [
             (
                 "api_rate_limit_remaining",
-                "Requests left in the current rate-limit window, as Okta's latest answer reported",
+                "Requests left in the current rate-limit window, as Okta's latest answer reported.",
                 Reading::Remaining,
             ),
             (
                 "api_rate_limit_limit",
-                "The bucket's requests per window, as Okta's latest answer reported",
+                "The bucket's requests per window, as Okta's latest answer reported.",
                 Reading::Limit,
             ),
         ];
