@@ -9,8 +9,10 @@ use std::time::Duration;
 
 use cli_support::{APP1, APP2, SimProcess};
 use controller_support::{
-    GUIDE_POLICY, Receiver, WatchProcess, group_yaml, key_ids, signing_kid, switch_out_of_band,
+    GUIDE_POLICY, Receiver, WatchProcess, group_yaml, key_ids, signing_kid, sim_admin,
+    switch_out_of_band,
 };
+use serde_json::json;
 
 const SECONDS: Duration = Duration::from_secs(5);
 
@@ -106,5 +108,60 @@ async fn out_of_band_drift_is_detected_at_the_next_interval_and_healed() {
     assert!(
         text.contains("out of sync") && text.contains("switch App 2"),
         "{text}"
+    );
+}
+
+#[tokio::test]
+async fn a_failed_apply_is_announced_once_and_retried_with_backoff() {
+    let sim = SimProcess::start(&[]);
+    let hook = Receiver::start().await;
+    let dir = desired_dir();
+    // Okta fails the first generate before it takes effect: the executor finds no new key on
+    // the source and the apply stops at step 1.
+    sim_admin(
+        &sim,
+        "/__sim/faults",
+        json!({"rules": [{
+            "method": "POST",
+            "route": "/api/v1/apps/{appId}/credentials/keys/generate",
+            "action": "fail",
+            "status": 500
+        }]}),
+    )
+    .await;
+    let watch = WatchProcess::start(
+        &sim,
+        dir.path(),
+        &[
+            "--interval",
+            "10m",
+            "--self-heal",
+            "--notify-webhook",
+            &hook.url,
+        ],
+    )
+    .await;
+    let failed = watch.wait_log(0, "reconcile failed", SECONDS).await;
+    let error = failed["fields"]["error"].as_str().unwrap();
+    assert!(error.contains("apply stopped at step 1 of 4"), "{error}");
+    // Retried after the first backoff delay, long before the 10-minute interval.
+    watch
+        .wait_log(0, "self-heal applied the plan", SECONDS)
+        .await;
+    hook.wait_for("drift_healed", SECONDS).await;
+    assert_eq!(
+        hook.events(),
+        [
+            "drift_found",
+            "key_expiring",
+            "apply_failed",
+            "drift_healed"
+        ]
+    );
+    let apply_failed = &hook.bodies()[2];
+    assert!(apply_failed.get("group").is_none(), "{apply_failed}");
+    assert!(
+        apply_failed["text"].as_str().unwrap().contains("500"),
+        "{apply_failed}"
     );
 }

@@ -35,11 +35,8 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::time::Instant;
 
-pub use alerts::{Event, EventKind};
-pub use status::{Health, SyncStatus};
 pub use webhook::{Webhook, WebhookError};
 
-use desired::DesiredSource;
 use files::FileWatch;
 use health::Readiness;
 use metrics::{Metrics, ReconcileResult};
@@ -98,16 +95,7 @@ pub async fn run(
         server::router(metrics.clone(), readiness.clone()),
         stop.clone(),
     ));
-    let mut ctx = Context::new(
-        client,
-        DesiredSource::new(settings.dir),
-        settings.interval,
-        settings.self_heal,
-        metrics,
-        readiness,
-        settings.webhook,
-        stop.clone(),
-    );
+    let mut ctx = Context::new(settings, client, metrics, readiness, stop.clone());
     run_loop(&mut ctx, &mut files, stop).await;
     let _ = server.await;
     Ok(())

@@ -8,6 +8,7 @@ use std::time::Duration;
 use jiff::Timestamp;
 use tokio::sync::watch;
 
+use super::Settings;
 use super::alerts::{Alerts, Event};
 use super::desired::{DesiredSource, Reload};
 use super::heal::{Healed, heal};
@@ -53,14 +54,14 @@ pub enum ReconcileError {
 
 /// Everything a reconcile reads and updates.
 pub struct Context {
-    pub client: HttpClient,
-    pub source: DesiredSource,
-    pub interval: Duration,
-    pub self_heal: bool,
-    pub metrics: Arc<Metrics>,
-    pub readiness: Arc<Readiness>,
-    pub webhook: Option<Webhook>,
-    pub stop: watch::Receiver<bool>,
+    client: HttpClient,
+    source: DesiredSource,
+    interval: Duration,
+    self_heal: bool,
+    webhook: Option<Webhook>,
+    stop: watch::Receiver<bool>,
+    pub(super) metrics: Arc<Metrics>,
+    pub(super) readiness: Arc<Readiness>,
     alerts: Alerts,
     last: Observation,
 }
@@ -73,30 +74,31 @@ struct Planned {
 }
 
 impl Context {
-    /// A context with nothing observed yet.
-    #[allow(
-        clippy::too_many_arguments,
-        reason = "each is a distinct part of the controller, named at the one call site"
-    )]
+    /// A context with nothing observed yet; a stop is requested through `stop`.
     pub fn new(
+        settings: Settings,
         client: HttpClient,
-        source: DesiredSource,
-        interval: Duration,
-        self_heal: bool,
         metrics: Arc<Metrics>,
         readiness: Arc<Readiness>,
-        webhook: Option<Webhook>,
         stop: watch::Receiver<bool>,
     ) -> Self {
-        Self {
-            client,
-            source,
+        // The debounce belongs to the file watch, which the loop owns.
+        let Settings {
+            dir,
             interval,
             self_heal,
-            metrics,
-            readiness,
+            debounce: _,
+            webhook,
+        } = settings;
+        Self {
+            client,
+            source: DesiredSource::new(dir),
+            interval,
+            self_heal,
             webhook,
             stop,
+            metrics,
+            readiness,
             alerts: Alerts::default(),
             last: Observation::default(),
         }
@@ -108,11 +110,10 @@ impl Context {
         let Some(planned) = self.observe(&desired).await? else {
             return Ok(Action::Stop);
         };
+        self.record(planned.observation).await;
         if planned.plan.is_empty() || !self.self_heal {
-            self.record(planned.observation).await;
             return Ok(Action::Requeue(self.interval));
         }
-        self.record(planned.observation).await;
         let healed = heal(&self.client, &planned.plan, &planned.sentences, &self.stop).await;
         match healed {
             Ok(Healed::Done(report)) => {
