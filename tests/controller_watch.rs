@@ -117,3 +117,23 @@ async fn a_git_sync_style_swap_of_the_whole_tree_is_seen_every_time() {
         assert_eq!(seen["fields"]["message"], "group out of sync", "{rev}");
     }
 }
+
+#[tokio::test]
+async fn without_any_valid_state_it_waits_for_a_fix() {
+    let sim = SimProcess::start(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("finance.yaml");
+    std::fs::write(&file, "kind: SigningKeyGroup\n").unwrap();
+    let watch = WatchProcess::start(&sim, dir.path(), &["--interval", NO_INTERVAL]).await;
+    let failed = watch.wait_log(0, "reconcile failed", SECONDS).await;
+    let error = failed["fields"]["error"].as_str().unwrap();
+    assert!(
+        error.contains("no earlier valid one") && error.contains("finance.yaml"),
+        "{error}"
+    );
+    let reason = watch.wait_status("/readyz", 503, SECONDS).await;
+    assert!(reason.contains("the last reconcile failed"), "{reason}");
+
+    write_like_an_editor(&file, &group_yaml("finance", GUIDE_POLICY));
+    watch.wait_status("/readyz", 200, SECONDS).await;
+}

@@ -164,7 +164,11 @@ impl Context {
     /// Re-reads the files; keeps the last good state when they are invalid.
     fn load(&mut self) -> Result<DesiredState, ReconcileError> {
         let dir = self.source.dir().display().to_string();
-        let (desired, valid) = match self.source.reload() {
+        let reload = self.source.reload();
+        let valid = matches!(reload, Reload::Valid { .. });
+        self.readiness.desired_state_valid(valid);
+        self.metrics.desired_state_valid(valid);
+        match reload {
             Reload::Valid { desired, changed } => {
                 if changed {
                     tracing::info!(
@@ -174,21 +178,19 @@ impl Context {
                         "desired state loaded"
                     );
                 }
-                (desired.clone(), true)
+                Ok(desired.clone())
             }
-            Reload::Invalid { error, kept } => {
+            Reload::Invalid {
+                error,
+                kept: Some(kept),
+            } => {
                 tracing::error!(dir, error = %error, "the desired state is not valid; keeping the last valid one");
-                self.readiness.desired_state_valid(false);
-                self.metrics.desired_state_valid(false);
-                let Some(kept) = kept else {
-                    return Err(ReconcileError::NoValidDesiredState { dir, source: error });
-                };
-                (kept.clone(), false)
+                Ok(kept.clone())
             }
-        };
-        self.readiness.desired_state_valid(valid);
-        self.metrics.desired_state_valid(valid);
-        Ok(desired)
+            Reload::Invalid { error, kept: None } => {
+                Err(ReconcileError::NoValidDesiredState { dir, source: error })
+            }
+        }
     }
 
     /// Reads the org and plans; `None` when a stop was requested meanwhile (a read can be
