@@ -48,7 +48,7 @@ pub struct WatchArgs {
         hide_env_values = true,
         value_name = "URL"
     )]
-    notify_webhook: Option<url::Url>,
+    notify_webhook: Option<String>,
     /// File events closer together than this cause one reload, e.g. 500ms.
     #[arg(long, default_value = "500ms", value_parser = duration)]
     debounce: Duration,
@@ -60,7 +60,8 @@ pub async fn run(args: WatchArgs) -> anyhow::Result<ExitStatus> {
     let client = HttpClient::new(args.okta.to_settings()?)?;
     let webhook = args
         .notify_webhook
-        .map(Webhook::new)
+        .as_deref()
+        .map(webhook)
         .transpose()
         .context("--notify-webhook cannot be used")?;
     let listener = TcpListener::bind(args.listen)
@@ -86,6 +87,13 @@ pub async fn run(args: WatchArgs) -> anyhow::Result<ExitStatus> {
     controller::run(settings, client, listener, stop).await?;
     tracing::info!("keyshare watch stopped");
     Ok(ExitStatus::Success)
+}
+
+/// The webhook at `url`. Parsed here rather than by clap, whose errors quote the value: a
+/// webhook URL often embeds a credential.
+fn webhook(url: &str) -> anyhow::Result<Webhook> {
+    let url = url::Url::parse(url).map_err(|e| anyhow::anyhow!("the URL is not valid: {e}"))?;
+    Ok(Webhook::new(url)?)
 }
 
 /// SIGTERM (Kubernetes stopping the pod) or SIGINT (Ctrl-C).
