@@ -7,7 +7,7 @@ mod controller_support;
 
 use std::time::Duration;
 
-use cli_support::{APP1, APP2, SimProcess};
+use cli_support::{APP1, APP2, SimProcess, TOKEN};
 use controller_support::{
     GUIDE_POLICY, Receiver, WatchProcess, group_yaml, key_ids, signing_kid, sim_admin,
     switch_out_of_band,
@@ -101,6 +101,11 @@ async fn out_of_band_drift_is_detected_at_the_next_interval_and_healed() {
             "drift_healed"
         ],
         "one notification per change of state, none for reconciles that change nothing"
+    );
+    let logs = watch.log_text();
+    assert!(
+        !logs.contains(&hook.url) && !logs.contains(TOKEN),
+        "neither the webhook URL nor the token is logged"
     );
     let found = &hook.bodies()[3];
     assert_eq!(found["group"], "finance");

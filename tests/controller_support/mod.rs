@@ -128,7 +128,7 @@ impl WatchProcess {
     /// Every log line so far, for failure messages.
     pub fn log_text(&self) -> String {
         let logs = self.logs.lock().unwrap();
-        logs.iter().map(|e| format!("{}\n", e["fields"])).collect()
+        logs.iter().map(|e| format!("{e}\n")).collect()
     }
 
     /// `GET path` on the metrics listener: status and body.
