@@ -14,8 +14,9 @@ mod output;
 mod plan;
 mod session;
 mod validate;
+mod watch;
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -69,6 +70,8 @@ enum Command {
     Sim(crate::sim::cli::SimArgs),
     /// The guided tour: an in-process simulator, then plan → apply → drift → heal.
     Demo(demo::DemoArgs),
+    /// Controller: re-plan on file change and every interval; optionally heal; serve /metrics.
+    Watch(watch::WatchArgs),
 }
 
 /// Parses the command line, runs the command, and turns the outcome into an exit code.
@@ -84,7 +87,11 @@ pub fn main() -> ExitCode {
             };
         }
     };
-    init_tracing(cli.verbose);
+    let watch_log = match &cli.command {
+        Command::Watch(args) => Some(args.log_format),
+        _ => None,
+    };
+    init_tracing(cli.verbose, watch_log);
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(err) => {
@@ -111,6 +118,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
             .await
             .map(|()| ExitStatus::Success),
         Command::Demo(args) => demo::run(args).await,
+        Command::Watch(args) => watch::run(args).await,
     }
 }
 
@@ -132,17 +140,23 @@ fn is_broken_pipe(err: &anyhow::Error) -> bool {
     })
 }
 
-/// Logs go to standard error; `RUST_LOG` wins over `-v`.
-fn init_tracing(verbose: u8) {
+/// Logs go to standard error; `RUST_LOG` wins over `-v`. `watch` logs at info by default,
+/// in its `--log-format`.
+fn init_tracing(verbose: u8, watch_log: Option<watch::LogFormat>) {
     let default = match verbose {
+        0 | 1 if watch_log.is_some() => "keyshare=info",
         0 | 1 => "warn",
         2 => "keyshare=debug",
         _ => "keyshare=trace",
     };
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
-    let _ = tracing_subscriber::fmt()
+    let logs = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
-        .try_init();
+        .with_ansi(std::io::stderr().is_terminal());
+    let _ = match watch_log {
+        Some(watch::LogFormat::Json) => logs.json().try_init(),
+        _ => logs.try_init(),
+    };
 }
