@@ -97,6 +97,7 @@ fn settings(sim: &SimProcess) -> insta::Settings {
     );
     settings.add_filter(r#""waited_ms": \d+"#, r#""waited_ms": "[MS]""#);
     settings.add_filter(r#""lowest_remaining": \d+"#, r#""lowest_remaining": "[N]""#);
+    settings.add_filter(r#""remaining": \d+"#, r#""remaining": "[N]""#);
     settings.add_filter(r"in \d+ days?", "in [N] days");
     settings.add_filter(r#""expires_in_days": -?\d+"#, r#""expires_in_days": "[N]""#);
     settings
