@@ -8,7 +8,7 @@
     reason = "a PlanError is rare and ends up in a Vec; boxing it would only add noise"
 )]
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 
 use jiff::{SignedDuration, Timestamp};
 
@@ -78,7 +78,7 @@ pub fn plan(
 ) -> Result<Plan, Vec<PlanError>> {
     let mut resolver = Resolver::new(live);
     let mut errors = Vec::new();
-    let mut planned = Vec::with_capacity(desired.groups.len());
+    let mut planned = Vec::new();
     for spec in groups_by_name(desired) {
         let group = resolver
             .resolve(spec)
@@ -116,7 +116,6 @@ struct GroupSteps {
 /// possible (DESIGN step 3).
 fn assemble(groups: Vec<GroupSteps>) -> Plan {
     let mut plan = Plan::default();
-    plan.groups.reserve_exact(groups.len());
     let mut clones = Vec::new();
     let mut switches = Vec::new();
     for group in groups {
@@ -297,13 +296,12 @@ fn warnings(
 /// signs with now. Keys being switched away from are not reported: they are the point of the
 /// plan, not leftovers.
 fn unused_keys(group: &ResolvedGroup<'_>, key: &GroupKey<'_>, live: &LiveSnapshot) -> Vec<Warning> {
-    // A handful of kids per group: a linear scan beats hashing them.
-    let mut in_use: Vec<&Kid> = group
+    let mut in_use: HashSet<&Kid> = group
         .apps()
         .filter_map(|a| a.signing_kid.as_ref())
         .collect();
     if let KeyRef::Existing(kid) = &key.key {
-        in_use.push(kid);
+        in_use.insert(kid);
     }
     group
         .members
@@ -313,7 +311,7 @@ fn unused_keys(group: &ResolvedGroup<'_>, key: &GroupKey<'_>, live: &LiveSnapsho
                 .keys
                 .get(&app.id)?
                 .iter()
-                .filter(|k| !in_use.contains(&&k.kid))
+                .filter(|k| !in_use.contains(&k.kid))
                 .map(|k| k.kid.clone())
                 .collect();
             (!kids.is_empty()).then(|| Warning::UnusedKeys {

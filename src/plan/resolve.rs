@@ -13,7 +13,7 @@ use std::collections::HashMap;
 
 use super::{LiveSnapshot, PlanError};
 use crate::config::{AppRef, AppSelector, Location, SigningKeyGroup};
-use crate::okta::Application;
+use crate::okta::{AppId, Application};
 
 /// A group whose references all resolved.
 pub(super) struct ResolvedGroup<'a> {
@@ -34,17 +34,10 @@ impl<'a> ResolvedGroup<'a> {
 /// claimed which app.
 pub(super) struct Resolver<'a> {
     live: &'a LiveSnapshot,
-    /// Apps by id, hashed once per planning pass: a lookup in the snapshot's `BTreeMap`
-    /// compares dozens of ids that share long prefixes, and a large desired state looks up
-    /// 100,000 of them.
-    by_id: HashMap<&'a str, &'a Application>,
     /// Built on the first label or name reference: most desired states use ids only.
     by_label: OnceCell<Index<'a>>,
     by_name: OnceCell<Index<'a>>,
-    /// Which group claimed each app, by the app's address: every app is one entry of the
-    /// snapshot, so its address identifies it and hashes faster than its id (this map takes
-    /// one insert per reference, 100,000 in a large desired state).
-    claimed: HashMap<*const Application, &'a str>,
+    claimed: HashMap<&'a AppId, &'a str>,
 }
 
 /// Apps sorted by one text field, for exact lookups without a map entry per app.
@@ -76,14 +69,9 @@ impl<'a> Resolver<'a> {
     pub fn new(live: &'a LiveSnapshot) -> Self {
         Self {
             live,
-            by_id: live
-                .apps
-                .iter()
-                .map(|(id, app)| (id.0.as_str(), app))
-                .collect(),
             by_label: OnceCell::new(),
             by_name: OnceCell::new(),
-            claimed: HashMap::with_capacity(live.apps.len()),
+            claimed: HashMap::new(),
         }
     }
 
@@ -135,7 +123,7 @@ impl<'a> Resolver<'a> {
     fn find(&self, group: &SigningKeyGroup, r: &AppRef) -> Result<&'a Application, PlanError> {
         let live = self.live;
         let matches: Vec<&Application> = match &r.selector {
-            AppSelector::Id(id) => match self.by_id.get(id.0.as_str()) {
+            AppSelector::Id(id) => match live.apps.get(id) {
                 Some(app) => return Ok(app),
                 None => Vec::new(),
             },
@@ -176,23 +164,23 @@ impl<'a> Resolver<'a> {
         r: &AppRef,
         app: &'a Application,
     ) -> Result<(), PlanError> {
-        let location = || -> Location { r.location.clone() };
-        match self.claimed.get(&std::ptr::from_ref(app)) {
+        let location: Location = r.location.clone();
+        match self.claimed.get(&app.id) {
             None => {
-                self.claimed.insert(std::ptr::from_ref(app), &group.name);
+                self.claimed.insert(&app.id, &group.name);
                 Ok(())
             }
             Some(other) if *other == group.name => Err(PlanError::AppTwiceInGroup {
                 group: group.name.clone(),
                 selector: r.selector.to_string(),
                 app: app.id.clone(),
-                location: location(),
+                location,
             }),
             Some(other) => Err(PlanError::AppInTwoGroups {
                 group: group.name.clone(),
                 other: (*other).to_owned(),
                 app: app.id.clone(),
-                location: location(),
+                location,
             }),
         }
     }
