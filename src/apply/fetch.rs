@@ -1,9 +1,9 @@
 //! Reading the live snapshot a plan needs, with as few calls as the cost model allows.
 //!
-//! First the apps the desired state refers to (per reference or one full listing, whichever
-//! [`choose_app_reads`] says is cheaper), then rounds of key lists, exactly those
-//! [`key_needs`] asks for, read concurrently within a bound. This module reads only; it never
-//! writes to Okta.
+//! First the apps the desired state refers to (per reference, one full listing, or sources
+//! then one kid filter per source key, whichever [`choose_app_reads`] says is cheapest), then
+//! rounds of key lists, exactly those [`key_needs`] asks for, read concurrently within a
+//! bound. This module reads only; it never writes to Okta.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -27,6 +27,9 @@ pub struct FetchOptions {
     pub org_apps: Option<usize>,
     /// Forces a strategy instead of asking the cost model (benchmarks compare both).
     pub app_reads: Option<AppReads>,
+    /// Whether members are expected to sign with their source's key already, e.g. because a
+    /// previous run converged; lets the cost model consider a kid filter.
+    pub members_in_sync: bool,
     /// Key metadata known without asking Okta (the key cache: a kid's metadata never
     /// changes). A key listed here spares the read of its source's key list while it is
     /// valid for the policy.
@@ -40,6 +43,7 @@ impl Default for FetchOptions {
             limits: BucketLimits::default(),
             org_apps: None,
             app_reads: None,
+            members_in_sync: false,
             known_keys: BTreeMap::new(),
         }
     }
@@ -54,8 +58,20 @@ pub enum FetchError {
     Search { query: String, source: ApiError },
     #[error("listing the org's apps: {source}")]
     Listing { source: ApiError },
+    #[error("listing the apps that sign with key {kid}: {source}")]
+    Filter { kid: Kid, source: ApiError },
     #[error("reading the key list of app {app}: {source}")]
     Keys { app: AppId, source: ApiError },
+}
+
+/// What a fetch read, and what it learnt about the org on the way.
+#[derive(Debug, Clone)]
+pub struct Fetched {
+    /// The snapshot to plan from.
+    pub live: LiveSnapshot,
+    /// The number of apps in the org, when a full listing counted them; worth keeping for
+    /// the next run's [`FetchOptions::org_apps`].
+    pub org_apps: Option<usize>,
 }
 
 /// Reads what planning `desired` at `now` needs.
@@ -68,10 +84,24 @@ pub async fn fetch_snapshot(
     now: Timestamp,
     options: &FetchOptions,
 ) -> Result<LiveSnapshot, FetchError> {
+    Ok(fetch(api, desired, now, options).await?.live)
+}
+
+/// [`fetch_snapshot`], also telling what the reads learnt about the org's size.
+pub async fn fetch(
+    api: &impl OktaApi,
+    desired: &DesiredState,
+    now: Timestamp,
+    options: &FetchOptions,
+) -> Result<Fetched, FetchError> {
     let wanted = Wanted::of(desired);
+    let refs = References {
+        members_in_sync: options.members_in_sync,
+        ..wanted.references()
+    };
     let reads = options
         .app_reads
-        .unwrap_or_else(|| choose_app_reads(wanted.references(), options.org_apps, options.limits));
+        .unwrap_or_else(|| choose_app_reads(refs, options.org_apps, options.limits));
     tracing::debug!(
         ?reads,
         ids = wanted.ids.len(),
@@ -82,13 +112,14 @@ pub async fn fetch_snapshot(
         key_meta: options.known_keys.clone(),
         ..LiveSnapshot::default()
     };
-    for app in read_apps(api, &wanted, reads, options.concurrency).await? {
+    let (apps, org_apps) = read_apps(api, &wanted, reads, options.concurrency).await?;
+    for app in apps {
         live.insert_app(app);
     }
     loop {
         let needs = key_needs(desired, &live, now);
         if needs.is_empty() {
-            return Ok(live);
+            return Ok(Fetched { live, org_apps });
         }
         tracing::debug!(apps = needs.key_lists.len(), "reading key lists");
         for (app, keys) in read_key_lists(api, needs.key_lists, options.concurrency).await? {
@@ -100,27 +131,33 @@ pub async fn fetch_snapshot(
 /// The apps a desired state refers to.
 struct Wanted {
     ids: BTreeSet<AppId>,
+    /// The ids of sources: a kid filter needs their signing keys first.
+    source_ids: BTreeSet<AppId>,
     /// Labels and names; a `q` search matches either, by prefix.
     searches: BTreeSet<String>,
+    groups: usize,
 }
 
 impl Wanted {
     fn of(desired: &DesiredState) -> Self {
         let mut wanted = Self {
             ids: BTreeSet::new(),
+            source_ids: BTreeSet::new(),
             searches: BTreeSet::new(),
+            groups: desired.groups.len(),
         };
-        let refs = desired
-            .groups
-            .iter()
-            .flat_map(|g| std::iter::once(&g.source).chain(&g.members));
-        for r in refs {
-            match &r.selector {
-                AppSelector::Id(id) => {
-                    wanted.ids.insert(id.clone());
-                }
-                AppSelector::Label(text) | AppSelector::Name(text) => {
-                    wanted.searches.insert(text.clone());
+        for group in &desired.groups {
+            if let AppSelector::Id(id) = &group.source.selector {
+                wanted.source_ids.insert(id.clone());
+            }
+            for r in std::iter::once(&group.source).chain(&group.members) {
+                match &r.selector {
+                    AppSelector::Id(id) => {
+                        wanted.ids.insert(id.clone());
+                    }
+                    AppSelector::Label(text) | AppSelector::Name(text) => {
+                        wanted.searches.insert(text.clone());
+                    }
                 }
             }
         }
@@ -131,21 +168,25 @@ impl Wanted {
         References {
             ids: self.ids.len(),
             searches: self.searches.len(),
+            groups: self.groups,
+            member_ids: self.ids.len() - self.source_ids.len(),
+            members_in_sync: false,
         }
     }
 }
 
+/// The apps references could resolve to, and the org's size when a listing counted it.
 async fn read_apps(
     api: &impl OktaApi,
     wanted: &Wanted,
     reads: AppReads,
     concurrency: usize,
-) -> Result<Vec<Application>, FetchError> {
+) -> Result<(Vec<Application>, Option<usize>), FetchError> {
     match reads {
         AppReads::PerReference => {
             let mut apps = get_apps(api, wanted.ids.iter().cloned(), concurrency).await?;
             apps.extend(search_apps(api, &wanted.searches, concurrency).await?);
-            Ok(apps)
+            Ok((apps, None))
         }
         AppReads::FullListing => {
             let query = AppQuery {
@@ -156,6 +197,7 @@ async fn read_apps(
                 .list_apps(&query)
                 .await
                 .map_err(|source| FetchError::Listing { source })?;
+            let org_apps = apps.len();
             // A listing may leave out apps a GET still finds (Okta lists inactive apps only on
             // request); those few are read by id, in the larger bucket.
             let listed: BTreeSet<&AppId> = apps.iter().map(|app| &app.id).collect();
@@ -166,9 +208,59 @@ async fn read_apps(
                 .cloned()
                 .collect();
             apps.extend(get_apps(api, missing, concurrency).await?);
-            Ok(apps)
+            Ok((apps, Some(org_apps)))
+        }
+        AppReads::KidFilter => {
+            let mut apps = get_apps(api, wanted.source_ids.iter().cloned(), concurrency).await?;
+            apps.extend(search_apps(api, &wanted.searches, concurrency).await?);
+            // A kid with a quote cannot be written in a filter; its members are read by id.
+            let kids: BTreeSet<Kid> = apps
+                .iter()
+                .filter_map(|a| a.signing_kid.clone())
+                .filter(|kid| !kid.0.contains('"'))
+                .collect();
+            // Only id references are taken from a filtered listing: a label or name must be
+            // searched, since resolving it needs every app that carries it.
+            let signing = apps_signing_with(api, kids, concurrency).await?;
+            apps.extend(
+                signing
+                    .into_iter()
+                    .filter(|app| wanted.ids.contains(&app.id)),
+            );
+            let found: BTreeSet<&AppId> = apps.iter().map(|app| &app.id).collect();
+            let missing: Vec<AppId> = wanted
+                .ids
+                .iter()
+                .filter(|id| !found.contains(id))
+                .cloned()
+                .collect();
+            apps.extend(get_apps(api, missing, concurrency).await?);
+            Ok((apps, None))
         }
     }
+}
+
+/// One `filter=credentials.signing.kid eq "…"` listing per kid: every app signing with it.
+async fn apps_signing_with(
+    api: &impl OktaApi,
+    kids: BTreeSet<Kid>,
+    concurrency: usize,
+) -> Result<Vec<Application>, FetchError> {
+    let results: Vec<Vec<Application>> = stream::iter(kids)
+        .map(|kid| async move {
+            let query = AppQuery {
+                filter: Some(format!("credentials.signing.kid eq \"{kid}\"")),
+                limit: Some(200),
+                ..AppQuery::default()
+            };
+            api.list_apps(&query)
+                .await
+                .map_err(|source| FetchError::Filter { kid, source })
+        })
+        .buffer_unordered(concurrency.max(1))
+        .try_collect()
+        .await?;
+    Ok(results.into_iter().flatten().collect())
 }
 
 /// `GET /api/v1/apps/{id}` for each id; an app that does not exist is skipped.

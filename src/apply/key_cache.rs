@@ -1,6 +1,7 @@
 //! The key-metadata cache: what Okta said about each kid (created, expiry, certificate), kept
 //! between runs because a kid's metadata never changes (issue 7). With it, a group in sync
-//! costs no key-list call at all.
+//! costs no key-list call at all. It also keeps the org's app count from the last full
+//! listing, which the cost model weighs listing against per-app reads with.
 //!
 //! Safe to delete: a missing, unreadable, foreign or corrupt cache is an empty one, never an
 //! error. One file per org, so that keys of two orgs (or two simulators) never mix. This module
@@ -23,6 +24,7 @@ const FORMAT_VERSION: u32 = 1;
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KeyCache {
     org: String,
+    org_apps: Option<usize>,
     keys: BTreeMap<Kid, JsonWebKey>,
 }
 
@@ -31,6 +33,8 @@ pub struct KeyCache {
 struct CacheFile {
     format_version: u32,
     org: String,
+    #[serde(default)]
+    org_apps: Option<usize>,
     keys: Vec<JsonWebKey>,
 }
 
@@ -69,6 +73,7 @@ impl KeyCache {
     pub fn empty(org: &str) -> Self {
         Self {
             org: org.to_owned(),
+            org_apps: None,
             keys: BTreeMap::new(),
         }
     }
@@ -82,6 +87,7 @@ impl KeyCache {
         match file {
             Ok(file) if file.format_version == FORMAT_VERSION && file.org == org => Self {
                 org: file.org,
+                org_apps: file.org_apps,
                 keys: file.keys.into_iter().map(|k| (k.kid.clone(), k)).collect(),
             },
             Ok(_) => Self::empty(org),
@@ -95,6 +101,18 @@ impl KeyCache {
     /// The cached metadata, for [`super::FetchOptions::known_keys`].
     pub fn keys(&self) -> &BTreeMap<Kid, JsonWebKey> {
         &self.keys
+    }
+
+    /// The org's app count as the last full listing found it.
+    pub fn org_apps(&self) -> Option<usize> {
+        self.org_apps
+    }
+
+    /// Records the org's app count; true when it changed.
+    pub fn learn_org_apps(&mut self, count: usize) -> bool {
+        let changed = self.org_apps != Some(count);
+        self.org_apps = Some(count);
+        changed
     }
 
     /// Adds every key the snapshot learnt; true when the cache grew.
@@ -118,6 +136,7 @@ impl KeyCache {
         let file = CacheFile {
             format_version: FORMAT_VERSION,
             org: self.org.clone(),
+            org_apps: self.org_apps,
             keys: self.keys.values().cloned().collect(),
         };
         let body = serde_json::to_vec(&file).map_err(|e| fail(e.into()))?;
@@ -160,6 +179,8 @@ mod tests {
         let mut cache = KeyCache::empty(ORG);
         assert!(cache.remember(&snapshot(&["kA", "kB"])));
         assert!(!cache.remember(&snapshot(&["kA"])), "nothing new");
+        assert!(cache.learn_org_apps(10_000));
+        assert!(!cache.learn_org_apps(10_000), "the same count");
         cache.save(&path).unwrap();
 
         assert_eq!(KeyCache::load(&path, ORG), cache);

@@ -20,6 +20,6 @@ mod steps;
 
 pub use error::{ApplyError, StepAt, StepFailure};
 pub use execute::{ApplyReport, ProgressEvent, execute};
-pub use fetch::{FetchError, FetchOptions, fetch_snapshot};
+pub use fetch::{FetchError, FetchOptions, Fetched, fetch, fetch_snapshot};
 pub use key_cache::{KeyCache, KeyCacheError};
 pub use steps::StepOutcome;

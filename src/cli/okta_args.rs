@@ -10,6 +10,7 @@ use std::convert::Infallible;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::apply::KeyCache;
 use crate::okta::SettingsError;
 use crate::okta::http::settings::DEFAULT_SCOPES;
 use crate::okta::http::{Auth, ClientSettings, PrivateKeySource, Secret, parse_org_url};
@@ -84,6 +85,15 @@ pub struct OktaArgs {
     /// Extra trusted root certificates (PEM), for a private CA or a TLS-inspecting proxy.
     #[arg(long, value_name = "FILE")]
     pub ca_cert: Option<PathBuf>,
+
+    /// Directory of the key-metadata cache [default: $XDG_CACHE_HOME/keyshare]. Safe to delete.
+    #[arg(long, env = "KEYSHARE_KEY_CACHE", value_name = "DIR")]
+    pub key_cache: Option<PathBuf>,
+
+    /// Neither read nor write the key-metadata cache: every run reads key lists afresh.
+    /// Wins over --key-cache and KEYSHARE_KEY_CACHE.
+    #[arg(long)]
+    pub no_key_cache: bool,
 }
 
 impl OktaArgs {
@@ -102,6 +112,17 @@ impl OktaArgs {
         settings.ca_cert.clone_from(&self.ca_cert);
         settings.check()?;
         Ok(settings)
+    }
+
+    /// The key-metadata cache directory, or none when disabled or when neither
+    /// `$XDG_CACHE_HOME` nor `$HOME` says where caches go.
+    pub fn key_cache_dir(&self) -> Option<PathBuf> {
+        if self.no_key_cache {
+            return None;
+        }
+        self.key_cache.clone().or_else(|| {
+            KeyCache::default_dir(std::env::var_os("XDG_CACHE_HOME"), std::env::var_os("HOME"))
+        })
     }
 
     fn auth(&self) -> Result<Auth, SettingsError> {
@@ -269,6 +290,22 @@ mod tests {
             matches!(private_key, PrivateKeySource::File(p) if p.as_path() == std::path::Path::new("/keys/k.pem"))
         );
         assert_eq!(kid.as_deref(), Some("k1"));
+    }
+
+    #[test]
+    fn the_key_cache_moves_or_turns_off() {
+        let dir = |args: &[&str]| {
+            Cli::try_parse_from(std::iter::once("keyshare").chain(args.iter().copied()))
+                .unwrap()
+                .okta
+                .key_cache_dir()
+        };
+        assert_eq!(
+            dir(&["--key-cache", "/tmp/ks"]),
+            Some(PathBuf::from("/tmp/ks"))
+        );
+        assert_eq!(dir(&["--no-key-cache"]), None);
+        assert_eq!(dir(&["--key-cache", "/tmp/ks", "--no-key-cache"]), None);
     }
 
     #[test]

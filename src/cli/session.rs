@@ -1,13 +1,17 @@
 //! What every online command does first: load the desired state, connect to Okta, read the
 //! live snapshot and plan. Commands differ only in what they do with the plan.
+//!
+//! The session's reads go through the key-metadata cache (docs/performance.md): a kid's
+//! metadata and the org's app count learnt in one run spare calls in the next. The cache is
+//! an optimisation only; failing to write it is a warning, never an error.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
 use anyhow::Context;
 use jiff::Timestamp;
 
 use super::okta_args::OktaArgs;
-use crate::apply::{FetchOptions, fetch_snapshot};
+use crate::apply::{FetchOptions, KeyCache, fetch};
 use crate::config::{self, DesiredState};
 use crate::okta::http::HttpClient;
 use crate::plan::{self, LiveSnapshot, Plan};
@@ -16,6 +20,8 @@ use crate::plan::{self, LiveSnapshot, Plan};
 pub struct Session {
     pub desired: DesiredState,
     pub client: HttpClient,
+    /// The org's key-cache file; none when the cache is disabled.
+    key_cache: Option<PathBuf>,
 }
 
 /// A plan and the snapshot it was derived from.
@@ -30,12 +36,42 @@ impl Session {
         let desired = load(dir)?;
         let settings = okta.to_settings()?;
         let client = HttpClient::new(settings)?;
-        Ok(Self { desired, client })
+        let key_cache = okta
+            .key_cache_dir()
+            .map(|dir| KeyCache::file_for(&dir, client.org_url().as_str()));
+        Ok(Self {
+            desired,
+            client,
+            key_cache,
+        })
     }
 
-    /// Reads what planning needs and plans. Every planning error is reported at once.
+    /// Reads what planning needs, through the key cache, and plans. Every planning error is
+    /// reported at once.
     pub async fn plan(&self, now: Timestamp) -> anyhow::Result<Planned> {
-        plan_with(&self.client, &self.desired, now).await
+        let org = self.client.org_url().as_str();
+        let mut cache = match &self.key_cache {
+            Some(path) => KeyCache::load(path, org),
+            None => KeyCache::empty(org),
+        };
+        let options = FetchOptions {
+            org_apps: cache.org_apps(),
+            // A warm cache means an earlier run read this org: steady state, where members
+            // mostly sign with their group's key already.
+            members_in_sync: !cache.keys().is_empty(),
+            known_keys: cache.keys().clone(),
+            ..FetchOptions::default()
+        };
+        let (planned, org_apps) = read_and_plan(&self.client, &self.desired, now, &options).await?;
+        let grew = cache.remember(&planned.live);
+        let counted = org_apps.is_some_and(|count| cache.learn_org_apps(count));
+        if let Some(path) = &self.key_cache
+            && (grew || counted)
+            && let Err(error) = cache.save(path)
+        {
+            tracing::warn!(%error, "the key cache was not updated");
+        }
+        Ok(planned)
     }
 }
 
@@ -45,15 +81,29 @@ pub fn load(dir: &Path) -> anyhow::Result<DesiredState> {
         .with_context(|| format!("the desired state in {} is not valid", dir.display()))
 }
 
-/// Reads the live snapshot `desired` needs through `client` and plans against it.
+/// Reads the live snapshot `desired` needs through `client` and plans against it, without
+/// the key cache (a fresh read, as after an apply or in the demo).
 pub async fn plan_with(
     client: &HttpClient,
     desired: &DesiredState,
     now: Timestamp,
 ) -> anyhow::Result<Planned> {
-    let live = fetch_snapshot(client, desired, now, &FetchOptions::default())
+    let (planned, _) = read_and_plan(client, desired, now, &FetchOptions::default()).await?;
+    Ok(planned)
+}
+
+/// Fetches with `options` and plans; also returns the org's app count when the fetch
+/// counted it.
+async fn read_and_plan(
+    client: &HttpClient,
+    desired: &DesiredState,
+    now: Timestamp,
+    options: &FetchOptions,
+) -> anyhow::Result<(Planned, Option<usize>)> {
+    let fetched = fetch(client, desired, now, options)
         .await
         .with_context(|| format!("cannot read the live state of {}", client.org_url()))?;
+    let live = fetched.live;
     let plan = plan::plan(desired, &live, now).map_err(|errors| {
         let lines: Vec<String> = errors.iter().map(ToString::to_string).collect();
         anyhow::anyhow!(
@@ -62,5 +112,5 @@ pub async fn plan_with(
             lines.join("\n")
         )
     })?;
-    Ok(Planned { live, plan })
+    Ok((Planned { live, plan }, fetched.org_apps))
 }
