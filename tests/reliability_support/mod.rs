@@ -355,3 +355,51 @@ pub fn write(path: &Path, text: &str) {
     std::fs::create_dir_all(path.parent().unwrap()).unwrap();
     std::fs::write(path, text).unwrap();
 }
+
+/// At most this many runs of apply in [`apply_until_converged`] of apply per case; each run past the first must be justified by a
+/// clear message of the one before.
+pub const MAX_RUNS: usize = 6;
+
+/// Applies until a run exits 0. Every failed run must exit 1 with a message that says where it
+/// stopped and what to do. Returns the number of runs and the faults the simulator injected.
+pub async fn apply_until_converged(rig: &Rig, context: &str) -> (usize, u64) {
+    for attempt in 1..=MAX_RUNS {
+        let run = rig.apply().await;
+        if run.code == Some(0) {
+            let kid = rig.assert_converged_with_one_new_key(context).await;
+            assert!(!kid.is_empty());
+            let stats = rig.stats().await;
+            let injected = stats["faultsInjected"].as_u64().unwrap()
+                + stats["rateLimited"].as_u64().unwrap()
+                + stats["concurrencyLimited"].as_u64().unwrap();
+            eprintln!("{context}: converged in {attempt} run(s); faults injected: {injected}");
+            return (attempt, injected);
+        }
+        run.expect_code(1, context);
+        assert_clear_stop(&run.stderr, context);
+    }
+    panic!("{context}: no convergence in {MAX_RUNS} runs");
+}
+
+/// A stop is clear when it says what failed and that running again resumes or what to do.
+pub fn assert_clear_stop(stderr: &str, context: &str) {
+    let lower = stderr.to_lowercase();
+    assert!(
+        lower.contains("error"),
+        "{context}: an error is reported:\n{stderr}"
+    );
+    assert!(
+        lower.contains("again") || lower.contains("retry") || lower.contains("check"),
+        "{context}: the message says what to do:\n{stderr}"
+    );
+}
+
+/// Starts an org with `extra` simulator flags and `faults`, then applies until converged.
+pub async fn converges_under(extra: &[&str], faults: Option<Value>, context: &str) -> u64 {
+    let rig = Rig::start(extra).await;
+    if let Some(faults) = faults {
+        rig.add_faults(faults).await;
+    }
+    let (_, injected) = apply_until_converged(&rig, context).await;
+    injected
+}
