@@ -8,14 +8,18 @@
 //! - [`okta`]: the API layer: typed models, the [`okta::OktaApi`] trait and its HTTP client.
 //! - [`plan`]: pure planning: desired state + live snapshot + now → ordered steps. No I/O.
 //! - [`apply`]: the executor: fetches live snapshots and runs a plan's steps through `OktaApi`.
-//! - [`render`]: text views of plans and drift.
+//! - [`planfile`]: saved plans (`plan --out`), and the check that one is still current.
+//! - [`render`]: text, JSON and Markdown views of plans, drift and the key inventory.
+//! - [`controller`]: `keyshare watch`: the reconcile loop, metrics, health and notifications.
 //! - [`sim`]: a faithful local Okta simulator (axum), for tests, benchmarks and `demo`.
 //! - [`cli`]: the command line.
 
 pub mod apply;
 pub mod cli;
 pub mod config;
+pub mod controller;
 pub mod okta;
 pub mod plan;
+pub mod planfile;
 pub mod render;
 pub mod sim;

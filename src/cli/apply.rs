@@ -1,70 +1,206 @@
-//! `keyshare apply DIR`: plan, show the plan, confirm, carry it out, then prove the org
-//! converged by planning again.
+//! `keyshare apply DIR|FILE`: carry out a plan like a careful operator. With a directory it
+//! plans first; with a saved plan (`plan --out FILE`) it re-reads what the plan was made from
+//! and refuses a plan for another org or one that went stale. Either way it shows the plan,
+//! asks for confirmation on a terminal, shows progress on standard error (only on a terminal),
+//! runs the steps, then re-reads every app it touched and checks that each group signs, and
+//! publishes in its SAML metadata, one certificate.
+
+mod verify;
 
 use std::io::{BufRead, IsTerminal, Write};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
+use indicatif::{ProgressBar, ProgressStyle};
 use jiff::Timestamp;
 
 use super::ExitStatus;
 use super::okta_args::OktaArgs;
-use super::output::{Format, render, stdout_color};
-use super::session::{Planned, Session, plan_with};
+use super::output::{Format, render, render_report, stdout_color};
+use super::session::{Planned, load, plan_with};
 use crate::apply::{ApplyReport, ProgressEvent, StepOutcome, execute};
 use crate::config::DesiredState;
 use crate::okta::http::HttpClient;
-use crate::render::{Command, RenderContext, Report};
+use crate::plan::{KeyRef, LiveSnapshot, Plan, Step};
+use crate::planfile::{self, PlanFile, StaleError};
+use crate::render::{AppliedView, Command, RenderContext, Report};
+
+/// Re-reads of a saved plan's apps in flight at once.
+const REREAD_CONCURRENCY: usize = 8;
 
 #[derive(Debug, clap::Args)]
 pub struct ApplyArgs {
-    /// The directory of desired-state YAML files.
-    #[arg(default_value = ".")]
-    dir: PathBuf,
+    /// A directory of desired-state YAML files, or a plan file saved by `plan --out`.
+    #[arg(default_value = ".", value_name = "DIR|FILE")]
+    target: PathBuf,
     /// Apply without asking; required when standard input is not a terminal.
     #[arg(long)]
     auto_approve: bool,
-    /// Output format of the plan shown before applying.
+    /// Output format: text shows the plan, each step and a summary; json and markdown print
+    /// one report of what was applied.
     #[arg(long, value_enum, default_value_t)]
     format: Format,
     #[command(flatten)]
     okta: OktaArgs,
 }
 
+/// What to apply: a plan, the snapshot it was made from, and the desired state when the plan
+/// was made now (a saved plan has none; it is applied exactly as made).
+struct Prepared {
+    planned: Planned,
+    desired: Option<DesiredState>,
+}
+
 pub async fn run(args: ApplyArgs, verbose: u8) -> anyhow::Result<ExitStatus> {
-    let session = Session::open(&args.dir, &args.okta)?;
-    let planned = session.plan(Timestamp::now()).await?;
-    let color = stdout_color();
-    print!(
-        "{}",
-        render(
-            args.format,
-            Command::Plan,
-            &planned.plan,
-            &planned.live,
-            color,
-        )
+    let client = HttpClient::new(args.okta.to_settings()?)?;
+    let Prepared { planned, desired } = prepare(&client, &args.target).await?;
+    let text = args.format == Format::Text;
+    let plan_text = render(
+        Format::Text,
+        Command::Plan,
+        &planned.plan,
+        &planned.live,
+        text && stdout_color(),
     );
-    if planned.plan.is_empty() {
-        return Ok(ExitStatus::Success);
+    if text {
+        print!("{plan_text}");
     }
-    if !args.auto_approve {
-        confirm()?;
+    let mut report = ApplyReport::default();
+    let mut shown = planned.live.clone();
+    if !planned.plan.is_empty() {
+        if !args.auto_approve {
+            if !text {
+                eprint!("{plan_text}");
+            }
+            confirm(text)?;
+        }
+        report = run_steps(&client, &planned, text).await?;
+        let verified = verify::verify(&client, &planned.plan, &report).await?;
+        // The report shows the keys the groups got, certificates included.
+        for group in &verified {
+            shown.key_meta.insert(group.kid.clone(), group.key.clone());
+        }
+        if let Some(desired) = &desired {
+            check_converged(&client, desired).await?;
+        }
+        if text {
+            print!("{}", verify::describe(&verified));
+            println!("Apply complete: {report}.");
+        }
     }
-    let report = apply_planned(&session.client, &session.desired, &planned).await?;
-    println!("Apply complete: {report}.");
+    if !text {
+        print!(
+            "{}",
+            applied_report(args.format, &planned.plan, &report, &shown, &client)
+        );
+    }
     if verbose > 0 {
-        eprint!("API calls:\n{}", session.client.stats());
+        eprint!("API calls:\n{}", client.stats());
     }
     Ok(ExitStatus::Success)
 }
 
+/// A plan made now from the directory `target`, or the saved plan `target` after checking it.
+async fn prepare(client: &HttpClient, target: &Path) -> anyhow::Result<Prepared> {
+    if planfile::is_plan_file(target) {
+        return from_plan_file(client, target).await;
+    }
+    let desired = load(target)?;
+    let planned = plan_with(client, &desired, Timestamp::now()).await?;
+    Ok(Prepared {
+        planned,
+        desired: Some(desired),
+    })
+}
+
+/// The JSON or Markdown report of an apply: the plan as carried out, what it changed, and the
+/// API calls made.
+fn applied_report(
+    format: Format,
+    plan: &Plan,
+    report: &ApplyReport,
+    shown: &LiveSnapshot,
+    client: &HttpClient,
+) -> String {
+    let carried_out = carried_out(plan, report);
+    let mut view = Report::new(
+        &carried_out,
+        &RenderContext { snapshot: shown },
+        Command::Apply,
+    );
+    view.applied = Some(AppliedView::from(report));
+    view.api_calls = Some(client.stats());
+    render_report(format, &view, &carried_out, shown, false)
+}
+
+/// The plan as carried out: every "known after apply" key named by the kid generated (or
+/// adopted) for its group.
+fn carried_out(plan: &Plan, report: &ApplyReport) -> Plan {
+    let name = |key: &KeyRef| match key {
+        KeyRef::Generated { group } => report
+            .generated
+            .get(group)
+            .map_or_else(|| key.clone(), |kid| KeyRef::Existing(kid.clone())),
+        KeyRef::Existing(_) => key.clone(),
+    };
+    let mut plan = plan.clone();
+    for group in &mut plan.groups {
+        group.key = name(&group.key);
+    }
+    for step in &mut plan.steps {
+        match step {
+            Step::Clone { key, .. } => *key = name(key),
+            Step::Switch { to, .. } => *to = name(to),
+            Step::Generate { .. } => {}
+        }
+    }
+    plan
+}
+
+/// Reads a saved plan and checks it against the org: the same org, and every app it was made
+/// from unchanged.
+async fn from_plan_file(client: &HttpClient, path: &Path) -> anyhow::Result<Prepared> {
+    let file = PlanFile::read(path)?;
+    let current = client.org_url().to_string();
+    if file.org_url != current {
+        return Err(StaleError::OtherOrg {
+            planned: file.org_url,
+            current,
+        }
+        .into());
+    }
+    let live = planfile::check_fresh(client, &file.fingerprint, REREAD_CONCURRENCY)
+        .await
+        .with_context(|| format!("the saved plan {} cannot be applied", path.display()))?;
+    Ok(Prepared {
+        planned: Planned {
+            live,
+            plan: file.to_plan(),
+        },
+        desired: None,
+    })
+}
+
 /// Runs `planned`'s steps, printing each as it ends, then re-reads the org and fails unless
-/// planning again finds nothing left to do.
+/// every group signs and publishes one certificate and planning again finds nothing left to
+/// do. `demo` uses this.
 pub async fn apply_planned(
     client: &HttpClient,
     desired: &DesiredState,
     planned: &Planned,
+) -> anyhow::Result<ApplyReport> {
+    let report = run_steps(client, planned, true).await?;
+    verify::verify(client, &planned.plan, &report).await?;
+    check_converged(client, desired).await?;
+    Ok(report)
+}
+
+/// Runs the steps with a progress bar on a terminal's standard error; `print_steps` also
+/// prints each finished step on standard output.
+async fn run_steps(
+    client: &HttpClient,
+    planned: &Planned,
+    print_steps: bool,
 ) -> anyhow::Result<ApplyReport> {
     let views = Report::new(
         &planned.plan,
@@ -73,28 +209,58 @@ pub async fn apply_planned(
         },
         Command::Apply,
     );
-    let mut progress = |event: ProgressEvent<'_>| {
-        if let ProgressEvent::Finished {
+    let bar = progress_bar(planned.plan.steps.len());
+    let mut progress = |event: ProgressEvent<'_>| match event {
+        ProgressEvent::Started { index, .. } => {
+            bar.set_message(views.steps[index - 1].sentence());
+        }
+        ProgressEvent::Finished {
             index,
             total,
             outcome,
             ..
-        } = event
-        {
-            let result = match outcome {
-                StepOutcome::Done => "done".to_owned(),
-                StepOutcome::AlreadyDone => "already done".to_owned(),
-                StepOutcome::Adopted(kid) => format!("adopted {kid} after an ambiguous failure"),
-            };
-            println!(
-                "[{index}/{total}] {}: {result}",
-                views.steps[index - 1].sentence()
-            );
+        } => {
+            bar.inc(1);
+            if print_steps {
+                let result = match outcome {
+                    StepOutcome::Done => "done".to_owned(),
+                    StepOutcome::AlreadyDone => "already done".to_owned(),
+                    StepOutcome::Adopted(kid) => {
+                        format!("adopted {kid} after an ambiguous failure")
+                    }
+                };
+                let line = format!(
+                    "[{index}/{total}] {}: {result}",
+                    views.steps[index - 1].sentence()
+                );
+                bar.suspend(|| println!("{line}"));
+            }
         }
     };
-    let report = execute(client, &planned.plan, &mut progress)
-        .await
-        .context("apply stopped; what ran before the failing step took effect, and running apply again resumes")?;
+    let result = execute(client, &planned.plan, &mut progress).await;
+    bar.finish_and_clear();
+    result.context(
+        "apply stopped; what ran before the failing step took effect, and running apply again resumes",
+    )
+}
+
+/// A progress bar on standard error when it is a terminal; hidden otherwise, so that logs
+/// and CI output stay clean.
+fn progress_bar(total: usize) -> ProgressBar {
+    if !std::io::stderr().is_terminal() {
+        return ProgressBar::hidden();
+    }
+    let bar = ProgressBar::new(u64::try_from(total).unwrap_or(u64::MAX));
+    bar.set_style(
+        ProgressStyle::with_template("{spinner} [{pos}/{len}] {wide_msg}")
+            .expect("the template is valid"),
+    );
+    bar.enable_steady_tick(std::time::Duration::from_millis(120));
+    bar
+}
+
+/// Plans again and fails unless nothing is left to do.
+async fn check_converged(client: &HttpClient, desired: &DesiredState) -> anyhow::Result<()> {
     let after = plan_with(client, desired, Timestamp::now()).await?;
     if !after.plan.is_empty() {
         bail!(
@@ -102,18 +268,25 @@ pub async fn apply_planned(
             after.plan.steps.len()
         );
     }
-    Ok(report)
+    Ok(())
 }
 
-/// Asks on the terminal; refuses when there is no terminal to ask on.
-fn confirm() -> anyhow::Result<()> {
+/// Asks on the terminal; refuses when there is no terminal to ask on. The question goes to
+/// standard output with text output, else to standard error, which keeps JSON and Markdown
+/// output clean.
+fn confirm(on_stdout: bool) -> anyhow::Result<()> {
     if !std::io::stdin().is_terminal() {
         bail!(
             "apply needs confirmation, but standard input is not a terminal; review the plan and pass --auto-approve to apply without asking"
         );
     }
-    print!("\nDo you want to perform these actions in Okta? Only 'yes' will be accepted: ");
-    std::io::stdout().flush()?;
+    let question = "\nDo you want to perform these actions in Okta? Only 'yes' will be accepted: ";
+    if on_stdout {
+        print!("{question}");
+        std::io::stdout().flush()?;
+    } else {
+        eprint!("{question}");
+    }
     let mut answer = String::new();
     std::io::stdin().lock().read_line(&mut answer)?;
     if answer.trim() != "yes" {

@@ -1,4 +1,7 @@
 //! `keyshare drift DIR`: the scheduled check that Okta still matches the desired state.
+//!
+//! Drift is whatever a plan would change: an app switched or a key removed behind keyshare's
+//! back, and a group key the policy (`rotateBefore`, `rotateAfter`) would now replace.
 
 use std::path::PathBuf;
 
@@ -6,7 +9,7 @@ use jiff::Timestamp;
 
 use super::ExitStatus;
 use super::okta_args::OktaArgs;
-use super::output::{Format, render, stdout_color};
+use super::output::{Format, render_with_stats, stdout_color};
 use super::session::Session;
 use crate::render::Command;
 
@@ -27,11 +30,11 @@ pub async fn run(args: DriftArgs, verbose: u8) -> anyhow::Result<ExitStatus> {
     let planned = session.plan(Timestamp::now()).await?;
     print!(
         "{}",
-        render(
+        render_with_stats(
             args.format,
             Command::Drift,
-            &planned.plan,
-            &planned.live,
+            (&planned.plan, &planned.live),
+            session.client.stats(),
             stdout_color()
         )
     );

@@ -7,13 +7,16 @@
 mod apply;
 mod demo;
 mod drift;
+mod import;
+mod keys;
 pub mod okta_args;
 mod output;
 mod plan;
 mod session;
 mod validate;
+mod watch;
 
-use std::io::Write;
+use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
@@ -55,14 +58,20 @@ enum Command {
     Validate(validate::ValidateArgs),
     /// Show what apply would change (exit 0 no changes, 2 changes, 1 error).
     Plan(plan::PlanArgs),
-    /// Carry out the plan.
+    /// Carry out a plan: plan DIR now, or a plan FILE saved by `plan --out`.
     Apply(apply::ApplyArgs),
     /// Check that Okta still matches the desired state (exit 0 in sync, 2 drift, 1 error).
     Drift(drift::DriftArgs),
+    /// Inventory: each app's keys, which one it signs with, expiry, and who shares each key.
+    Keys(keys::KeysArgs),
+    /// Write desired-state YAML from the live org: apps sharing a key become a group.
+    Import(import::ImportArgs),
     /// Run the local Okta simulator.
     Sim(crate::sim::cli::SimArgs),
     /// The guided tour: an in-process simulator, then plan → apply → drift → heal.
     Demo(demo::DemoArgs),
+    /// Controller: re-plan on file change and every interval; optionally heal; serve /metrics.
+    Watch(watch::WatchArgs),
 }
 
 /// Parses the command line, runs the command, and turns the outcome into an exit code.
@@ -78,7 +87,11 @@ pub fn main() -> ExitCode {
             };
         }
     };
-    init_tracing(cli.verbose);
+    let watch_log = match &cli.command {
+        Command::Watch(args) => Some(args.log_format),
+        _ => None,
+    };
+    init_tracing(cli.verbose, watch_log);
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
         Err(err) => {
@@ -99,10 +112,13 @@ async fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
         Command::Plan(args) => plan::run(args, verbose).await,
         Command::Apply(args) => apply::run(args, verbose).await,
         Command::Drift(args) => drift::run(args, verbose).await,
+        Command::Keys(args) => keys::run(args, verbose).await,
+        Command::Import(args) => import::run(args).await,
         Command::Sim(args) => crate::sim::cli::run(args)
             .await
             .map(|()| ExitStatus::Success),
         Command::Demo(args) => demo::run(args).await,
+        Command::Watch(args) => watch::run(args).await,
     }
 }
 
@@ -124,17 +140,23 @@ fn is_broken_pipe(err: &anyhow::Error) -> bool {
     })
 }
 
-/// Logs go to standard error; `RUST_LOG` wins over `-v`.
-fn init_tracing(verbose: u8) {
+/// Logs go to standard error; `RUST_LOG` wins over `-v`. `watch` logs at info by default,
+/// in its `--log-format`.
+fn init_tracing(verbose: u8, watch_log: Option<watch::LogFormat>) {
     let default = match verbose {
+        0 | 1 if watch_log.is_some() => "keyshare=info",
         0 | 1 => "warn",
         2 => "keyshare=debug",
         _ => "keyshare=trace",
     };
     let filter = tracing_subscriber::EnvFilter::try_from_default_env()
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
-    let _ = tracing_subscriber::fmt()
+    let logs = tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)
-        .try_init();
+        .with_ansi(std::io::stderr().is_terminal());
+    let _ = match watch_log {
+        Some(watch::LogFormat::Json) => logs.json().try_init(),
+        _ => logs.try_init(),
+    };
 }

@@ -160,7 +160,7 @@ fn secret(value: &str) -> Result<Secret, Infallible> {
 }
 
 /// `30s`, `2m`, `1m 30s` (jiff's friendly format) or plain seconds.
-fn duration(value: &str) -> Result<Duration, String> {
+pub(super) fn duration(value: &str) -> Result<Duration, String> {
     if let Ok(secs) = value.trim().parse::<u64>() {
         return Ok(Duration::from_secs(secs));
     }

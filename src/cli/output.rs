@@ -3,10 +3,11 @@
 
 use std::io::IsTerminal;
 
+use crate::okta::http::CallStats;
 use crate::plan::{LiveSnapshot, Plan};
-use crate::render::{self, Command, RenderContext};
+use crate::render::{self, Command, RenderContext, Report};
 
-/// How `plan`, `drift` and `apply` print their result.
+/// How `plan`, `drift`, `apply` and `keys` print their result.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
 pub enum Format {
     /// For people: Terraform's habits, colour on a terminal.
@@ -35,12 +36,45 @@ pub fn render(
     live: &LiveSnapshot,
     color: bool,
 ) -> String {
-    let ctx = RenderContext { snapshot: live };
+    let report = Report::new(plan, &RenderContext { snapshot: live }, command);
+    render_report(format, &report, plan, live, color)
+}
+
+/// Like [`render`], with the API calls made so far in the JSON output.
+pub fn render_with_stats(
+    format: Format,
+    command: Command,
+    planned: (&Plan, &LiveSnapshot),
+    stats: CallStats,
+    color: bool,
+) -> String {
+    let (plan, live) = planned;
+    let mut report = Report::new(plan, &RenderContext { snapshot: live }, command);
+    report.api_calls = Some(stats);
+    render_report(format, &report, plan, live, color)
+}
+
+/// An already built report in `format`. Markdown is rendered from the plan (it shows each
+/// app's JSON diff), the other formats from the report alone.
+pub fn render_report(
+    format: Format,
+    report: &Report,
+    plan: &Plan,
+    live: &LiveSnapshot,
+    color: bool,
+) -> String {
     match format {
-        Format::Text => render::text::render(plan, &ctx, command, color),
-        Format::Json => render::json::render(plan, &ctx, command),
-        Format::Markdown => {
-            render::markdown::render(plan, &ctx, command).join(&format!("\n{MARKDOWN_SPLIT}\n"))
-        }
+        Format::Text => render::text::render_report(report, color),
+        Format::Json => render::json::render_report(report),
+        Format::Markdown => join_comments(&render::markdown::render(
+            plan,
+            &RenderContext { snapshot: live },
+            report.command,
+        )),
     }
+}
+
+/// Several Markdown comments as one text, separated by [`MARKDOWN_SPLIT`] lines.
+pub fn join_comments(comments: &[String]) -> String {
+    comments.join(&format!("{MARKDOWN_SPLIT}\n"))
 }

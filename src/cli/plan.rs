@@ -1,13 +1,16 @@
-//! `keyshare plan DIR`: show what apply would change.
+//! `keyshare plan DIR [--out FILE]`: show what apply would change, and optionally save the
+//! plan for `keyshare apply FILE`.
 
 use std::path::PathBuf;
 
+use anyhow::Context;
 use jiff::Timestamp;
 
 use super::ExitStatus;
 use super::okta_args::OktaArgs;
-use super::output::{Format, render, stdout_color};
+use super::output::{Format, render_with_stats, stdout_color};
 use super::session::Session;
+use crate::planfile::PlanFile;
 use crate::render::Command;
 
 #[derive(Debug, clap::Args)]
@@ -18,23 +21,45 @@ pub struct PlanArgs {
     /// Output format.
     #[arg(long, value_enum, default_value_t)]
     format: Format,
+    /// Save the plan to FILE (JSON, owner-only) for `keyshare apply FILE`.
+    #[arg(long, value_name = "FILE")]
+    out: Option<PathBuf>,
     #[command(flatten)]
     okta: OktaArgs,
 }
 
 pub async fn run(args: PlanArgs, verbose: u8) -> anyhow::Result<ExitStatus> {
     let session = Session::open(&args.dir, &args.okta)?;
-    let planned = session.plan(Timestamp::now()).await?;
-    print!(
-        "{}",
-        render(
-            args.format,
-            Command::Plan,
+    let now = Timestamp::now();
+    let planned = session.plan(now).await?;
+    if let Some(out) = &args.out {
+        PlanFile::new(
             &planned.plan,
             &planned.live,
+            session.client.org_url(),
+            &session.desired.digest,
+            now,
+        )
+        .write(out)
+        .context("the plan was made but not saved")?;
+    }
+    print!(
+        "{}",
+        render_with_stats(
+            args.format,
+            Command::Plan,
+            (&planned.plan, &planned.live),
+            session.client.stats(),
             stdout_color()
         )
     );
+    if let (Some(out), Format::Text) = (&args.out, args.format) {
+        println!(
+            "\nSaved the plan to {}. To carry out exactly these steps, run:\n    keyshare apply {}",
+            out.display(),
+            out.display()
+        );
+    }
     if verbose > 0 {
         eprint!("API calls:\n{}", session.client.stats());
     }

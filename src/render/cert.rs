@@ -8,26 +8,38 @@ use sha2::{Digest, Sha256};
 use crate::okta::JsonWebKey;
 
 /// A DER certificate taken from a key's `x5c`.
-pub(super) struct Certificate {
+pub(crate) struct Certificate {
     der: Vec<u8>,
 }
 
 impl Certificate {
     /// The key's first `x5c` entry, when there is one and it is base64.
-    pub(super) fn of(key: &JsonWebKey) -> Option<Self> {
-        let der = STANDARD.decode(key.certificate_der_base64()?).ok()?;
+    pub(crate) fn of(key: &JsonWebKey) -> Option<Self> {
+        Self::from_base64(key.certificate_der_base64()?)
+    }
+
+    /// A certificate from standard base64 DER, as in `x5c` or SAML metadata's
+    /// `<ds:X509Certificate>`; whitespace inside is ignored.
+    pub(crate) fn from_base64(text: &str) -> Option<Self> {
+        let compact: String = text.chars().filter(|c| !c.is_whitespace()).collect();
+        let der = STANDARD.decode(compact).ok()?;
         (!der.is_empty()).then_some(Self { der })
     }
 
+    /// The DER bytes.
+    pub(crate) fn der(&self) -> &[u8] {
+        &self.der
+    }
+
     /// `AB:CD:…`, as `openssl x509 -fingerprint -sha256` prints it.
-    pub(super) fn sha256_fingerprint(&self) -> String {
+    pub(crate) fn sha256_fingerprint(&self) -> String {
         let digest = Sha256::digest(&self.der);
         let hex: Vec<String> = digest.iter().map(|b| format!("{b:02X}")).collect();
         hex.join(":")
     }
 
     /// The PEM text, 64 characters a line.
-    pub(super) fn pem(&self) -> String {
+    pub(crate) fn pem(&self) -> String {
         let body = STANDARD.encode(&self.der);
         let mut pem = String::from("-----BEGIN CERTIFICATE-----\n");
         for line in body.as_bytes().chunks(64) {

@@ -7,9 +7,10 @@
 //! kids, certificates (public) and, in Markdown diffs, only the lines of app JSON around the
 //! signing kid.
 
-mod cert;
+pub(crate) mod cert;
 mod comments;
 pub mod json;
+pub mod keys;
 pub mod markdown;
 pub mod text;
 mod view;
@@ -19,8 +20,8 @@ use serde::Serialize;
 use crate::plan::LiveSnapshot;
 
 pub use view::{
-    AppView, FORMAT_VERSION, GroupView, KeyView, Report, RotationView, StepView, Summary,
-    WarningView,
+    AppView, AppliedView, FORMAT_VERSION, GroupView, KeyView, Report, RotationView, StepView,
+    Summary, WarningView,
 };
 
 /// Which command the output is for: it sets the wording ("Plan: …", "Drift: …",

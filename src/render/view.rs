@@ -3,10 +3,14 @@
 //! here are a public contract: add fields, never rename or remove them without raising
 //! [`FORMAT_VERSION`].
 
+use std::collections::BTreeMap;
+
 use jiff::Timestamp;
 use serde::Serialize;
 
 use super::{Command, RenderContext};
+use crate::apply::ApplyReport;
+use crate::okta::http::CallStats;
 use crate::okta::{AppId, Kid};
 use crate::plan::{GroupPlan, KeyChoice, KeyRef, Plan, RotationReason, Step, Warning};
 
@@ -26,6 +30,38 @@ pub struct Report {
     /// The steps in the order they run (generate → clone → switch).
     pub steps: Vec<StepView>,
     pub warnings: Vec<WarningView>,
+    /// What `apply` did; present only in apply output.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub applied: Option<AppliedView>,
+    /// The Okta API calls the command made, per rate-limit bucket; present in command output.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub api_calls: Option<CallStats>,
+}
+
+/// What an apply changed, counted from Okta's answers (a clone Okta already had is not
+/// counted), and the key each group got.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct AppliedView {
+    pub keys_generated: usize,
+    pub keys_cloned: usize,
+    pub apps_switched: usize,
+    /// The kid generated (or adopted after an ambiguous failure) per group name.
+    pub generated: BTreeMap<String, String>,
+}
+
+impl From<&ApplyReport> for AppliedView {
+    fn from(report: &ApplyReport) -> Self {
+        Self {
+            keys_generated: report.keys_generated,
+            keys_cloned: report.keys_cloned,
+            apps_switched: report.apps_switched,
+            generated: report
+                .generated
+                .iter()
+                .map(|(group, kid)| (group.clone(), kid.0.clone()))
+                .collect(),
+        }
+    }
 }
 
 /// How many steps of each kind.
@@ -234,6 +270,8 @@ impl Report {
             groups,
             steps,
             warnings: plan.warnings.iter().map(|w| warning_view(w, ctx)).collect(),
+            applied: None,
+            api_calls: None,
         }
     }
 

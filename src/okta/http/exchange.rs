@@ -206,6 +206,7 @@ impl Inner {
             let received_at = Instant::now();
             let status = response.status().as_u16();
             span.record("status", status);
+            self.stats.record(bucket, Event::Answered { status });
             let headers = response.headers().clone();
             self.learn_limits(bucket, status, &headers, received_at, span);
             let body = response.bytes().await?.to_vec();

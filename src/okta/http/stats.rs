@@ -17,6 +17,8 @@ use super::route::Bucket;
 pub struct CallStats {
     /// Only buckets that saw a request appear.
     pub buckets: BTreeMap<Bucket, BucketStats>,
+    /// Answers per bucket by HTTP status; requests that got no answer are not counted.
+    pub statuses: BTreeMap<Bucket, BTreeMap<u16, u64>>,
 }
 
 /// Calls made in one bucket.
@@ -35,6 +37,8 @@ pub struct BucketStats {
     /// The fewest requests Okta reported left in any window: `limit − lowest_remaining` is
     /// the most of a window that was used (by keyshare and anyone sharing the bucket).
     pub lowest_remaining: Option<u32>,
+    /// The requests Okta reported left in the current window by its latest answer.
+    pub remaining: Option<u32>,
 }
 
 impl CallStats {
@@ -81,6 +85,10 @@ pub enum Event {
         retry: bool,
     },
     RateLimited,
+    /// An answer arrived with this HTTP status.
+    Answered {
+        status: u16,
+    },
     Waited(Duration),
     /// An answer's `X-Rate-Limit-Limit` and `-Remaining`.
     Observed {
@@ -92,7 +100,8 @@ pub enum Event {
 impl StatsRecorder {
     /// Counts one event in `bucket`.
     pub fn record(&self, bucket: Bucket, event: Event) {
-        let mut stats = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let mut guard = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        let stats = &mut *guard;
         let entry = stats.buckets.entry(bucket).or_default();
         match event {
             Event::Sent { retry } => {
@@ -100,11 +109,20 @@ impl StatsRecorder {
                 entry.retries += u64::from(retry);
             }
             Event::RateLimited => entry.rate_limited += 1,
+            Event::Answered { status } => {
+                *stats
+                    .statuses
+                    .entry(bucket)
+                    .or_default()
+                    .entry(status)
+                    .or_default() += 1;
+            }
             Event::Waited(d) => {
                 entry.waited_ms += u64::try_from(d.as_millis()).unwrap_or(u64::MAX);
             }
             Event::Observed { limit, remaining } => {
                 entry.limit = Some(limit);
+                entry.remaining = Some(remaining);
                 entry.lowest_remaining = Some(
                     entry
                         .lowest_remaining
@@ -132,6 +150,7 @@ mod tests {
         rec.record(Bucket::Apps, Event::Waited(Duration::from_millis(1500)));
         rec.record(Bucket::Apps, Event::Sent { retry: true });
         rec.record(Bucket::AppById, Event::Sent { retry: false });
+        rec.record(Bucket::AppById, Event::Answered { status: 200 });
         rec.record(
             Bucket::AppById,
             Event::Observed {
@@ -150,7 +169,7 @@ mod tests {
         assert_eq!(stats.total_requests(), 3);
         assert_eq!(
             serde_json::to_string(&stats).unwrap(),
-            r#"{"buckets":{"/api/v1/apps":{"requests":2,"rate_limited":1,"retries":1,"waited_ms":1500,"limit":null,"lowest_remaining":null},"/api/v1/apps/{id}":{"requests":1,"rate_limited":0,"retries":0,"waited_ms":0,"limit":600,"lowest_remaining":590}}}"#
+            r#"{"buckets":{"/api/v1/apps":{"requests":2,"rate_limited":1,"retries":1,"waited_ms":1500,"limit":null,"lowest_remaining":null,"remaining":null},"/api/v1/apps/{id}":{"requests":1,"rate_limited":0,"retries":0,"waited_ms":0,"limit":600,"lowest_remaining":590,"remaining":599}},"statuses":{"/api/v1/apps/{id}":{"200":1}}}"#
         );
         assert_eq!(
             stats.to_string(),

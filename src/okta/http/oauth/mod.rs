@@ -162,6 +162,9 @@ impl TokenSource {
                 },
             };
             let received = Instant::now();
+            inner
+                .stats
+                .record(Bucket::Token, Event::Answered { status });
             tracing::debug!(status, attempt = sent, "token endpoint answered");
             if status == 200 {
                 return self.read_token(status, &body, received);

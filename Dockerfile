@@ -1,0 +1,27 @@
+# keyshare: a small, non-root image with only the binary and CA certificates.
+#
+#   docker build -t keyshare .
+#   docker run --rm -e OKTA_CLIENT_ORGURL -e OKTA_CLIENT_TOKEN -v "$PWD/desired:/config:ro" \
+#     -p 9464:9464 keyshare watch /config --listen 0.0.0.0:9464
+#
+# No credentials are baked in: pass OKTA_CLIENT_* at run time (docs/deploy/ uses a Secret).
+
+# Build stage: the toolchain the crate is developed with. aws-lc-rs compiles C, which the
+# image's gcc handles; nothing else is needed.
+FROM rust:1.95-slim-bookworm AS build
+WORKDIR /src
+COPY Cargo.toml Cargo.lock ./
+COPY src ./src
+# `keyshare demo` embeds the guide's example.
+COPY examples ./examples
+RUN cargo build --release --locked \
+ && strip target/release/keyshare
+
+# Runtime stage: glibc, libgcc and CA certificates, no shell, no package manager,
+# user 65532 (nonroot).
+FROM gcr.io/distroless/cc-debian12:nonroot
+COPY --from=build /src/target/release/keyshare /usr/local/bin/keyshare
+USER nonroot:nonroot
+EXPOSE 9464
+ENTRYPOINT ["keyshare"]
+CMD ["--help"]

@@ -1,0 +1,172 @@
+//! After an apply: re-read every app the plan touched and check that each group converged.
+//! Every app signs with the group key, and every SAML app's IdP metadata (what its service
+//! provider downloads) publishes that key's certificate. Only reads.
+
+use std::fmt::Write as _;
+
+use anyhow::{Context, bail};
+
+use crate::apply::ApplyReport;
+use crate::okta::{AppId, JsonWebKey, Kid, OktaApi, SignOnMode};
+use crate::plan::{GroupPlan, KeyRef, Plan};
+use crate::render::cert::Certificate;
+
+/// One group as found after the apply.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verified {
+    pub group: String,
+    pub kid: Kid,
+    /// The key as read from the source after the apply (its certificate included).
+    pub key: JsonWebKey,
+    /// Apps that sign with the key, as `Label (id)`.
+    pub apps: Vec<String>,
+    /// SAML apps whose metadata publishes the key's certificate.
+    pub saml_apps: usize,
+    /// SHA-256 fingerprint of the certificate, when the key has one.
+    pub fingerprint: Option<String>,
+}
+
+/// Checks every group that had steps; fails naming the first app that did not converge.
+pub async fn verify(
+    api: &impl OktaApi,
+    plan: &Plan,
+    report: &ApplyReport,
+) -> anyhow::Result<Vec<Verified>> {
+    let mut verified = Vec::new();
+    for group in &plan.groups {
+        if plan.steps.iter().any(|s| s.group() == group.name) {
+            verified.push(verify_group(api, group, report).await?);
+        }
+    }
+    Ok(verified)
+}
+
+async fn verify_group(
+    api: &impl OktaApi,
+    group: &GroupPlan,
+    report: &ApplyReport,
+) -> anyhow::Result<Verified> {
+    let kid = match &group.key {
+        KeyRef::Existing(kid) => kid.clone(),
+        KeyRef::Generated { group: name } => report
+            .generated
+            .get(name)
+            .cloned()
+            .with_context(|| format!("group `{name}`: the apply generated no key"))?,
+    };
+    let key = api
+        .get_key(&group.source, &kid)
+        .await
+        .with_context(|| format!("after apply, cannot read key {kid} of {}", group.source))?;
+    let expected = key
+        .certificate_der_base64()
+        .and_then(Certificate::from_base64);
+    let mut verified = Verified {
+        group: group.name.clone(),
+        kid: kid.clone(),
+        key: key.clone(),
+        apps: Vec::new(),
+        saml_apps: 0,
+        fingerprint: expected.as_ref().map(Certificate::sha256_fingerprint),
+    };
+    for id in std::iter::once(&group.source).chain(&group.members) {
+        let app = api
+            .get_app(id)
+            .await
+            .with_context(|| format!("after apply, cannot re-read app {id}"))?;
+        let name = format!("{} ({id})", app.label);
+        if app.signing_kid.as_ref() != Some(&kid) {
+            bail!(
+                "after apply, {name} signs with {}, not with group `{}`'s key {kid}; someone may be changing it right now: run plan again",
+                app.signing_kid.as_ref().map_or("no key", |k| k.0.as_str()),
+                group.name
+            );
+        }
+        if matches!(app.sign_on_mode, SignOnMode::Saml2 | SignOnMode::Saml11) {
+            check_metadata(api, id, &name, expected.as_ref()).await?;
+            verified.saml_apps += 1;
+        }
+        verified.apps.push(name);
+    }
+    Ok(verified)
+}
+
+/// Fails unless the app's SAML metadata publishes `expected`.
+async fn check_metadata(
+    api: &impl OktaApi,
+    id: &AppId,
+    name: &str,
+    expected: Option<&Certificate>,
+) -> anyhow::Result<()> {
+    let xml = api
+        .saml_metadata(id)
+        .await
+        .with_context(|| format!("after apply, cannot read the SAML metadata of {name}"))?;
+    let published = signing_certificate(&xml).and_then(Certificate::from_base64);
+    match (published, expected) {
+        (Some(published), Some(expected)) if published.der() == expected.der() => Ok(()),
+        (None, _) => bail!(
+            "after apply, the SAML metadata of {name} publishes no signing certificate; check the app in the Admin Console"
+        ),
+        (Some(published), _) => bail!(
+            "after apply, the SAML metadata of {name} publishes the certificate {}, not the group key's; its service provider would see the wrong certificate: run plan again",
+            published.sha256_fingerprint()
+        ),
+    }
+}
+
+/// The text of the first `<…X509Certificate>` element, whatever its namespace prefix.
+fn signing_certificate(xml: &str) -> Option<&str> {
+    let start = xml.find("X509Certificate>")? + "X509Certificate>".len();
+    let end = start + xml[start..].find('<')?;
+    Some(xml[start..end].trim())
+}
+
+/// One line per verified group, for text output.
+pub fn describe(verified: &[Verified]) -> String {
+    let mut out = String::new();
+    for group in verified {
+        let _ = write!(
+            out,
+            "Verified group {}: {} sign with {}",
+            group.group,
+            group.apps.join(", "),
+            group.kid
+        );
+        if group.saml_apps > 0 {
+            let _ = write!(
+                out,
+                "; the SAML metadata of {} app(s) publishes its certificate",
+                group.saml_apps
+            );
+        }
+        if let Some(fingerprint) = &group.fingerprint {
+            let _ = write!(out, " (SHA-256 {fingerprint})");
+        }
+        out.push_str(".\n");
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::signing_certificate;
+
+    #[test]
+    fn finds_the_certificate_whatever_the_prefix() {
+        let table = [
+            (
+                "<ds:X509Certificate>MIIB</ds:X509Certificate>",
+                Some("MIIB"),
+            ),
+            (
+                "<X509Certificate>\n  MIIC\n</X509Certificate>",
+                Some("MIIC"),
+            ),
+            ("<md:EntityDescriptor/>", None),
+        ];
+        for (xml, expected) in table {
+            assert_eq!(signing_certificate(xml), expected, "{xml}");
+        }
+    }
+}

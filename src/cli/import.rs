@@ -1,0 +1,240 @@
+//! `keyshare import --out DIR [--app ID…]`: desired-state YAML from the live org, so that a
+//! team can adopt keyshare without retyping. Apps that already sign with one shared kid become
+//! one group; an app that signs with a key of its own shares nothing and is left out. The
+//! files written plan to no changes. Only reads from Okta; never overwrites a file.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt::Write as _;
+use std::path::{Path, PathBuf};
+
+use anyhow::{Context, bail};
+use jiff::Timestamp;
+
+use super::ExitStatus;
+use super::okta_args::OktaArgs;
+use crate::okta::http::HttpClient;
+use crate::okta::{AppId, AppQuery, AppStatus, Application, JsonWebKey, Kid, OktaApi};
+
+#[derive(Debug, clap::Args)]
+pub struct ImportArgs {
+    /// The directory to write one YAML file per group into; created when missing. Existing
+    /// files are never overwritten.
+    #[arg(long, value_name = "DIR")]
+    out: PathBuf,
+    /// Consider only this app (repeat the flag for several); default: every app in the org.
+    #[arg(long = "app", value_name = "ID")]
+    apps: Vec<String>,
+    #[command(flatten)]
+    okta: OktaArgs,
+}
+
+/// Apps that sign with one kid: the future group.
+struct Shared {
+    kid: Kid,
+    source: Application,
+    members: Vec<Application>,
+}
+
+pub async fn run(args: ImportArgs) -> anyhow::Result<ExitStatus> {
+    let client = HttpClient::new(args.okta.to_settings()?)?;
+    let apps = read_apps(&client, &args.apps).await?;
+    let (groups, alone) = shared_groups(apps);
+    std::fs::create_dir_all(&args.out)
+        .with_context(|| format!("cannot create the directory {}", args.out.display()))?;
+    let mut names = BTreeSet::new();
+    let mut written = Vec::new();
+    for group in &groups {
+        let key = client
+            .get_key(&group.source.id, &group.kid)
+            .await
+            .with_context(|| format!("cannot read key {} of {}", group.kid, group.source.id))?;
+        let name = unique_name(&slug(&group.source.label), &mut names);
+        let path = args.out.join(format!("{name}.yaml"));
+        let yaml = group_yaml(&name, group, &key, client.org_url().as_str());
+        write_new(&path, &yaml)?;
+        written.push((path, group));
+    }
+    for (path, group) in &written {
+        println!(
+            "Wrote {}: {} ({}) and {} member(s) sharing key {}.",
+            path.display(),
+            group.source.label,
+            group.source.id,
+            group.members.len(),
+            group.kid
+        );
+    }
+    println!(
+        "Imported {} group(s) into {}; {alone} app(s) sign with a key no other app holds and were left out.\nCheck with: keyshare plan {} (expect no changes).",
+        written.len(),
+        args.out.display(),
+        args.out.display()
+    );
+    Ok(ExitStatus::Success)
+}
+
+/// The apps named by `--app`, or every app in the org.
+async fn read_apps(client: &HttpClient, ids: &[String]) -> anyhow::Result<Vec<Application>> {
+    if ids.is_empty() {
+        return client
+            .list_apps(&AppQuery {
+                limit: Some(200),
+                ..AppQuery::default()
+            })
+            .await
+            .with_context(|| format!("cannot list the apps of {}", client.org_url()));
+    }
+    let mut apps = Vec::new();
+    for id in ids {
+        let id = AppId(id.clone());
+        match client.get_app(&id).await {
+            Ok(app) => apps.push(app),
+            Err(e) if e.is_not_found() => {
+                bail!(
+                    "--app {id}: no such app in {}; check the id",
+                    client.org_url()
+                )
+            }
+            Err(e) => return Err(e).with_context(|| format!("cannot read app {id}")),
+        }
+    }
+    Ok(apps)
+}
+
+/// Groups apps by the kid they sign with; only kids shared by two or more apps make a group.
+/// Returns the groups and how many signing apps were left out.
+fn shared_groups(apps: Vec<Application>) -> (Vec<Shared>, usize) {
+    let mut by_kid: BTreeMap<Kid, Vec<Application>> = BTreeMap::new();
+    for app in apps {
+        if !app.sign_on_mode.has_shareable_signing_key() {
+            continue;
+        }
+        if let Some(kid) = app.signing_kid.clone() {
+            by_kid.entry(kid).or_default().push(app);
+        }
+    }
+    let mut alone = 0;
+    let mut groups = Vec::new();
+    for (kid, mut apps) in by_kid {
+        if apps.len() < 2 {
+            alone += apps.len();
+            continue;
+        }
+        // An ACTIVE app is the natural home of the key; ties go by label, then id.
+        apps.sort_by(|a, b| {
+            (a.status != AppStatus::Active, &a.label, &a.id).cmp(&(
+                b.status != AppStatus::Active,
+                &b.label,
+                &b.id,
+            ))
+        });
+        let source = apps.remove(0);
+        groups.push(Shared {
+            kid,
+            source,
+            members: apps,
+        });
+    }
+    (groups, alone)
+}
+
+/// A group name from a label: lower case letters, digits and dashes.
+fn slug(label: &str) -> String {
+    let mut out = String::new();
+    for c in label.chars().flat_map(char::to_lowercase) {
+        if c.is_ascii_alphanumeric() {
+            out.push(c);
+        } else if !out.ends_with('-') {
+            out.push('-');
+        }
+    }
+    let out = out.trim_matches('-');
+    if out.is_empty() {
+        "group".to_owned()
+    } else {
+        out.to_owned()
+    }
+}
+
+/// `base`, or `base-2`, `base-3`… when taken.
+fn unique_name(base: &str, taken: &mut BTreeSet<String>) -> String {
+    let mut name = base.to_owned();
+    let mut n = 1;
+    while taken.contains(&name) {
+        n += 1;
+        name = format!("{base}-{n}");
+    }
+    taken.insert(name.clone());
+    name
+}
+
+/// The key's lifetime in whole years, within Okta's 2..=10.
+fn validity_years(key: &JsonWebKey) -> u8 {
+    let days = key.expires_at.duration_since(key.created).as_hours() / 24;
+    let years = (days as f64 / 365.25).round();
+    years.clamp(2.0, 10.0) as u8
+}
+
+/// The group's YAML document, with comments naming each app.
+fn group_yaml(name: &str, group: &Shared, key: &JsonWebKey, org: &str) -> String {
+    let quote = |s: &str| serde_json::to_string(s).expect("a string serializes");
+    let comment = |s: &str| s.replace(['\n', '\r'], " ");
+    let mut out = format!(
+        "# Imported by `keyshare import` from {org} at {}.\n# These apps already sign with one shared key, {}.\napiVersion: keyshare/v1\nkind: SigningKeyGroup\nmetadata:\n  name: {}\nspec:\n  source: {}   # {}\n  members:\n",
+        Timestamp::now(),
+        group.kid,
+        quote(name),
+        quote(&group.source.id.0),
+        comment(&group.source.label),
+    );
+    for member in &group.members {
+        let _ = writeln!(
+            out,
+            "    - {}   # {}",
+            quote(&member.id.0),
+            comment(&member.label)
+        );
+    }
+    let _ = write!(
+        out,
+        "  key:\n    validityYears: {}\n    # The shared key expires at {}. Uncomment to let keyshare replace it in time:\n    # rotateBefore: 30d\n",
+        validity_years(key),
+        key.expires_at
+    );
+    out
+}
+
+/// Writes a file that must not exist yet.
+fn write_new(path: &Path, text: &str) -> anyhow::Result<()> {
+    use std::io::Write as _;
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)
+        .with_context(|| {
+            format!(
+                "cannot create {} (an existing file is never overwritten; remove it or choose another --out)",
+                path.display()
+            )
+        })?;
+    file.write_all(text.as_bytes())
+        .with_context(|| format!("cannot write {}", path.display()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn names_from_labels() {
+        let mut taken = BTreeSet::new();
+        let table = [
+            ("Finance (EU)", "finance-eu"),
+            ("Finance EU", "finance-eu-2"),
+            ("***", "group"),
+        ];
+        for (label, expected) in table {
+            assert_eq!(unique_name(&slug(label), &mut taken), expected, "{label}");
+        }
+    }
+}

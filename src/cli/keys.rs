@@ -1,0 +1,119 @@
+//! `keyshare keys [DIR] [--all]`: the key inventory. For every app of the desired state (or,
+//! with `--all`, every app in the org that signs with a key): its keys, which one it signs
+//! with, when each expires, and which other apps hold the same key. Only reads.
+
+use std::collections::BTreeMap;
+use std::path::PathBuf;
+
+use anyhow::Context;
+use futures_util::{StreamExt, TryStreamExt, stream};
+use jiff::Timestamp;
+
+use super::ExitStatus;
+use super::okta_args::OktaArgs;
+use super::output::Format;
+use super::session::{load, plan_with};
+use crate::okta::http::HttpClient;
+use crate::okta::{AppId, AppQuery, Application, OktaApi};
+use crate::render::keys::{InventoryApp, KeysReport, render_json, render_markdown, render_text};
+
+/// Key lists read at once.
+const CONCURRENCY: usize = 8;
+
+#[derive(Debug, clap::Args)]
+pub struct KeysArgs {
+    /// The directory of desired-state YAML files [default: .]; with --all it only names the
+    /// groups apps belong to.
+    dir: Option<PathBuf>,
+    /// Every app in the org that signs with a key (SAML 2.0, SAML 1.1, WS-Federation), not
+    /// only the apps of the desired state.
+    #[arg(long)]
+    all: bool,
+    /// Output format.
+    #[arg(long, value_enum, default_value_t)]
+    format: Format,
+    #[command(flatten)]
+    okta: OktaArgs,
+}
+
+pub async fn run(args: KeysArgs, verbose: u8) -> anyhow::Result<ExitStatus> {
+    let client = HttpClient::new(args.okta.to_settings()?)?;
+    let now = Timestamp::now();
+    let dir = match (&args.dir, args.all) {
+        (Some(dir), _) => Some(dir.clone()),
+        (None, false) => Some(PathBuf::from(".")),
+        (None, true) => None,
+    };
+    let groups = match &dir {
+        Some(dir) => managed_apps(&client, dir, now).await?,
+        None => BTreeMap::new(),
+    };
+    let apps: Vec<Application> = if args.all {
+        client
+            .list_apps(&AppQuery {
+                limit: Some(200),
+                ..AppQuery::default()
+            })
+            .await
+            .with_context(|| format!("cannot list the apps of {}", client.org_url()))?
+            .into_iter()
+            .filter(|app| app.sign_on_mode.has_shareable_signing_key())
+            .collect()
+    } else {
+        groups.values().map(|(app, _)| app.clone()).collect()
+    };
+    let inventory = read_keys(&client, apps, &groups).await?;
+    let mut report = KeysReport::new(if args.all { "all" } else { "managed" }, &inventory, now);
+    report.api_calls = Some(client.stats());
+    print!(
+        "{}",
+        match args.format {
+            Format::Text => render_text(&report),
+            Format::Json => render_json(&report),
+            Format::Markdown => render_markdown(&report),
+        }
+    );
+    if verbose > 0 {
+        eprint!("API calls:\n{}", client.stats());
+    }
+    Ok(ExitStatus::Success)
+}
+
+/// The apps of the desired state under `dir`, resolved against the org, with their group.
+async fn managed_apps(
+    client: &HttpClient,
+    dir: &std::path::Path,
+    now: Timestamp,
+) -> anyhow::Result<BTreeMap<AppId, (Application, String)>> {
+    let desired = load(dir)?;
+    let planned = plan_with(client, &desired, now).await?;
+    let mut apps = BTreeMap::new();
+    for group in &planned.plan.groups {
+        for id in std::iter::once(&group.source).chain(&group.members) {
+            if let Some(app) = planned.live.apps.get(id) {
+                apps.insert(id.clone(), (app.clone(), group.name.clone()));
+            }
+        }
+    }
+    Ok(apps)
+}
+
+/// Each app's key list, concurrently within a bound.
+async fn read_keys(
+    client: &HttpClient,
+    apps: Vec<Application>,
+    groups: &BTreeMap<AppId, (Application, String)>,
+) -> anyhow::Result<Vec<InventoryApp>> {
+    stream::iter(apps)
+        .map(|app| async move {
+            let keys = client
+                .list_keys(&app.id)
+                .await
+                .with_context(|| format!("cannot list the keys of {} ({})", app.label, app.id))?;
+            let group = groups.get(&app.id).map(|(_, name)| name.clone());
+            Ok::<_, anyhow::Error>(InventoryApp { app, keys, group })
+        })
+        .buffer_unordered(CONCURRENCY)
+        .try_collect()
+        .await
+}

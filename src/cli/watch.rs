@@ -1,0 +1,113 @@
+//! `keyshare watch DIR`: the controller. Runs until SIGTERM or SIGINT; see docs/controller.md.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use anyhow::Context;
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+
+use super::ExitStatus;
+use super::okta_args::{OktaArgs, duration};
+use crate::controller::{self, Settings, Webhook};
+use crate::okta::http::HttpClient;
+
+/// How log lines are written.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum LogFormat {
+    /// One readable line per event.
+    #[default]
+    Text,
+    /// One JSON object per line, for log collectors.
+    Json,
+}
+
+#[derive(Debug, clap::Args)]
+pub struct WatchArgs {
+    /// The directory of desired-state YAML files; watched recursively.
+    #[arg(default_value = ".")]
+    dir: PathBuf,
+    /// The longest time between two reconciles, e.g. 30s, 5m.
+    #[arg(long, default_value = "5m", value_parser = duration)]
+    interval: Duration,
+    /// Apply plans automatically (default: only report drift).
+    #[arg(long)]
+    self_heal: bool,
+    /// Address of the /metrics, /healthz and /readyz listener (port 0 picks a free port).
+    #[arg(long, default_value = "127.0.0.1:9464")]
+    listen: SocketAddr,
+    /// Log format; levels come from RUST_LOG (default keyshare=info).
+    #[arg(long, value_enum, default_value_t)]
+    pub(super) log_format: LogFormat,
+    /// POST a JSON event (with a Slack-compatible `text`) on drift found, drift healed, apply
+    /// failed and key expiring. Treated as a secret: never logged.
+    #[arg(
+        long,
+        env = "KEYSHARE_NOTIFY_WEBHOOK",
+        hide_env_values = true,
+        value_name = "URL"
+    )]
+    notify_webhook: Option<String>,
+    /// File events closer together than this cause one reload, e.g. 500ms.
+    #[arg(long, default_value = "500ms", value_parser = duration)]
+    debounce: Duration,
+    #[command(flatten)]
+    okta: OktaArgs,
+}
+
+pub async fn run(args: WatchArgs) -> anyhow::Result<ExitStatus> {
+    let client = HttpClient::new(args.okta.to_settings()?)?;
+    let webhook = args
+        .notify_webhook
+        .as_deref()
+        .map(webhook)
+        .transpose()
+        .context("--notify-webhook cannot be used")?;
+    let listener = TcpListener::bind(args.listen)
+        .await
+        .with_context(|| format!("cannot listen on {} (--listen)", args.listen))?;
+    let addr = listener.local_addr()?;
+    tracing::info!(%addr, org = %client.org_url(), self_heal = args.self_heal, interval_s = args.interval.as_secs_f64(), "keyshare watch started");
+    let (stop_tx, stop) = watch::channel(false);
+    tokio::spawn(async move {
+        if let Err(error) = shutdown_signal().await {
+            tracing::error!(%error, "cannot listen for signals; stopping");
+        }
+        tracing::info!("stop requested; finishing the current step");
+        let _ = stop_tx.send(true);
+    });
+    let settings = Settings {
+        dir: args.dir,
+        interval: args.interval,
+        self_heal: args.self_heal,
+        debounce: args.debounce,
+        webhook,
+    };
+    controller::run(settings, client, listener, stop).await?;
+    tracing::info!("keyshare watch stopped");
+    Ok(ExitStatus::Success)
+}
+
+/// The webhook at `url`. Parsed here rather than by clap, whose errors quote the value: a
+/// webhook URL often embeds a credential.
+fn webhook(url: &str) -> anyhow::Result<Webhook> {
+    let url = url::Url::parse(url).map_err(|e| anyhow::anyhow!("the URL is not valid: {e}"))?;
+    Ok(Webhook::new(url)?)
+}
+
+/// SIGTERM (Kubernetes stopping the pod) or SIGINT (Ctrl-C).
+async fn shutdown_signal() -> std::io::Result<()> {
+    #[cfg(unix)]
+    {
+        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
+        tokio::select! {
+            _ = term.recv() => Ok(()),
+            result = tokio::signal::ctrl_c() => result,
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        tokio::signal::ctrl_c().await
+    }
+}

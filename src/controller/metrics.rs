@@ -1,0 +1,232 @@
+//! The controller's Prometheus metrics, all prefixed `keyshare_`, named in the Argo CD / Flux
+//! habit. docs/controller.md lists them with examples.
+//!
+//! Group and key series are replaced as a whole after each reconcile, so that a group leaving
+//! the desired state, or a sync status changing, leaves no stale series behind. API series are
+//! read from the HTTP client's counters at scrape time; they are never copied.
+
+use std::time::Duration;
+
+use prometheus_client::collector::Collector;
+use prometheus_client::encoding::{DescriptorEncoder, EncodeLabelSet, EncodeMetric};
+use prometheus_client::metrics::counter::{ConstCounter, Counter};
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::{ConstGauge, Gauge};
+use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
+use prometheus_client::registry::Registry;
+
+use super::status::Observation;
+use crate::okta::http::HttpClient;
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct GroupLabels {
+    group: String,
+    sync_status: String,
+    health: String,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct KeyLabels {
+    group: String,
+    kid: String,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ResultLabels {
+    result: &'static str,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct BucketLabels {
+    bucket: &'static str,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct BucketStatusLabels {
+    bucket: &'static str,
+    status: String,
+}
+
+/// How a reconcile ended, for `keyshare_reconcile_total{result}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ReconcileResult {
+    Success,
+    Error,
+}
+
+/// The metrics of one controller.
+#[derive(Debug)]
+pub struct Metrics {
+    registry: Registry,
+    group_info: Family<GroupLabels, Gauge>,
+    key_expiry: Family<KeyLabels, Gauge>,
+    reconciles: Family<ResultLabels, Counter>,
+    duration: Histogram,
+    desired_valid: Gauge,
+}
+
+impl Metrics {
+    /// The metrics, with the API series of `client`.
+    pub fn new(client: &HttpClient) -> Self {
+        let mut registry = Registry::with_prefix("keyshare");
+        let group_info = Family::<GroupLabels, Gauge>::default();
+        registry.register(
+            "group_info",
+            "Per group: 1, labelled with its sync status (Synced, OutOfSync, Unknown) and health (Healthy, Degraded, Unknown)",
+            group_info.clone(),
+        );
+        let key_expiry = Family::<KeyLabels, Gauge>::default();
+        registry.register(
+            "key_expiry_timestamp_seconds",
+            "When the signing key a group uses expires, as a Unix timestamp",
+            key_expiry.clone(),
+        );
+        let reconciles = Family::<ResultLabels, Counter>::default();
+        registry.register(
+            "reconcile",
+            "Reconciles, by result (success, error)",
+            reconciles.clone(),
+        );
+        let duration = Histogram::new(exponential_buckets(0.05, 2.0, 12));
+        registry.register(
+            "reconcile_duration_seconds",
+            "How long a reconcile took: load, read, plan and, with --self-heal, apply",
+            duration.clone(),
+        );
+        let desired_valid = Gauge::default();
+        registry.register(
+            "desired_state_valid",
+            "1 when the desired state on disk is valid, 0 when the last good one is in use",
+            desired_valid.clone(),
+        );
+        registry.register_collector(Box::new(ApiCollector {
+            client: client.clone(),
+        }));
+        Self {
+            registry,
+            group_info,
+            key_expiry,
+            reconciles,
+            duration,
+            desired_valid,
+        }
+    }
+
+    /// Replaces the group and key series with `observation`'s.
+    pub fn observe(&self, observation: &Observation) {
+        self.group_info.clear();
+        self.key_expiry.clear();
+        for (group, status) in &observation.groups {
+            let labels = GroupLabels {
+                group: group.clone(),
+                sync_status: status.sync.as_str().to_owned(),
+                health: status.health.as_str().to_owned(),
+            };
+            self.group_info.get_or_create(&labels).set(1);
+            if let Some(key) = &status.key {
+                let labels = KeyLabels {
+                    group: group.clone(),
+                    kid: key.kid.0.clone(),
+                };
+                self.key_expiry
+                    .get_or_create(&labels)
+                    .set(key.expires_at.as_second());
+            }
+        }
+    }
+
+    /// Counts a reconcile that took `took`.
+    pub fn reconciled(&self, result: ReconcileResult, took: Duration) {
+        let result = match result {
+            ReconcileResult::Success => "success",
+            ReconcileResult::Error => "error",
+        };
+        self.reconciles
+            .get_or_create(&ResultLabels { result })
+            .inc();
+        self.duration.observe(took.as_secs_f64());
+    }
+
+    /// Whether the desired state on disk is the one in use.
+    pub fn desired_state_valid(&self, valid: bool) {
+        self.desired_valid.set(i64::from(valid));
+    }
+
+    /// The Prometheus text format (0.0.4) of every series.
+    pub fn encode(&self) -> Result<String, std::fmt::Error> {
+        let mut text = String::new();
+        prometheus_client::encoding::prometheus_text::encode(&mut text, &self.registry)?;
+        Ok(text)
+    }
+}
+
+/// The content type of [`Metrics::encode`].
+pub const CONTENT_TYPE: &str = prometheus_client::encoding::prometheus_text::CONTENT_TYPE;
+
+/// Which rate-limit figure a gauge shows.
+#[derive(Debug, Clone, Copy)]
+enum Reading {
+    Remaining,
+    Limit,
+}
+
+/// Reads the client's call counts at scrape time.
+#[derive(Debug)]
+struct ApiCollector {
+    client: HttpClient,
+}
+
+impl Collector for ApiCollector {
+    fn encode(&self, mut encoder: DescriptorEncoder) -> Result<(), std::fmt::Error> {
+        let stats = self.client.stats();
+        let requests = ConstCounter::new(0_u64);
+        let mut family = encoder.encode_descriptor(
+            "api_requests",
+            "Okta API answers, by rate-limit bucket and HTTP status.",
+            None,
+            requests.metric_type(),
+        )?;
+        for (bucket, statuses) in &stats.statuses {
+            for (status, count) in statuses {
+                let labels = BucketStatusLabels {
+                    bucket: bucket.as_str(),
+                    status: status.to_string(),
+                };
+                ConstCounter::new(*count).encode(family.encode_family(&labels)?)?;
+            }
+        }
+        let gauges = [
+            (
+                "api_rate_limit_remaining",
+                "Requests left in the current rate-limit window, as Okta's latest answer reported.",
+                Reading::Remaining,
+            ),
+            (
+                "api_rate_limit_limit",
+                "The bucket's requests per window, as Okta's latest answer reported.",
+                Reading::Limit,
+            ),
+        ];
+        for (name, help, reading) in gauges {
+            let mut family = encoder.encode_descriptor(
+                name,
+                help,
+                None,
+                ConstGauge::new(0_i64).metric_type(),
+            )?;
+            for (bucket, s) in &stats.buckets {
+                let value = match reading {
+                    Reading::Remaining => s.remaining,
+                    Reading::Limit => s.limit,
+                };
+                if let Some(v) = value {
+                    let labels = BucketLabels {
+                        bucket: bucket.as_str(),
+                    };
+                    ConstGauge::new(i64::from(v)).encode(family.encode_family(&labels)?)?;
+                }
+            }
+        }
+        Ok(())
+    }
+}

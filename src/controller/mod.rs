@@ -1,0 +1,149 @@
+//! The controller behind `keyshare watch`: a level-triggered reconcile loop in kube-runtime's
+//! shape, with Prometheus metrics, health endpoints and webhook notifications.
+//! docs/controller.md is the user guide.
+//!
+//! File events and a periodic timer both mean "reconcile everything"; every reconcile re-reads
+//! the whole desired state and the live org, so a missed or merged event costs at most one
+//! interval. Read-only unless self-heal is on. Never interrupts a step of an apply: a stop
+//! request is honoured between steps.
+//!
+//! # Layout
+//! - `desired`: the desired state re-read per reconcile, the last valid one kept.
+//! - `files`: debounced file events as "look again" signals.
+//! - `reconcile`: one reconcile and its error policy.
+//! - `heal`: applying a plan step by step, stoppable between steps.
+//! - `status`: per-group sync status, health and key expiry, derived from a plan.
+//! - `alerts`, `webhook`: which notifications a change calls for, and posting them.
+//! - `metrics`, `health`, `server`: `/metrics`, `/healthz`, `/readyz`.
+
+mod alerts;
+mod desired;
+mod files;
+mod heal;
+mod health;
+mod metrics;
+mod reconcile;
+mod server;
+mod status;
+mod webhook;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::net::TcpListener;
+use tokio::sync::watch;
+use tokio::time::Instant;
+
+pub use webhook::{Webhook, WebhookError};
+
+use files::FileWatch;
+use health::Readiness;
+use metrics::{Metrics, ReconcileResult};
+use reconcile::{Action, Context};
+
+use crate::okta::http::HttpClient;
+
+/// How the controller runs.
+#[derive(Debug)]
+pub struct Settings {
+    /// The desired-state directory.
+    pub dir: PathBuf,
+    /// The longest time between two reconciles.
+    pub interval: Duration,
+    /// Apply plans, rather than only report them.
+    pub self_heal: bool,
+    /// File events closer together than this become one reload.
+    ///
+    /// # Warning
+    /// Events keep arriving while a tree is being rewritten; a long debounce delays the
+    /// reload for as long as they do. The interval still reloads regardless.
+    pub debounce: Duration,
+    /// Where notifications go, if anywhere.
+    pub webhook: Option<Webhook>,
+}
+
+/// Why the controller could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    #[error("cannot watch {dir} for changes: {source}")]
+    Watch {
+        dir: String,
+        #[source]
+        source: notify::Error,
+    },
+}
+
+/// Runs the controller until `stop` turns true: serves `/metrics`, `/healthz` and `/readyz`
+/// on `listener`, and reconciles `settings.dir` against `client`'s org on every file change
+/// and every interval. A running apply finishes its current step first.
+pub async fn run(
+    settings: Settings,
+    client: HttpClient,
+    listener: TcpListener,
+    stop: watch::Receiver<bool>,
+) -> Result<(), StartError> {
+    let mut files =
+        FileWatch::start(&settings.dir, settings.debounce).map_err(|source| StartError::Watch {
+            dir: settings.dir.display().to_string(),
+            source,
+        })?;
+    let metrics = Arc::new(Metrics::new(&client));
+    let readiness = Arc::new(Readiness::default());
+    let server = tokio::spawn(serve(
+        listener,
+        server::router(metrics.clone(), readiness.clone()),
+        stop.clone(),
+    ));
+    let mut ctx = Context::new(settings, client, metrics, readiness, stop.clone());
+    run_loop(&mut ctx, &mut files, stop).await;
+    let _ = server.await;
+    Ok(())
+}
+
+/// Reconciles now, then whenever a file changes or the requeue delay has passed.
+async fn run_loop(ctx: &mut Context, files: &mut FileWatch, mut stop: watch::Receiver<bool>) {
+    let mut failures = 0_u32;
+    loop {
+        let started = std::time::Instant::now();
+        let action = match ctx.reconcile().await {
+            Ok(action) => {
+                failures = 0;
+                ctx.readiness.reconciled(Ok(()));
+                ctx.metrics
+                    .reconciled(ReconcileResult::Success, started.elapsed());
+                action
+            }
+            Err(error) => {
+                failures += 1;
+                tracing::error!(error = %error, failures, "reconcile failed");
+                ctx.readiness.reconciled(Err(error.to_string()));
+                ctx.metrics
+                    .reconciled(ReconcileResult::Error, started.elapsed());
+                ctx.error_policy(&error, failures)
+            }
+        };
+        let Action::Requeue(delay) = action else {
+            return;
+        };
+        tracing::debug!(delay_ms = delay.as_millis(), "next reconcile");
+        tokio::select! {
+            _ = stop.wait_for(|stop| *stop) => return,
+            () = files.changed() => tracing::info!("files changed under the desired-state directory"),
+            () = tokio::time::sleep_until(Instant::now() + delay) => {}
+        }
+    }
+}
+
+/// Serves `router` until `stop` turns true.
+async fn serve(listener: TcpListener, router: axum::Router, mut stop: watch::Receiver<bool>) {
+    let shutdown = async move {
+        let _ = stop.wait_for(|stop| *stop).await;
+    };
+    if let Err(error) = axum::serve(listener, router)
+        .with_graceful_shutdown(shutdown)
+        .await
+    {
+        tracing::error!(%error, "the metrics listener failed");
+    }
+}

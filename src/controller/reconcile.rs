@@ -1,0 +1,251 @@
+//! One reconcile, in kube-runtime's shape: `reconcile` looks at the current state of the files
+//! and the org (never at what triggered it) and returns when to look again; `error_policy`
+//! turns a failure into a retry delay.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use jiff::Timestamp;
+use tokio::sync::watch;
+
+use super::Settings;
+use super::alerts::{Alerts, Event};
+use super::desired::{DesiredSource, Reload};
+use super::heal::{Healed, heal};
+use super::health::Readiness;
+use super::metrics::Metrics;
+use super::status::{Observation, SyncStatus};
+use super::webhook::Webhook;
+use crate::apply::{ApplyError, FetchError, FetchOptions, fetch_snapshot};
+use crate::config::{ConfigError, DesiredState};
+use crate::okta::http::HttpClient;
+use crate::plan::{self, LiveSnapshot, Plan, PlanError};
+use crate::render::{Command, RenderContext, Report};
+
+/// The first retry delay after a failure; it doubles per failure up to the interval.
+const FIRST_RETRY: Duration = Duration::from_secs(1);
+
+/// What to do after a reconcile.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Action {
+    /// Reconcile again after this long, or sooner when a file changes. Requeueing is what
+    /// makes the controller eventually consistent even when a file event is missed.
+    Requeue(Duration),
+    /// A stop was requested; the loop ends.
+    Stop,
+}
+
+/// Why a reconcile failed.
+#[derive(Debug, thiserror::Error)]
+pub enum ReconcileError {
+    #[error("the desired state in {dir} is not valid and no earlier valid one is known:\n{source}")]
+    NoValidDesiredState {
+        dir: String,
+        #[source]
+        source: ConfigError,
+    },
+    #[error("cannot read the live state: {0}")]
+    Fetch(#[source] Box<FetchError>),
+    #[error("the desired state cannot be planned:\n{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
+    Plan(Vec<PlanError>),
+    #[error("{0}; the next reconcile plans again from the live state")]
+    Apply(#[source] Box<ApplyError>),
+}
+
+/// Everything a reconcile reads and updates.
+pub struct Context {
+    client: HttpClient,
+    source: DesiredSource,
+    interval: Duration,
+    self_heal: bool,
+    webhook: Option<Webhook>,
+    stop: watch::Receiver<bool>,
+    pub(super) metrics: Arc<Metrics>,
+    pub(super) readiness: Arc<Readiness>,
+    alerts: Alerts,
+    last: Observation,
+}
+
+/// A plan, what it was made from, and its steps in words.
+struct Planned {
+    plan: Plan,
+    sentences: Vec<String>,
+    observation: Observation,
+}
+
+impl Context {
+    /// A context with nothing observed yet; a stop is requested through `stop`.
+    pub fn new(
+        settings: Settings,
+        client: HttpClient,
+        metrics: Arc<Metrics>,
+        readiness: Arc<Readiness>,
+        stop: watch::Receiver<bool>,
+    ) -> Self {
+        // The debounce belongs to the file watch, which the loop owns.
+        let Settings {
+            dir,
+            interval,
+            self_heal,
+            debounce: _,
+            webhook,
+        } = settings;
+        Self {
+            client,
+            source: DesiredSource::new(dir),
+            interval,
+            self_heal,
+            webhook,
+            stop,
+            metrics,
+            readiness,
+            alerts: Alerts::default(),
+            last: Observation::default(),
+        }
+    }
+
+    /// Loads the desired state, reads the org, plans, and with `--self-heal` applies.
+    pub async fn reconcile(&mut self) -> Result<Action, ReconcileError> {
+        let desired = self.load()?;
+        let Some(planned) = self.observe(&desired).await? else {
+            return Ok(Action::Stop);
+        };
+        self.record(planned.observation).await;
+        if planned.plan.is_empty() || !self.self_heal {
+            return Ok(Action::Requeue(self.interval));
+        }
+        let healed = heal(&self.client, &planned.plan, &planned.sentences, &self.stop).await;
+        match healed {
+            Ok(Healed::Done(report)) => {
+                tracing::info!(%report, "self-heal applied the plan");
+                self.alerts.apply_succeeded();
+            }
+            Ok(Healed::Stopped { done, total }) => {
+                tracing::warn!(
+                    done,
+                    total,
+                    "stopping: self-heal ended after a finished step; the next run resumes from the live state"
+                );
+                return Ok(Action::Stop);
+            }
+            Err(error) => {
+                let org = self.client.org_url().to_string();
+                let event = self.alerts.apply_failed(&org, &error.to_string());
+                self.notify(event).await;
+                return Err(ReconcileError::Apply(Box::new(error)));
+            }
+        }
+        let Some(after) = self.observe(&desired).await? else {
+            return Ok(Action::Stop);
+        };
+        self.record(after.observation).await;
+        Ok(Action::Requeue(self.interval))
+    }
+
+    /// What to do after `error`, the `failures`th in a row.
+    pub fn error_policy(&mut self, error: &ReconcileError, failures: u32) -> Action {
+        if let (ReconcileError::Fetch(_), Some(desired)) = (error, self.source.last_good()) {
+            let unknown = Observation::unknown(desired, &self.last);
+            self.metrics.observe(&unknown);
+            self.last = unknown;
+        }
+        match error {
+            // Retrying cannot fix a file; the file watch reloads as soon as it changes.
+            ReconcileError::NoValidDesiredState { .. } | ReconcileError::Plan(_) => {
+                Action::Requeue(self.interval)
+            }
+            ReconcileError::Fetch(_) | ReconcileError::Apply(_) => {
+                let doubling = FIRST_RETRY.saturating_mul(1 << failures.saturating_sub(1).min(20));
+                Action::Requeue(doubling.min(self.interval))
+            }
+        }
+    }
+
+    /// Re-reads the files; keeps the last good state when they are invalid.
+    fn load(&mut self) -> Result<DesiredState, ReconcileError> {
+        let dir = self.source.dir().display().to_string();
+        let reload = self.source.reload();
+        let valid = matches!(reload, Reload::Valid { .. });
+        self.readiness.desired_state_valid(valid);
+        self.metrics.desired_state_valid(valid);
+        match reload {
+            Reload::Valid { desired, changed } => {
+                if changed {
+                    tracing::info!(
+                        dir,
+                        groups = desired.groups.len(),
+                        digest = desired.digest,
+                        "desired state loaded"
+                    );
+                }
+                Ok(desired.clone())
+            }
+            Reload::Invalid {
+                error,
+                kept: Some(kept),
+            } => {
+                tracing::error!(dir, error = %error, "the desired state is not valid; keeping the last valid one");
+                Ok(kept.clone())
+            }
+            Reload::Invalid { error, kept: None } => {
+                Err(ReconcileError::NoValidDesiredState { dir, source: error })
+            }
+        }
+    }
+
+    /// Reads the org and plans; `None` when a stop was requested meanwhile (a read can be
+    /// abandoned at any point: it changes nothing).
+    async fn observe(&mut self, desired: &DesiredState) -> Result<Option<Planned>, ReconcileError> {
+        let now = Timestamp::now();
+        let options = FetchOptions::default();
+        let fetch = fetch_snapshot(&self.client, desired, now, &options);
+        let mut stop = self.stop.clone();
+        let live = tokio::select! {
+            live = fetch => live.map_err(|e| ReconcileError::Fetch(Box::new(e)))?,
+            _ = stop.wait_for(|stop| *stop) => return Ok(None),
+        };
+        let plan = plan::plan(desired, &live, now).map_err(ReconcileError::Plan)?;
+        let sentences = sentences(&plan, &live);
+        let observation = Observation::of(desired, &plan, &sentences, now);
+        Ok(Some(Planned {
+            plan,
+            sentences,
+            observation,
+        }))
+    }
+
+    /// Publishes an observation: logs, metrics, notifications.
+    async fn record(&mut self, observation: Observation) {
+        for (group, status) in &observation.groups {
+            if status.sync == SyncStatus::OutOfSync {
+                tracing::warn!(group, steps = status.drift.join("; "), "group out of sync");
+            }
+        }
+        tracing::info!(
+            groups = observation.groups.len(),
+            in_sync = observation.all_synced(),
+            "reconciled"
+        );
+        self.metrics.observe(&observation);
+        let org = self.client.org_url().to_string();
+        for event in self.alerts.observe(&org, &observation) {
+            self.notify(Some(event)).await;
+        }
+        self.last = observation;
+    }
+
+    async fn notify(&self, event: Option<Event>) {
+        if let (Some(webhook), Some(event)) = (&self.webhook, event) {
+            webhook.post(&event).await;
+        }
+    }
+}
+
+/// Each step of `plan` in words, as `plan` prints it.
+fn sentences(plan: &Plan, live: &LiveSnapshot) -> Vec<String> {
+    Report::new(plan, &RenderContext { snapshot: live }, Command::Drift)
+        .steps
+        .iter()
+        .map(|step| step.sentence())
+        .collect()
+}

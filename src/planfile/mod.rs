@@ -1,0 +1,196 @@
+//! Saved plans: `keyshare plan --out FILE` writes one, `keyshare apply FILE` carries it out
+//! exactly, or refuses (DESIGN "Applying safely").
+//!
+//! A plan file is versioned JSON holding the org URL, the desired state's digest, the keyshare
+//! version, the plan (steps with their preconditions, groups, warnings) and a fingerprint of
+//! everything the plan was made from: per app read, the digest of its whole JSON and its key
+//! kids. A SHA-256 checksum over the rest catches a file that was edited or cut short.
+//!
+//! A plan file must never hold a secret: it records ids, kids, digests and timestamps only,
+//! never an app's settings, a token or a key. It is written owner-only all the same.
+//!
+//! - `view`: the serde shape of the plan, mapped to and from the planner's types.
+//! - `fresh`: the fingerprint, and the check that the org still matches it.
+
+mod fresh;
+mod view;
+
+use std::io::Write as _;
+use std::path::{Path, PathBuf};
+
+use jiff::Timestamp;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use sha2::{Digest, Sha256};
+
+use crate::okta::model::canonical_json;
+use crate::plan::{LiveSnapshot, Plan};
+
+pub use fresh::{AppFingerprint, StaleError, check_fresh};
+pub use view::PlanView;
+
+/// The `kind` every plan file carries.
+pub const KIND: &str = "keyshare/plan";
+
+/// The version of the plan file format; raised on any incompatible change.
+pub const FORMAT_VERSION: u32 = 1;
+
+/// The keyshare version that writes and reads plan files.
+pub const KEYSHARE_VERSION: &str = env!("CARGO_PKG_VERSION");
+
+/// A saved plan, as written to disk.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PlanFile {
+    /// Always [`KIND`].
+    pub kind: String,
+    /// Always [`FORMAT_VERSION`] for files this version reads.
+    pub format_version: u32,
+    /// The keyshare version that made the plan.
+    pub keyshare_version: String,
+    /// When the plan was made.
+    pub created_at: Timestamp,
+    /// The org the plan was made against, as keyshare normalizes it.
+    pub org_url: String,
+    /// [`crate::config::DesiredState::digest`] of the desired state planned.
+    pub desired_digest: String,
+    /// Every app the plan was made from, by id.
+    pub fingerprint: Vec<AppFingerprint>,
+    /// The plan itself.
+    pub plan: PlanView,
+    /// SHA-256 (hex) of the canonical JSON of every other field.
+    pub checksum: String,
+}
+
+/// Why a plan file cannot be used.
+#[derive(Debug, thiserror::Error)]
+pub enum PlanFileError {
+    #[error("cannot write the plan file {path}")]
+    Write {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error("cannot read the plan file {path}")]
+    Read {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
+    #[error(
+        "{path} is not a complete keyshare plan file ({detail}); it may be cut short or not a plan at all: run `keyshare plan --out {path}` again"
+    )]
+    Malformed { path: PathBuf, detail: String },
+    #[error(
+        "{path} is a plan file of format version {found}, but this keyshare (version {KEYSHARE_VERSION}) reads version {FORMAT_VERSION}; run `keyshare plan --out` again with this version"
+    )]
+    OtherFormat { path: PathBuf, found: Value },
+    #[error(
+        "{path} was made by keyshare {found}, but this is keyshare {KEYSHARE_VERSION}; a saved plan is applied by the version that made it, so run `keyshare plan --out` again"
+    )]
+    OtherKeyshare { path: PathBuf, found: String },
+    #[error(
+        "{path} was changed after keyshare wrote it (its checksum does not match its contents); a saved plan is applied exactly as made, so run `keyshare plan --out` again"
+    )]
+    Edited { path: PathBuf },
+}
+
+impl PlanFile {
+    /// A plan file for `plan`, made from `live` against `org_url` at `now`.
+    pub fn new(
+        plan: &Plan,
+        live: &LiveSnapshot,
+        org_url: &url::Url,
+        desired_digest: &str,
+        now: Timestamp,
+    ) -> Self {
+        let mut file = Self {
+            kind: KIND.to_owned(),
+            format_version: FORMAT_VERSION,
+            keyshare_version: KEYSHARE_VERSION.to_owned(),
+            created_at: now,
+            org_url: org_url.to_string(),
+            desired_digest: desired_digest.to_owned(),
+            fingerprint: fresh::fingerprint(live, plan),
+            plan: PlanView::from(plan),
+            checksum: String::new(),
+        };
+        file.checksum = file.compute_checksum();
+        file
+    }
+
+    /// The plan, in the planner's types, for the executor.
+    pub fn to_plan(&self) -> Plan {
+        Plan::from(self.plan.clone())
+    }
+
+    /// Writes the file owner-only (0600 on Unix), replacing `path` atomically.
+    pub fn write(&self, path: &Path) -> Result<(), PlanFileError> {
+        let error = |source| PlanFileError::Write {
+            path: path.to_owned(),
+            source,
+        };
+        let dir = match path.parent() {
+            Some(p) if !p.as_os_str().is_empty() => p,
+            _ => Path::new("."),
+        };
+        // tempfile creates the file with mode 0600, and persisting keeps that mode.
+        let mut temp = tempfile::NamedTempFile::new_in(dir).map_err(error)?;
+        let mut text = serde_json::to_string_pretty(self).expect("a plan file serializes");
+        text.push('\n');
+        temp.write_all(text.as_bytes()).map_err(error)?;
+        temp.as_file().sync_all().map_err(error)?;
+        temp.persist(path).map_err(|e| error(e.error))?;
+        Ok(())
+    }
+
+    /// Reads and checks a plan file: complete, of this format and keyshare version, unedited.
+    pub fn read(path: &Path) -> Result<Self, PlanFileError> {
+        let text = std::fs::read_to_string(path).map_err(|source| PlanFileError::Read {
+            path: path.to_owned(),
+            source,
+        })?;
+        let malformed = |detail: String| PlanFileError::Malformed {
+            path: path.to_owned(),
+            detail,
+        };
+        let value: Value = serde_json::from_str(&text).map_err(|e| malformed(e.to_string()))?;
+        if value.get("kind").and_then(Value::as_str) != Some(KIND) {
+            return Err(malformed(format!("it has no `\"kind\": \"{KIND}\"`")));
+        }
+        let version = value.get("format_version").cloned().unwrap_or(Value::Null);
+        if version != FORMAT_VERSION {
+            return Err(PlanFileError::OtherFormat {
+                path: path.to_owned(),
+                found: version,
+            });
+        }
+        let file: Self = serde_json::from_value(value).map_err(|e| malformed(e.to_string()))?;
+        if file.checksum != file.compute_checksum() {
+            return Err(PlanFileError::Edited {
+                path: path.to_owned(),
+            });
+        }
+        if file.keyshare_version != KEYSHARE_VERSION {
+            return Err(PlanFileError::OtherKeyshare {
+                path: path.to_owned(),
+                found: file.keyshare_version,
+            });
+        }
+        Ok(file)
+    }
+
+    fn compute_checksum(&self) -> String {
+        let mut value = serde_json::to_value(self).expect("a plan file serializes");
+        if let Some(object) = value.as_object_mut() {
+            object.remove("checksum");
+        }
+        hex::encode(Sha256::digest(canonical_json(&value).as_bytes()))
+    }
+}
+
+/// True when `path` looks like a saved plan rather than a desired-state directory: it is a
+/// file (a directory of YAML is never one).
+pub fn is_plan_file(path: &Path) -> bool {
+    path.is_file()
+}

@@ -1,0 +1,233 @@
+//! The key inventory of `keyshare keys`: every app's keys, which one it signs with, when each
+//! expires, and which other apps hold the same key. One [`KeysReport`] renders as text, JSON
+//! (its serde form, documented in docs/json-output.md) or a Markdown table.
+//!
+//! Pure, like the plan renderers: no I/O, and the caller passes `now`. Shows kids and public
+//! certificate fingerprints only.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+
+use jiff::Timestamp;
+use serde::Serialize;
+
+use super::FORMAT_VERSION;
+use super::cert::Certificate;
+use crate::okta::http::CallStats;
+use crate::okta::{Application, JsonWebKey};
+
+/// One app as the inventory reads it: the app, its key list, and its group, if managed.
+#[derive(Debug, Clone)]
+pub struct InventoryApp {
+    pub app: Application,
+    pub keys: Vec<JsonWebKey>,
+    pub group: Option<String>,
+}
+
+/// What `keyshare keys` reports.
+#[derive(Debug, Clone, Serialize)]
+pub struct KeysReport {
+    pub format_version: u32,
+    /// Always `keys`.
+    pub command: &'static str,
+    /// `managed` (apps of the desired state) or `all` (every app with a signing key).
+    pub scope: &'static str,
+    pub apps: Vec<AppKeys>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub api_calls: Option<CallStats>,
+}
+
+/// One app and its keys.
+#[derive(Debug, Clone, Serialize)]
+pub struct AppKeys {
+    pub id: String,
+    pub label: String,
+    pub status: String,
+    pub sign_on_mode: String,
+    /// The desired-state group the app belongs to, if any.
+    pub group: Option<String>,
+    /// `credentials.signing.kid`.
+    pub signing_kid: Option<String>,
+    pub keys: Vec<KeyEntry>,
+}
+
+/// One key of an app.
+#[derive(Debug, Clone, Serialize)]
+pub struct KeyEntry {
+    pub kid: String,
+    /// True for the key the app signs with.
+    pub active: bool,
+    pub created: Timestamp,
+    pub expires_at: Timestamp,
+    /// Whole days from the report's `now` to expiry; negative once expired.
+    pub expires_in_days: i64,
+    /// SHA-256 fingerprint of the certificate, `AB:CD:…`.
+    pub sha256_fingerprint: Option<String>,
+    /// Other apps of the inventory holding the same kid, as `Label (id)`.
+    pub shared_with: Vec<String>,
+}
+
+impl KeysReport {
+    /// The inventory of `apps` at `now`, sorted by label then id.
+    pub fn new(scope: &'static str, apps: &[InventoryApp], now: Timestamp) -> Self {
+        let mut holders: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+        for entry in apps {
+            for key in &entry.keys {
+                holders
+                    .entry(key.kid.0.as_str())
+                    .or_default()
+                    .push(named(&entry.app));
+            }
+        }
+        let mut views: Vec<AppKeys> = apps
+            .iter()
+            .map(|entry| app_keys(entry, &holders, now))
+            .collect();
+        views.sort_by(|a, b| (&a.label, &a.id).cmp(&(&b.label, &b.id)));
+        Self {
+            format_version: FORMAT_VERSION,
+            command: "keys",
+            scope,
+            apps: views,
+            api_calls: None,
+        }
+    }
+}
+
+fn named(app: &Application) -> String {
+    format!("{} ({})", app.label, app.id)
+}
+
+fn app_keys(
+    entry: &InventoryApp,
+    holders: &BTreeMap<&str, Vec<String>>,
+    now: Timestamp,
+) -> AppKeys {
+    let app = &entry.app;
+    let me = named(app);
+    let mut keys: Vec<KeyEntry> = entry
+        .keys
+        .iter()
+        .map(|key| KeyEntry {
+            kid: key.kid.0.clone(),
+            active: app.signing_kid.as_ref() == Some(&key.kid),
+            created: key.created,
+            expires_at: key.expires_at,
+            expires_in_days: key
+                .expires_at
+                .duration_since(now)
+                .as_secs()
+                .div_euclid(86_400),
+            sha256_fingerprint: Certificate::of(key).map(|c| c.sha256_fingerprint()),
+            shared_with: holders
+                .get(key.kid.0.as_str())
+                .into_iter()
+                .flatten()
+                .filter(|holder| **holder != me)
+                .cloned()
+                .collect(),
+        })
+        .collect();
+    keys.sort_by_key(|k| (!k.active, k.created));
+    AppKeys {
+        id: app.id.0.clone(),
+        label: app.label.clone(),
+        status: app.status.to_string(),
+        sign_on_mode: app.sign_on_mode.to_string(),
+        group: entry.group.clone(),
+        signing_kid: app.signing_kid.as_ref().map(|k| k.0.clone()),
+        keys,
+    }
+}
+
+/// The inventory for a terminal: one block per app, `*` marking the key it signs with.
+pub fn render_text(report: &KeysReport) -> String {
+    let mut out = String::new();
+    for app in &report.apps {
+        let group = app
+            .group
+            .as_deref()
+            .map_or_else(|| "not managed".to_owned(), |g| format!("group {g}"));
+        let _ = writeln!(
+            out,
+            "{} ({}) {} {}, {group}",
+            app.label, app.id, app.sign_on_mode, app.status
+        );
+        if app.keys.is_empty() {
+            out.push_str("  (no keys)\n");
+        }
+        for key in &app.keys {
+            let mark = if key.active { "*" } else { " " };
+            let _ = write!(
+                out,
+                "  {mark} {}  expires {} ({})",
+                key.kid,
+                key.expires_at,
+                days(key.expires_in_days)
+            );
+            if !key.shared_with.is_empty() {
+                let _ = write!(out, "  shared with {}", key.shared_with.join(", "));
+            }
+            out.push('\n');
+        }
+    }
+    let keys: usize = report.apps.iter().map(|a| a.keys.len()).sum();
+    let _ = writeln!(
+        out,
+        "\n{} app(s), {keys} key(s); * marks the key an app signs with.",
+        report.apps.len()
+    );
+    out
+}
+
+/// The inventory as JSON (docs/json-output.md), ending in a newline.
+pub fn render_json(report: &KeysReport) -> String {
+    let mut out = serde_json::to_string_pretty(report)
+        .expect("a keys report holds only strings, numbers, booleans and timestamps");
+    out.push('\n');
+    out
+}
+
+/// The inventory as a Markdown table, with the `<!-- keyshare:keys -->` marker.
+pub fn render_markdown(report: &KeysReport) -> String {
+    let mut out = String::from(
+        "<!-- keyshare:keys -->\n## 🔑 keyshare keys\n\n| App | Group | Key | Signs with it | Expires | Shared with |\n|---|---|---|:-:|---|---|\n",
+    );
+    for app in &report.apps {
+        for key in &app.keys {
+            let _ = writeln!(
+                out,
+                "| {} (`{}`) | {} | `{}` | {} | {} ({}) | {} |",
+                cell(&app.label),
+                app.id,
+                app.group.as_deref().map_or_else(|| "—".to_owned(), cell),
+                key.kid,
+                if key.active { "✅" } else { "" },
+                key.expires_at,
+                days(key.expires_in_days),
+                if key.shared_with.is_empty() {
+                    "—".to_owned()
+                } else {
+                    cell(&key.shared_with.join(", "))
+                }
+            );
+        }
+    }
+    out
+}
+
+fn days(n: i64) -> String {
+    match n {
+        n if n < 0 => format!("expired {} days ago", -n),
+        1 => "in 1 day".to_owned(),
+        n => format!("in {n} days"),
+    }
+}
+
+/// Text in a table cell: no pipes, no line breaks, no HTML.
+fn cell(text: &str) -> String {
+    text.replace('|', "\\|")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace(['\n', '\r'], " ")
+}

@@ -1,0 +1,289 @@
+//! `/metrics` of `keyshare watch`: Prometheus text that a parser reads, with the group, key,
+//! reconcile and API series carrying the values the org and the simulator show.
+
+mod cli_support;
+mod controller_support;
+
+use std::time::Duration;
+
+use std::collections::BTreeMap;
+
+use cli_support::{APP1, SimProcess};
+use controller_support::{GUIDE_POLICY, WatchProcess, group_yaml, signing_kid};
+
+const SECONDS: Duration = Duration::from_secs(5);
+const APPS_LIMIT: f64 = 60.0;
+
+/// One sample line.
+#[derive(Debug)]
+struct Sample {
+    name: String,
+    labels: BTreeMap<String, String>,
+    value: f64,
+}
+
+/// Parses `/metrics` strictly by the Prometheus text format (0.0.4) rules: every line is a
+/// `# HELP`, a `# TYPE` or a sample of the family last announced; label values are quoted
+/// with `\\`, `\"` and `\n` escapes; histogram buckets are cumulative and end in `+Inf`,
+/// which equals `_count`.
+async fn scrape(watch: &WatchProcess) -> Vec<Sample> {
+    let (status, body) = watch.get("/metrics").await;
+    assert_eq!(status, 200);
+    let mut samples = Vec::new();
+    let mut family: Option<(String, String)> = None;
+    for line in body.lines() {
+        if let Some(rest) = line.strip_prefix("# HELP ") {
+            assert!(rest.split_once(' ').is_some(), "HELP without text: {line}");
+        } else if let Some(rest) = line.strip_prefix("# TYPE ") {
+            let (name, kind) = rest.split_once(' ').expect("TYPE name kind");
+            assert!(["counter", "gauge", "histogram"].contains(&kind), "{line}");
+            family = Some((name.to_owned(), kind.to_owned()));
+        } else {
+            let sample = parse_sample(line);
+            let (name, kind) = family
+                .as_ref()
+                .unwrap_or_else(|| panic!("sample before TYPE: {line}"));
+            let suffixes: &[&str] = if kind == "histogram" {
+                &["_bucket", "_sum", "_count"]
+            } else {
+                &[""]
+            };
+            assert!(
+                suffixes.iter().any(|s| sample.name == format!("{name}{s}")),
+                "{} outside its family {name}",
+                sample.name
+            );
+            samples.push(sample);
+        }
+    }
+    check_histograms(&samples);
+    samples
+}
+
+fn parse_sample(line: &str) -> Sample {
+    let name_end = line
+        .find(['{', ' '])
+        .unwrap_or_else(|| panic!("no value: {line}"));
+    let name = &line[..name_end];
+    assert!(
+        !name.is_empty()
+            && name
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == ':'),
+        "bad metric name in {line}"
+    );
+    let mut rest = &line[name_end..];
+    let mut labels = BTreeMap::new();
+    if let Some(after) = rest.strip_prefix('{') {
+        rest = after;
+        while !rest.starts_with('}') {
+            let (label, after) = rest
+                .split_once("=\"")
+                .unwrap_or_else(|| panic!("bad label in {line}"));
+            let mut value = String::new();
+            let mut chars = after.char_indices();
+            let end = loop {
+                match chars.next() {
+                    Some((_, '\\')) => match chars.next() {
+                        Some((_, 'n')) => value.push('\n'),
+                        Some((_, c @ ('\\' | '"'))) => value.push(c),
+                        other => panic!("bad escape {other:?} in {line}"),
+                    },
+                    Some((i, '"')) => break i,
+                    Some((_, c)) => value.push(c),
+                    None => panic!("unterminated label value in {line}"),
+                }
+            };
+            labels.insert(label.to_owned(), value);
+            rest = &after[end + 1..];
+            rest = rest.strip_prefix(',').unwrap_or(rest);
+        }
+        rest = &rest[1..];
+    }
+    let value = rest.trim().split(' ').next().unwrap();
+    let value = match value {
+        "+Inf" => f64::INFINITY,
+        other => other
+            .parse()
+            .unwrap_or_else(|_| panic!("bad value in {line}")),
+    };
+    Sample {
+        name: name.to_owned(),
+        labels,
+        value,
+    }
+}
+
+fn check_histograms(samples: &[Sample]) {
+    let mut buckets: BTreeMap<&str, Vec<(f64, f64)>> = BTreeMap::new();
+    for s in samples.iter().filter(|s| s.name.ends_with("_bucket")) {
+        let le = s.labels["le"]
+            .replace("+Inf", "inf")
+            .parse::<f64>()
+            .unwrap();
+        buckets.entry(&s.name).or_default().push((le, s.value));
+    }
+    for (name, list) in buckets {
+        assert!(
+            list.windows(2).all(|w| w[0].0 < w[1].0 && w[0].1 <= w[1].1),
+            "{name} not cumulative"
+        );
+        let count = name.replace("_bucket", "_count");
+        let total = samples
+            .iter()
+            .find(|s| s.name == count)
+            .expect("histogram count")
+            .value;
+        assert_eq!(list.last().copied(), Some((f64::INFINITY, total)), "{name}");
+    }
+}
+
+/// The value of the one sample named `metric` whose labels include `labels`.
+fn value(samples: &[Sample], metric: &str, labels: &[(&str, &str)]) -> f64 {
+    let matching: Vec<&Sample> = samples
+        .iter()
+        .filter(|s| {
+            s.name == metric
+                && labels
+                    .iter()
+                    .all(|(k, v)| s.labels.get(*k).map(String::as_str) == Some(*v))
+        })
+        .collect();
+    assert_eq!(matching.len(), 1, "{metric} {labels:?}: {matching:?}");
+    matching[0].value
+}
+
+/// When `app`'s key `kid` expires, as a Unix timestamp.
+async fn expires_at(sim: &SimProcess, app: &str, kid: &str) -> f64 {
+    let key = sim
+        .get(&format!("/api/v1/apps/{app}/credentials/keys/{kid}"))
+        .await;
+    let at: jiff::Timestamp = key["expiresAt"].as_str().unwrap().parse().unwrap();
+    at.as_second() as f64
+}
+
+#[tokio::test]
+async fn metrics_carry_group_key_reconcile_and_api_series() {
+    let sim = SimProcess::start(&["--rate-limit-apps", "60"]);
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("finance.yaml"),
+        group_yaml("finance", GUIDE_POLICY),
+    )
+    .unwrap();
+
+    let watch = WatchProcess::start(&sim, dir.path(), &["--interval", "10m"]).await;
+    watch.wait_log(0, "reconciled", SECONDS).await;
+    watch.wait_status("/readyz", 200, SECONDS).await;
+    let before = scrape(&watch).await;
+    let labels = [
+        ("group", "finance"),
+        ("sync_status", "OutOfSync"),
+        ("health", "Degraded"),
+    ];
+    assert_eq!(
+        value(&before, "keyshare_group_info", &labels),
+        1.0,
+        "the guide's key expires within rotateBefore"
+    );
+    let active = signing_kid(&sim, APP1).await;
+    assert_eq!(
+        value(
+            &before,
+            "keyshare_key_expiry_timestamp_seconds",
+            &[("group", "finance"), ("kid", &active)]
+        ),
+        expires_at(&sim, APP1, &active).await
+    );
+    assert_eq!(
+        value(
+            &before,
+            "keyshare_reconcile_total",
+            &[("result", "success")]
+        ),
+        1.0
+    );
+    assert_eq!(
+        value(&before, "keyshare_reconcile_duration_seconds_count", &[]),
+        1.0
+    );
+    assert_eq!(value(&before, "keyshare_desired_state_valid", &[]), 1.0);
+    let apps = [("bucket", "/api/v1/apps")];
+    let answered = value(
+        &before,
+        "keyshare_api_requests_total",
+        &[("bucket", "/api/v1/apps"), ("status", "200")],
+    );
+    assert!(answered >= 1.0);
+    assert_eq!(
+        value(&before, "keyshare_api_rate_limit_limit", &apps),
+        APPS_LIMIT
+    );
+    assert_eq!(
+        value(&before, "keyshare_api_rate_limit_remaining", &apps),
+        APPS_LIMIT - answered,
+        "every request of the window was keyshare's"
+    );
+    drop(watch);
+
+    let healer = WatchProcess::start(&sim, dir.path(), &["--interval", "10m", "--self-heal"]).await;
+    let healed = healer
+        .wait_log(0, "self-heal applied the plan", SECONDS)
+        .await;
+    healer.wait_log(0, "reconciled", SECONDS).await;
+    let after = scrape(&healer).await;
+    let labels = [
+        ("group", "finance"),
+        ("sync_status", "Synced"),
+        ("health", "Healthy"),
+    ];
+    assert_eq!(
+        value(&after, "keyshare_group_info", &labels),
+        1.0,
+        "{healed}"
+    );
+    let new_kid = signing_kid(&sim, APP1).await;
+    assert_eq!(
+        value(
+            &after,
+            "keyshare_key_expiry_timestamp_seconds",
+            &[("group", "finance")]
+        ),
+        expires_at(&sim, APP1, &new_kid).await,
+        "only the new key's series is left"
+    );
+    let by_id = [("bucket", "/api/v1/apps/{id}"), ("status", "200")];
+    assert!(
+        value(&after, "keyshare_api_requests_total", &by_id) >= 4.0,
+        "a GET and a PUT per switch"
+    );
+
+    drop(sim);
+    // Any file event triggers a reconcile; this one cannot reach the org.
+    std::fs::write(
+        dir.path().join("finance.yaml"),
+        group_yaml("finance", GUIDE_POLICY),
+    )
+    .unwrap();
+    let failed = healer
+        .wait_log(0, "reconcile failed", Duration::from_secs(20))
+        .await;
+    assert!(
+        failed["fields"]["error"]
+            .as_str()
+            .unwrap()
+            .contains("cannot read the live state")
+    );
+    let unknown = scrape(&healer).await;
+    let labels = [
+        ("group", "finance"),
+        ("sync_status", "Unknown"),
+        ("health", "Healthy"),
+    ];
+    assert_eq!(value(&unknown, "keyshare_group_info", &labels), 1.0);
+    assert_eq!(
+        value(&unknown, "keyshare_reconcile_total", &[("result", "error")]),
+        1.0
+    );
+    healer.wait_status("/readyz", 503, SECONDS).await;
+}

@@ -1,0 +1,139 @@
+//! `keyshare watch` reacting to its files: an edit is planned within seconds (long before the
+//! interval), and an invalid edit keeps the last good state in use while `/readyz` fails.
+
+mod cli_support;
+mod controller_support;
+
+use std::time::Duration;
+
+use cli_support::SimProcess;
+use controller_support::{GUIDE_POLICY, WatchProcess, group_yaml, write_like_an_editor};
+
+/// Far longer than any test: only file events can trigger a reconcile.
+const NO_INTERVAL: &str = "10m";
+const SECONDS: Duration = Duration::from_secs(5);
+
+#[tokio::test]
+async fn an_edit_is_planned_within_seconds() {
+    let sim = SimProcess::start(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("groups.yaml");
+    std::fs::write(&file, group_yaml("finance", GUIDE_POLICY)).unwrap();
+    let watch = WatchProcess::start(&sim, dir.path(), &["--interval", NO_INTERVAL]).await;
+    let first = watch.wait_log(0, "group out of sync", SECONDS).await;
+    assert_eq!(first["fields"]["group"], "finance");
+
+    let mark = watch.mark();
+    write_like_an_editor(&file, &group_yaml("payroll", GUIDE_POLICY));
+    let edited = watch.wait_log(mark, "group out of sync", SECONDS).await;
+    assert_eq!(edited["fields"]["group"], "payroll", "{}", watch.log_text());
+    let steps = edited["fields"]["steps"].as_str().unwrap();
+    assert!(
+        steps.starts_with("generate key on App 1") && steps.contains("switch App 2"),
+        "{steps}"
+    );
+    let metrics = watch.get("/metrics").await.1;
+    assert!(
+        metrics.contains(r#"keyshare_group_info{group="payroll",sync_status="OutOfSync""#),
+        "{metrics}"
+    );
+    assert!(
+        !metrics.contains(r#"group="finance""#),
+        "a renamed group leaves no series:\n{metrics}"
+    );
+}
+
+#[tokio::test]
+async fn an_invalid_edit_keeps_the_last_good_state_and_fails_readiness() {
+    let sim = SimProcess::start(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("finance.yaml");
+    std::fs::write(&file, group_yaml("finance", GUIDE_POLICY)).unwrap();
+    let watch = WatchProcess::start(&sim, dir.path(), &["--interval", NO_INTERVAL]).await;
+    watch.wait_status("/readyz", 200, SECONDS).await;
+
+    let mark = watch.mark();
+    write_like_an_editor(
+        &file,
+        "apiVersion: keyshare/v1\nkind: SigningKeyGroup\nspec: [unclosed\n",
+    );
+    let rejected = watch
+        .wait_log(
+            mark,
+            "the desired state is not valid; keeping the last valid one",
+            SECONDS,
+        )
+        .await;
+    assert!(
+        rejected["fields"]["error"]
+            .as_str()
+            .unwrap()
+            .contains("finance.yaml"),
+        "the error names the file: {rejected}"
+    );
+    let reason = watch.wait_status("/readyz", 503, SECONDS).await;
+    assert!(reason.contains("not valid"), "{reason}");
+    watch.wait_log(mark, "reconciled", SECONDS).await;
+    let metrics = watch.get("/metrics").await.1;
+    assert!(
+        metrics.contains("keyshare_desired_state_valid 0"),
+        "{metrics}"
+    );
+    assert!(
+        metrics.contains(r#"keyshare_group_info{group="finance",sync_status="OutOfSync""#),
+        "the last good state is still reconciled:\n{metrics}"
+    );
+
+    write_like_an_editor(&file, &group_yaml("finance", GUIDE_POLICY));
+    watch.wait_status("/readyz", 200, SECONDS).await;
+    assert_eq!(watch.get("/healthz").await, (200, "ok\n".to_owned()));
+}
+
+#[tokio::test]
+async fn a_git_sync_style_swap_of_the_whole_tree_is_seen_every_time() {
+    let sim = SimProcess::start(&[]);
+    let root = tempfile::tempdir().unwrap();
+    let link = root.path().join("current");
+    let checkout = |rev: &str, group: &str| {
+        let tree = root.path().join(rev);
+        std::fs::create_dir(&tree).unwrap();
+        std::fs::write(tree.join("groups.yaml"), group_yaml(group, GUIDE_POLICY)).unwrap();
+        // git-sync's swap: a new link beside the old one, renamed over it, old tree deleted.
+        let next = root.path().join("current.next");
+        std::os::unix::fs::symlink(&tree, &next).unwrap();
+        std::fs::rename(&next, &link).unwrap();
+    };
+    checkout("rev1", "finance");
+    let watch = WatchProcess::start(&sim, &link, &["--interval", NO_INTERVAL]).await;
+    watch.wait_log(0, "group out of sync", SECONDS).await;
+
+    for (old, rev, group) in [("rev1", "rev2", "payroll"), ("rev2", "rev3", "hr")] {
+        let mark = watch.mark();
+        checkout(rev, group);
+        std::fs::remove_dir_all(root.path().join(old)).unwrap();
+        let seen = watch
+            .wait_log_where(mark, SECONDS, |e| e["fields"]["group"] == group)
+            .await;
+        assert_eq!(seen["fields"]["message"], "group out of sync", "{rev}");
+    }
+}
+
+#[tokio::test]
+async fn without_any_valid_state_it_waits_for_a_fix() {
+    let sim = SimProcess::start(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("finance.yaml");
+    std::fs::write(&file, "kind: SigningKeyGroup\n").unwrap();
+    let watch = WatchProcess::start(&sim, dir.path(), &["--interval", NO_INTERVAL]).await;
+    let failed = watch.wait_log(0, "reconcile failed", SECONDS).await;
+    let error = failed["fields"]["error"].as_str().unwrap();
+    assert!(
+        error.contains("no earlier valid one") && error.contains("finance.yaml"),
+        "{error}"
+    );
+    let reason = watch.wait_status("/readyz", 503, SECONDS).await;
+    assert!(reason.contains("the last reconcile failed"), "{reason}");
+
+    write_like_an_editor(&file, &group_yaml("finance", GUIDE_POLICY));
+    watch.wait_status("/readyz", 200, SECONDS).await;
+}
