@@ -22,6 +22,9 @@
 //!   apps: {0oa8ae1t5yev2ajDs0h7: {raw: "{", remove: [/id], set: {/signOnMode: X}}}
 //!   keys: {...}                   # the same, for GET …/credentials/keys
 //!   list: loop | endless          # GET /api/v1/apps: a next link to itself, or without end
+//! savedPlan: truncated          # first `plan {desired} --out {plan}` against the fake org,
+//!                                 # then: intact | stale | truncated | edited | otherVersion |
+//!                                 # otherOrg (planned against a second org)
 //! expect: ["substring", ...]
 //! bug: one line            # only for a case that fails today because of a bug in keyshare
 //! ```
@@ -29,7 +32,7 @@
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::time::Duration;
 
 use axum::body::Body;
@@ -59,6 +62,7 @@ struct Case {
     symlinks: BTreeMap<String, String>,
     #[serde(default)]
     api: Api,
+    saved_plan: Option<SavedPlan>,
     expect: Vec<String>,
     /// A known bug of keyshare that makes this case fail today, in one line; such cases run
     /// only in the ignored test `cases_that_show_open_bugs`.
@@ -97,6 +101,37 @@ struct Answer {
 enum Listing {
     Loop,
     Endless,
+}
+
+/// How a plan file saved by `plan --out` is spoiled before the case's command reads it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+enum SavedPlan {
+    Intact,
+    /// Unchanged, but the org's second app is relabelled after the plan was made.
+    Stale,
+    Truncated,
+    Edited,
+    OtherVersion,
+    OtherOrg,
+}
+
+impl SavedPlan {
+    fn spoil(self, path: &Path) {
+        let text = std::fs::read_to_string(path).unwrap();
+        let mut json: Value = serde_json::from_str(&text).unwrap();
+        let spoiled = match self {
+            Self::Intact | Self::Stale | Self::OtherOrg => return,
+            Self::Truncated => text[..text.len() / 2].to_owned(),
+            Self::Edited => text.replacen("0oa8ae0dv4RGQvjyZ0h7", "0oa8ae0dv4RGQvjyZ0h8", 1),
+            Self::OtherVersion => {
+                json["format_version"] = Value::from(999);
+                json.to_string()
+            }
+        };
+        assert_ne!(spoiled, text, "{self:?} changed the plan file");
+        std::fs::write(path, spoiled).unwrap();
+    }
 }
 
 /// What the real simulator answers for the guide's org, by app id.
@@ -139,6 +174,8 @@ struct FakeOrg {
     base_url: String,
     writes: AtomicU64,
     pages: AtomicU64,
+    /// Set once a saved plan was made, for [`SavedPlan::Stale`]: the second app's label changes.
+    changed_since_plan: AtomicBool,
 }
 
 fn answer(status: StatusCode, body: String) -> Response<Body> {
@@ -193,6 +230,14 @@ async fn serve(State(org): State<Arc<FakeOrg>>, method: Method, uri: Uri) -> Res
     match parts.as_slice() {
         ["api", "v1", "apps"] => list(&org),
         ["api", "v1", "apps", id] => match org.faithful.apps.get(*id) {
+            Some(app)
+                if org.changed_since_plan.load(Ordering::SeqCst) && app["label"] == "App 2" =>
+            {
+                let mut app = app.clone();
+                app["label"] = Value::from("App 2 (renamed)");
+                app["lastUpdated"] = Value::from("2099-01-01T00:00:00.000Z");
+                answer(StatusCode::OK, app.to_string())
+            }
             Some(app) => answer(StatusCode::OK, changed(app, org.api.apps.get(*id))),
             None => not_found(),
         },
@@ -239,6 +284,7 @@ async fn start_fake(faithful: Arc<Faithful>, api: Api) -> Arc<FakeOrg> {
         base_url: format!("http://{}", listener.local_addr().unwrap()),
         writes: AtomicU64::new(0),
         pages: AtomicU64::new(0),
+        changed_since_plan: AtomicBool::new(false),
     });
     let app = axum::Router::new()
         .fallback(serve)
@@ -277,8 +323,32 @@ fn lay_out(case: &Case, dir: &Path) {
 
 fn fill(text: &str, dir: &Path, org: &str) -> String {
     text.replace("{desired}", &dir.join("desired").display().to_string())
+        .replace("{plan}", &dir.join("plan.json").display().to_string())
         .replace("{dir}", &dir.display().to_string())
         .replace("{org}", org)
+}
+
+/// The binary with the case's environment, pointed at `org`.
+fn command(case: &Case, dir: &Path, org: &str) -> tokio::process::Command {
+    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_keyshare"));
+    for (name, _) in std::env::vars().filter(|(n, _)| n.starts_with("OKTA_")) {
+        cmd.env_remove(name);
+    }
+    cmd.env("OKTA_CLIENT_ORGURL", org)
+        .env("OKTA_CLIENT_TOKEN", TOKEN)
+        .env("NO_COLOR", "1")
+        .env("HOME", dir)
+        .env("XDG_CACHE_HOME", dir.join("cache"))
+        .env_remove("RUST_LOG")
+        .stdin(std::process::Stdio::null())
+        .kill_on_drop(true);
+    for (name, value) in &case.env {
+        match value {
+            Some(value) => cmd.env(name, fill(value, dir, org)),
+            None => cmd.env_remove(name),
+        };
+    }
+    cmd
 }
 
 /// Runs one case; returns what is wrong with keyshare's answer, if anything.
@@ -286,25 +356,33 @@ async fn run_case(path: &Path, faithful: Arc<Faithful>) -> Result<(), String> {
     let mut case = read_case(path);
     let dir = tempfile::tempdir().unwrap();
     lay_out(&case, dir.path());
-    let org = start_fake(faithful, std::mem::take(&mut case.api)).await;
-    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_keyshare"));
-    for (name, _) in std::env::vars().filter(|(n, _)| n.starts_with("OKTA_")) {
-        cmd.env_remove(name);
-    }
-    cmd.env("OKTA_CLIENT_ORGURL", &org.base_url)
-        .env("OKTA_CLIENT_TOKEN", TOKEN)
-        .env("NO_COLOR", "1")
-        .env("HOME", dir.path())
-        .env("XDG_CACHE_HOME", dir.path().join("cache"))
-        .env_remove("RUST_LOG")
-        .stdin(std::process::Stdio::null())
-        .kill_on_drop(true);
-    for (name, value) in &case.env {
-        match value {
-            Some(value) => cmd.env(name, fill(value, dir.path(), &org.base_url)),
-            None => cmd.env_remove(name),
+    let org = start_fake(Arc::clone(&faithful), std::mem::take(&mut case.api)).await;
+    if let Some(saved) = case.saved_plan {
+        let planned_in = if saved == SavedPlan::OtherOrg {
+            start_fake(Arc::clone(&faithful), Api::default()).await
+        } else {
+            Arc::clone(&org)
         };
+        let desired = dir.path().join("desired").display().to_string();
+        let out = dir.path().join("plan.json").display().to_string();
+        let mut plan = command(&case, dir.path(), &planned_in.base_url);
+        plan.args(["plan", &desired, "--out", &out]);
+        let planned = tokio::time::timeout(CASE_LIMIT, plan.output())
+            .await
+            .map_err(|_| format!("{}: plan --out hangs", path.display()))?
+            .expect("keyshare plan runs");
+        assert_eq!(
+            planned.status.code(),
+            Some(2),
+            "{}: plan --out: {}",
+            path.display(),
+            String::from_utf8_lossy(&planned.stderr)
+        );
+        saved.spoil(&dir.path().join("plan.json"));
+        org.changed_since_plan
+            .store(saved == SavedPlan::Stale, Ordering::SeqCst);
     }
+    let mut cmd = command(&case, dir.path(), &org.base_url);
     cmd.args(case.args.iter().map(|a| fill(a, dir.path(), &org.base_url)));
     let output = tokio::time::timeout(CASE_LIMIT, cmd.output())
         .await
