@@ -35,7 +35,7 @@ async fn latency_of_300_ms() {
 }
 
 #[tokio::test]
-#[ignore = "slow (~45 s): the tiny bucket makes keyshare wait out many window resets; run with --ignored"]
+#[ignore = "slow (~55 s): the tiny bucket makes keyshare wait out many window resets; run with --ignored"]
 async fn rate_limit_storm_with_a_tiny_bucket() {
     let injected = converges_under(
         &[

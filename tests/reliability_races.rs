@@ -138,3 +138,35 @@ async fn two_applies_at_once_converge_on_one_key() {
     rig.assert_converged_with_one_new_key("two applies at once")
         .await;
 }
+
+#[tokio::test]
+async fn a_saved_plan_is_refused_when_an_app_changed_after_it_was_made() {
+    let rig = Rig::start(&[]).await;
+    let plan_file = rig.dir.path().join("plan.json");
+    let desired = rig.desired();
+    Run::finish(rig.command(&[
+        "plan",
+        desired.to_str().unwrap(),
+        "--out",
+        plan_file.to_str().unwrap(),
+    ]))
+    .await
+    .expect_code(2, "plan --out");
+    rig.relabel(MEMBERS[1], NEW_LABEL).await;
+    let after_relabel = rig.apps().await;
+
+    let run =
+        Run::finish(rig.command(&["apply", plan_file.to_str().unwrap(), "--auto-approve"])).await;
+    run.expect_code(1, "apply of a stale plan");
+    assert!(
+        run.stderr.contains(MEMBERS[1]) && run.stderr.contains("run plan again"),
+        "the message names the app and what to do:\n{}",
+        run.stderr
+    );
+    assert_eq!(rig.stats().await["writes"], 1, "only the relabelling wrote");
+    assert_eq!(
+        rig.apps().await,
+        after_relabel,
+        "nothing changed after the relabelling"
+    );
+}
