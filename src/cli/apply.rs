@@ -5,6 +5,7 @@
 //! runs the steps, then re-reads every app it touched and checks that each group signs, and
 //! publishes in its SAML metadata, one certificate.
 
+mod lock;
 mod verify;
 
 use std::io::{BufRead, IsTerminal, Write};
@@ -53,6 +54,7 @@ struct Prepared {
 
 pub async fn run(args: ApplyArgs, verbose: u8) -> anyhow::Result<ExitStatus> {
     let client = HttpClient::new(args.okta.to_settings()?)?;
+    let _lock = lock::OrgLock::acquire(args.okta.key_cache_dir(), client.org_url())?;
     let Prepared { planned, desired } = prepare(&client, &args.target).await?;
     let text = args.format == Format::Text;
     let plan_text = render(
