@@ -26,7 +26,6 @@
 //!                                 # then: intact | stale | truncated | edited | otherVersion |
 //!                                 # otherOrg (planned against a second org)
 //! expect: ["substring", ...]
-//! bug: one line            # only for a case that fails today because of a bug in keyshare
 //! ```
 
 use std::collections::BTreeMap;
@@ -64,9 +63,6 @@ struct Case {
     api: Api,
     saved_plan: Option<SavedPlan>,
     expect: Vec<String>,
-    /// A known bug of keyshare that makes this case fail today, in one line; such cases run
-    /// only in the ignored test `cases_that_show_open_bugs`.
-    bug: Option<String>,
 }
 
 fn read_case(path: &Path) -> Case {
@@ -439,13 +435,10 @@ fn corpus() -> Vec<PathBuf> {
     cases
 }
 
-/// Runs the cases selected by `with_bug` and fails listing every case keyshare got wrong.
-async fn run_corpus(with_bug: bool) {
+/// Runs every case and fails listing every case keyshare got wrong.
+async fn run_corpus() {
     let faithful = Arc::new(Faithful::copy_from_simulator().await);
-    let cases: Vec<PathBuf> = corpus()
-        .into_iter()
-        .filter(|path| read_case(path).bug.is_some() == with_bug)
-        .collect();
+    let cases: Vec<PathBuf> = corpus();
     let mut failures = Vec::new();
     for case in &cases {
         if let Err(problem) = run_case(case, Arc::clone(&faithful)).await {
@@ -469,11 +462,5 @@ async fn every_bad_input_is_refused_with_a_precise_message() {
         "the corpus has {} cases",
         corpus().len()
     );
-    run_corpus(false).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-#[ignore = "bug: the cases marked `bug:` in tests/bad-input fail today; see docs/reliability.md"]
-async fn cases_that_show_open_bugs() {
-    run_corpus(true).await;
+    run_corpus().await;
 }

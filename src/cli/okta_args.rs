@@ -16,14 +16,25 @@ use crate::okta::http::settings::DEFAULT_SCOPES;
 use crate::okta::http::{Auth, ClientSettings, PrivateKeySource, Secret, parse_org_url};
 
 /// How keyshare authenticates, as `OKTA_CLIENT_AUTHORIZATIONMODE` spells it.
-#[derive(clap::ValueEnum, Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum AuthorizationMode {
     /// An API token (`Authorization: SSWS …`).
-    #[value(name = "SSWS")]
     Ssws,
     /// OAuth 2.0 client credentials signed with a private key (an Okta service app).
-    #[value(name = "PrivateKey")]
     PrivateKey,
+}
+
+/// Parses the mode case-insensitively. The value often comes from the environment, so the
+/// error names the variable as well as the flag.
+fn authorization_mode(value: &str) -> Result<AuthorizationMode, String> {
+    match value.trim().to_ascii_lowercase().as_str() {
+        "ssws" => Ok(AuthorizationMode::Ssws),
+        "privatekey" => Ok(AuthorizationMode::PrivateKey),
+        _ => Err(
+            "expected SSWS or PrivateKey; set --authorization-mode or OKTA_CLIENT_AUTHORIZATIONMODE to one of them"
+                .to_owned(),
+        ),
+    }
 }
 
 /// Where the Okta org is and how to call it.
@@ -46,8 +57,8 @@ pub struct OktaArgs {
     #[arg(
         long,
         env = "OKTA_CLIENT_AUTHORIZATIONMODE",
-        value_enum,
-        ignore_case = true,
+        value_name = "SSWS|PrivateKey",
+        value_parser = authorization_mode,
         default_value = "SSWS"
     )]
     pub authorization_mode: AuthorizationMode,

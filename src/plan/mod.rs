@@ -153,6 +153,16 @@ pub enum PlanError {
         location: Location,
     },
     #[error(
+        "{location}: group `{group}`: Okta's answer for app {app} ({label}) cannot be planned from: {problem}; check the app in the Admin Console, and report the answer if it looks right there"
+    )]
+    MalformedApp {
+        group: String,
+        app: AppId,
+        label: String,
+        problem: String,
+        location: Location,
+    },
+    #[error(
         "{location}: group `{group}` and group `{other}` both resolve to app {app}; an app belongs to at most one group"
     )]
     AppInTwoGroups {

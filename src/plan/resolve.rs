@@ -13,7 +13,7 @@ use std::collections::HashMap;
 
 use super::{LiveSnapshot, PlanError};
 use crate::config::{AppRef, AppSelector, Location, SigningKeyGroup};
-use crate::okta::{AppId, Application};
+use crate::okta::{AppId, AppStatus, Application};
 
 /// A group whose references all resolved.
 pub(super) struct ResolvedGroup<'a> {
@@ -115,6 +115,15 @@ impl<'a> Resolver<'a> {
                 location: r.location.clone(),
             });
         }
+        if let Some(problem) = malformed(app) {
+            return Err(PlanError::MalformedApp {
+                group: group.name.clone(),
+                app: app.id.clone(),
+                label: app.label.clone(),
+                problem,
+                location: r.location.clone(),
+            });
+        }
         self.claim(group, r, app)?;
         Ok(app)
     }
@@ -184,4 +193,21 @@ impl<'a> Resolver<'a> {
             }),
         }
     }
+}
+
+/// What makes Okta's answer for a signing app unfit to plan from: a status outside the spec's
+/// enum, or no `credentials.signing.kid` (every SAML and WS-Fed app signs with a key). Acting
+/// on such an answer could generate and switch keys for an app keyshare misread.
+fn malformed(app: &Application) -> Option<String> {
+    if let AppStatus::Other(status) = &app.status {
+        return Some(format!(
+            "status {status:?} is none of ACTIVE, INACTIVE, DELETED"
+        ));
+    }
+    if app.signing_kid.is_none() {
+        return Some(
+            "it has no credentials.signing.kid, which every SAML and WS-Fed app has".to_owned(),
+        );
+    }
+    None
 }
