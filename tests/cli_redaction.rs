@@ -39,7 +39,7 @@ fn run_traced(
 ) -> String {
     let mut cmd = sim.keyshare();
     cmd.env("RUST_LOG", "trace")
-        .env("XDG_CACHE_HOME", home.join("cache"))
+        .env("KEYSHARE_KEY_CACHE", home.join("cache"))
         .env("HOME", home)
         .current_dir(home)
         .args(args);

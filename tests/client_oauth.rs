@@ -236,6 +236,10 @@ async fn no_key_assertion_token_or_proof_reaches_the_trace_log() {
         .with_writer(move || writer.clone())
         .finish();
     let _guard = tracing::subscriber::set_default(subscriber);
+    // Other tests of this binary may have run first with no subscriber, and tracing caches
+    // each callsite's "never interested" verdict; without a rebuild this subscriber could
+    // miss events and the search below would prove nothing.
+    tracing::callsite::rebuild_interest_cache();
 
     let sim = sim_with_client(&[READ, MANAGE], true).await;
     let client = oauth_client(

@@ -52,15 +52,15 @@ impl Default for FetchOptions {
 /// A read that failed; the snapshot is incomplete and nothing may be planned from it.
 #[derive(Debug, thiserror::Error)]
 pub enum FetchError {
-    #[error("reading app {app} from Okta: {source}")]
+    #[error("reading app {app} from Okta")]
     App { app: AppId, source: ApiError },
-    #[error("searching Okta for apps matching {query:?}: {source}")]
+    #[error("searching Okta for apps matching {query:?}")]
     Search { query: String, source: ApiError },
-    #[error("listing the org's apps: {source}")]
+    #[error("listing the org's apps")]
     Listing { source: ApiError },
-    #[error("listing the apps that sign with key {kid}: {source}")]
+    #[error("listing the apps that sign with key {kid}")]
     Filter { kid: Kid, source: ApiError },
-    #[error("reading the key list of app {app}: {source}")]
+    #[error("reading the key list of app {app}")]
     Keys { app: AppId, source: ApiError },
 }
 

@@ -17,6 +17,9 @@ pub const APP2: &str = "0oa8ae0dv4RGQvjyZ0h7";
 pub struct SimProcess {
     child: Child,
     pub base_url: String,
+    /// The key cache and apply lock of the commands run against this org, so that tests
+    /// never touch the user's cache and start cold.
+    cache: tempfile::TempDir,
 }
 
 impl SimProcess {
@@ -39,7 +42,11 @@ impl SimProcess {
             .strip_prefix("listening on ")
             .unwrap_or_else(|| panic!("unexpected first line of keyshare sim: {first:?}"))
             .to_owned();
-        Self { child, base_url }
+        Self {
+            child,
+            base_url,
+            cache: tempfile::tempdir().expect("a temporary cache directory"),
+        }
     }
 
     /// The `keyshare` binary with this org's URL and token in its environment.
@@ -48,6 +55,7 @@ impl SimProcess {
         cmd.env("OKTA_CLIENT_ORGURL", &self.base_url)
             .env("OKTA_CLIENT_TOKEN", TOKEN)
             .env("NO_COLOR", "1")
+            .env("KEYSHARE_KEY_CACHE", self.cache.path())
             .env_remove("RUST_LOG");
         cmd
     }
