@@ -42,7 +42,7 @@ fn a_key_due_for_rotation_is_drift_with_its_reason() {
             .as_ref()
             .map(ToString::to_string)
             .as_deref(),
-        Some("key kA expires at 2026-12-16T12:00:00Z, within rotateBefore (720h)")
+        Some("key kA expires at 2026-12-16T12:00:00Z, within rotateBefore (30d)")
     );
     assert_eq!(finance.missing_key, vec![AppId::from("0oa2")]);
     assert_eq!(

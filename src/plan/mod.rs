@@ -246,6 +246,22 @@ impl Plan {
     }
 }
 
+/// A window as the desired state writes it: `30d`, `2w`, `12h` (whole units only; anything
+/// else in jiff's friendly form).
+fn window_text(window: jiff::SignedDuration) -> String {
+    const HOUR: i64 = 3600;
+    let secs = window.as_secs();
+    if window.subsec_nanos() != 0 || secs % HOUR != 0 {
+        return format!("{window:#}");
+    }
+    let hours = secs / HOUR;
+    match (hours % (24 * 7), hours % 24) {
+        (0, _) => format!("{}w", hours / (24 * 7)),
+        (_, 0) => format!("{}d", hours / 24),
+        _ => format!("{hours}h"),
+    }
+}
+
 impl std::fmt::Display for RotationReason {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
@@ -262,7 +278,8 @@ impl std::fmt::Display for RotationReason {
                 window,
             } => write!(
                 f,
-                "key {kid} expires at {expires_at}, within rotateBefore ({window:#})"
+                "key {kid} expires at {expires_at}, within rotateBefore ({})",
+                window_text(*window)
             ),
             Self::CreatedBefore {
                 kid,
@@ -272,6 +289,27 @@ impl std::fmt::Display for RotationReason {
                 f,
                 "key {kid} was created at {created}, before rotateAfter ({rotate_after})"
             ),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use jiff::SignedDuration;
+
+    use super::window_text;
+
+    #[test]
+    fn windows_read_as_the_desired_state_writes_them() {
+        let cases = [
+            (SignedDuration::from_hours(24 * 30), "30d"),
+            (SignedDuration::from_hours(24 * 14), "2w"),
+            (SignedDuration::from_hours(12), "12h"),
+            (SignedDuration::from_hours(36), "36h"),
+            (SignedDuration::from_mins(90), "1h 30m"),
+        ];
+        for (window, text) in cases {
+            assert_eq!(window_text(window), text, "{window:?}");
         }
     }
 }
