@@ -5,6 +5,7 @@
 //! safely"). The typed fields are a read-only view over that JSON.
 
 use std::fmt;
+use std::sync::Arc;
 
 use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
@@ -161,9 +162,14 @@ pub enum ModelError {
 }
 
 /// An Okta application, with every field it was read with.
+///
+/// The object is kept as compact JSON text rather than a parsed tree: a parsed SAML app takes
+/// about eight times the memory of its text, and an org-wide drift check holds every app of
+/// the org. Its digest is taken once, while the tree is at hand.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Application {
-    raw: Map<String, Value>,
+    raw: Arc<str>,
+    digest: Arc<str>,
     pub id: AppId,
     pub name: Option<String>,
     pub label: String,
@@ -181,6 +187,7 @@ impl Application {
         let Value::Object(raw) = value else {
             return Err(ModelError::NotAnObject);
         };
+        let digest = hex::encode(Sha256::digest(canonical_json_of_map(&raw).as_bytes()));
         let id = raw
             .get("id")
             .and_then(Value::as_str)
@@ -211,19 +218,20 @@ impl Application {
             name: optional_text("name"),
             last_updated: optional_text("lastUpdated"),
             signing_kid,
-            raw,
+            raw: Value::Object(raw).to_string().into(),
+            digest: digest.into(),
         })
     }
 
     /// The whole object as read.
-    pub fn json(&self) -> &Map<String, Value> {
-        &self.raw
+    pub fn json(&self) -> Map<String, Value> {
+        serde_json::from_str(&self.raw).expect("the text was written from a JSON object")
     }
 
     /// The body of a PUT that changes only `credentials.signing.kid`: every other field exactly
     /// as read, so that Okta's replace semantics cannot reset a setting.
     pub fn with_signing_kid(&self, kid: &Kid) -> Map<String, Value> {
-        let mut body = self.raw.clone();
+        let mut body = self.json();
         let credentials = body
             .entry("credentials")
             .or_insert_with(|| Value::Object(Map::new()));
@@ -248,30 +256,54 @@ impl Application {
     /// SHA-256 (hex) of the object as read, in a canonical form (keys sorted), so that any
     /// change to any field changes the digest even within `lastUpdated`'s one-second precision.
     pub fn digest(&self) -> String {
-        let canonical = canonical_json(&Value::Object(self.raw.clone()));
-        hex::encode(Sha256::digest(canonical.as_bytes()))
+        self.digest.to_string()
     }
 }
 
-/// Serializes JSON with object keys sorted at every level.
+/// Serializes JSON compactly with object keys sorted at every level.
 pub fn canonical_json(value: &Value) -> String {
-    fn sorted(value: &Value) -> Value {
-        match value {
-            Value::Object(map) => {
-                let mut entries: Vec<_> = map.iter().collect();
-                entries.sort_by(|a, b| a.0.cmp(b.0));
-                Value::Object(
-                    entries
-                        .into_iter()
-                        .map(|(k, v)| (k.clone(), sorted(v)))
-                        .collect(),
-                )
+    let mut out = String::new();
+    write_canonical(value, &mut out);
+    out
+}
+
+/// [`canonical_json`] of an object, without wrapping it in a [`Value`].
+fn canonical_json_of_map(map: &Map<String, Value>) -> String {
+    let mut out = String::new();
+    write_object(map, &mut out);
+    out
+}
+
+fn write_canonical(value: &Value, out: &mut String) {
+    match value {
+        Value::Object(map) => write_object(map, out),
+        Value::Array(items) => {
+            out.push('[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(',');
+                }
+                write_canonical(item, out);
             }
-            Value::Array(items) => Value::Array(items.iter().map(sorted).collect()),
-            other => other.clone(),
+            out.push(']');
         }
+        scalar => out.push_str(&scalar.to_string()),
     }
-    sorted(value).to_string()
+}
+
+fn write_object(map: &Map<String, Value>, out: &mut String) {
+    let mut entries: Vec<_> = map.iter().collect();
+    entries.sort_unstable_by(|a, b| a.0.cmp(b.0));
+    out.push('{');
+    for (i, (key, value)) in entries.into_iter().enumerate() {
+        if i > 0 {
+            out.push(',');
+        }
+        out.push_str(&serde_json::to_string(key).expect("a string always serializes"));
+        out.push(':');
+        write_canonical(value, out);
+    }
+    out.push('}');
 }
 
 /// An application key credential (REFERENCE §5.1).
@@ -345,6 +377,21 @@ mod tests {
             err.to_string(),
             "application 0oa1: field `label` is missing or not a string"
         );
+    }
+
+    #[test]
+    fn canonical_json_sorts_keys_at_every_level_and_escapes() {
+        let value = json!({"b": [{"z": 1, "a": "q\"uote"}, null], "a": {"y": true, "x": 1.5}});
+        assert_eq!(
+            canonical_json(&value),
+            r#"{"a":{"x":1.5,"y":true},"b":[{"a":"q\"uote","z":1},null]}"#
+        );
+    }
+
+    #[test]
+    fn the_app_reads_back_exactly_as_it_came() {
+        let app = Application::from_json(saml_app()).unwrap();
+        assert_eq!(Value::Object(app.json()), saml_app());
     }
 
     #[test]

@@ -225,7 +225,7 @@ fn app_diff(step: &StepView, ctx: &RenderContext<'_>) -> Option<String> {
 
 fn json_diff(application: &Application, to: &KeyView) -> String {
     let kid = Kid(to.to_string());
-    let before = pretty(&Value::Object(application.json().clone()));
+    let before = pretty(&Value::Object(application.json()));
     let after = pretty(&Value::Object(application.with_signing_kid(&kid)));
     TextDiff::from_lines(&before, &after)
         .unified_diff()

@@ -37,13 +37,10 @@ impl OktaApi for HttpClient {
         let call = Call::get(url, Route::ListApps);
         let label = call.label();
         inner
-            .all_pages(call)
-            .await?
-            .into_iter()
-            .map(|v| {
+            .all_pages(call, |v| {
                 Application::from_json(v).map_err(|e| invalid(&label, "application", e.to_string()))
             })
-            .collect()
+            .await
     }
 
     async fn get_app(&self, id: &AppId) -> Result<Application, ApiError> {
