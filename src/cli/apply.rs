@@ -18,7 +18,7 @@ use jiff::Timestamp;
 use super::ExitStatus;
 use super::okta_args::OktaArgs;
 use super::output::{Format, render, render_report, stdout_color};
-use super::session::{Planned, load, plan_with};
+use super::session::{Planned, Reads, load};
 use crate::apply::{ApplyReport, ProgressEvent, StepOutcome, execute};
 use crate::config::DesiredState;
 use crate::okta::http::HttpClient;
@@ -55,7 +55,8 @@ struct Prepared {
 pub async fn run(args: ApplyArgs, verbose: u8) -> anyhow::Result<ExitStatus> {
     let client = HttpClient::new(args.okta.to_settings()?)?;
     let _lock = lock::OrgLock::acquire(args.okta.key_cache_dir(), client.org_url())?;
-    let Prepared { planned, desired } = prepare(&client, &args.target).await?;
+    let reads = Reads::cached(&args.okta, &client);
+    let Prepared { planned, desired } = prepare(&client, &reads, &args.target).await?;
     let text = args.format == Format::Text;
     let plan_text = render(
         Format::Text,
@@ -83,7 +84,7 @@ pub async fn run(args: ApplyArgs, verbose: u8) -> anyhow::Result<ExitStatus> {
             shown.key_meta.insert(group.kid.clone(), group.key.clone());
         }
         if let Some(desired) = &desired {
-            check_converged(&client, desired).await?;
+            check_converged(&client, &reads, desired).await?;
         }
         if text {
             print!("{}", verify::describe(&verified));
@@ -103,12 +104,12 @@ pub async fn run(args: ApplyArgs, verbose: u8) -> anyhow::Result<ExitStatus> {
 }
 
 /// A plan made now from the directory `target`, or the saved plan `target` after checking it.
-async fn prepare(client: &HttpClient, target: &Path) -> anyhow::Result<Prepared> {
+async fn prepare(client: &HttpClient, reads: &Reads, target: &Path) -> anyhow::Result<Prepared> {
     if planfile::is_plan_file(target) {
         return from_plan_file(client, target).await;
     }
     let desired = load(target)?;
-    let planned = plan_with(client, &desired, Timestamp::now()).await?;
+    let planned = reads.plan(client, &desired, Timestamp::now()).await?;
     Ok(Prepared {
         planned,
         desired: Some(desired),
@@ -188,12 +189,13 @@ async fn from_plan_file(client: &HttpClient, path: &Path) -> anyhow::Result<Prep
 /// do. `demo` uses this.
 pub async fn apply_planned(
     client: &HttpClient,
+    reads: &Reads,
     desired: &DesiredState,
     planned: &Planned,
 ) -> anyhow::Result<ApplyReport> {
     let report = run_steps(client, planned, true).await?;
     verify::verify(client, &planned.plan, &report).await?;
-    check_converged(client, desired).await?;
+    check_converged(client, reads, desired).await?;
     Ok(report)
 }
 
@@ -262,8 +264,12 @@ fn progress_bar(total: usize) -> ProgressBar {
 }
 
 /// Plans again and fails unless nothing is left to do.
-async fn check_converged(client: &HttpClient, desired: &DesiredState) -> anyhow::Result<()> {
-    let after = plan_with(client, desired, Timestamp::now()).await?;
+async fn check_converged(
+    client: &HttpClient,
+    reads: &Reads,
+    desired: &DesiredState,
+) -> anyhow::Result<()> {
+    let after = reads.plan(client, desired, Timestamp::now()).await?;
     if !after.plan.is_empty() {
         bail!(
             "apply finished, but Okta still differs from the desired state ({} step(s) remain): someone may be changing these apps right now; run plan again",

@@ -11,7 +11,7 @@ use super::apply::apply_planned;
 
 use super::ExitStatus;
 use super::output::{Format, render, stdout_color};
-use super::session::{load, plan_with};
+use super::session::{Reads, load};
 use crate::config::DesiredState;
 use crate::okta::http::{Auth, ClientSettings, HttpClient, Secret, parse_org_url};
 use crate::okta::{AppId, OktaApi};
@@ -48,14 +48,16 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<ExitStatus> {
     let color = stdout_color();
 
     heading("1. plan: what keyshare would change");
-    let first = plan_with(&client, &desired, Timestamp::now()).await?;
+    let first = Reads::fresh()
+        .plan(&client, &desired, Timestamp::now())
+        .await?;
     print!(
         "{}",
         render(Format::Text, Command::Plan, &first.plan, &first.live, color,)
     );
 
     heading("2. apply");
-    let report = apply_planned(&client, &desired, &first).await?;
+    let report = apply_planned(&client, &Reads::fresh(), &desired, &first).await?;
     println!("Apply complete: {report}.");
 
     heading("3. drift: does Okta still match?");
@@ -76,7 +78,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<ExitStatus> {
     }
 
     heading("6. apply: heal the drift");
-    let report = apply_planned(&client, &desired, &drifted).await?;
+    let report = apply_planned(&client, &Reads::fresh(), &desired, &drifted).await?;
     println!("Apply complete: {report}.");
 
     heading("7. drift: in sync again");
@@ -93,7 +95,9 @@ async fn show_drift(
     desired: &DesiredState,
     color: bool,
 ) -> anyhow::Result<super::session::Planned> {
-    let planned = plan_with(client, desired, Timestamp::now()).await?;
+    let planned = Reads::fresh()
+        .plan(client, desired, Timestamp::now())
+        .await?;
     print!(
         "{}",
         render(

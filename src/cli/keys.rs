@@ -12,7 +12,7 @@ use jiff::Timestamp;
 use super::ExitStatus;
 use super::okta_args::OktaArgs;
 use super::output::Format;
-use super::session::{load, plan_with};
+use super::session::{Reads, load};
 use crate::okta::http::HttpClient;
 use crate::okta::{AppId, AppQuery, Application, OktaApi};
 use crate::render::keys::{InventoryApp, KeysReport, render_json, render_markdown, render_text};
@@ -86,7 +86,7 @@ async fn managed_apps(
     now: Timestamp,
 ) -> anyhow::Result<BTreeMap<AppId, (Application, String)>> {
     let desired = load(dir)?;
-    let planned = plan_with(client, &desired, now).await?;
+    let planned = Reads::fresh().plan(client, &desired, now).await?;
     let mut apps = BTreeMap::new();
     for group in &planned.plan.groups {
         for id in std::iter::once(&group.source).chain(&group.members) {

@@ -9,7 +9,7 @@ use jiff::Timestamp;
 use super::ExitStatus;
 use super::okta_args::OktaArgs;
 use super::output::{Format, render_with_stats, stdout_color};
-use super::session::Session;
+use super::session::{Reads, Session};
 use crate::planfile::PlanFile;
 use crate::render::Command;
 
@@ -31,7 +31,16 @@ pub struct PlanArgs {
 pub async fn run(args: PlanArgs, verbose: u8) -> anyhow::Result<ExitStatus> {
     let session = Session::open(&args.dir, &args.okta)?;
     let now = Timestamp::now();
-    let planned = session.plan(now).await?;
+    // A saved plan reads the sources' key lists afresh rather than trusting the key cache, so
+    // that its fingerprint covers them and a key added out of band makes it stale.
+    let planned = match &args.out {
+        Some(_) => {
+            Reads::fresh()
+                .plan(&session.client, &session.desired, now)
+                .await?
+        }
+        None => session.plan(now).await?,
+    };
     if let Some(out) = &args.out {
         PlanFile::new(
             &planned.plan,

@@ -20,6 +20,12 @@ use crate::plan::{self, LiveSnapshot, Plan};
 pub struct Session {
     pub desired: DesiredState,
     pub client: HttpClient,
+    pub reads: Reads,
+}
+
+/// How a command reads the org: through the org's key-metadata cache file, or afresh.
+#[derive(Debug, Clone, Default)]
+pub struct Reads {
     /// The org's key-cache file; none when the cache is disabled.
     key_cache: Option<PathBuf>,
 }
@@ -36,20 +42,44 @@ impl Session {
         let desired = load(dir)?;
         let settings = okta.to_settings()?;
         let client = HttpClient::new(settings)?;
-        let key_cache = okta
-            .key_cache_dir()
-            .map(|dir| KeyCache::file_for(&dir, client.org_url().as_str()));
+        let reads = Reads::cached(okta, &client);
         Ok(Self {
             desired,
             client,
-            key_cache,
+            reads,
         })
     }
 
-    /// Reads what planning needs, through the key cache, and plans. Every planning error is
-    /// reported at once.
+    /// Reads what planning needs, through the key cache, and plans.
     pub async fn plan(&self, now: Timestamp) -> anyhow::Result<Planned> {
-        let org = self.client.org_url().as_str();
+        self.reads.plan(&self.client, &self.desired, now).await
+    }
+}
+
+impl Reads {
+    /// Reads without the cache (the demo, whose org lives only as long as the process).
+    pub fn fresh() -> Self {
+        Self::default()
+    }
+
+    /// Reads through `client`'s org's cache file, as `okta`'s cache flags say.
+    pub fn cached(okta: &OktaArgs, client: &HttpClient) -> Self {
+        Self {
+            key_cache: okta
+                .key_cache_dir()
+                .map(|dir| KeyCache::file_for(&dir, client.org_url().as_str())),
+        }
+    }
+
+    /// Reads what planning `desired` needs, through the key cache when there is one, and
+    /// plans. Every planning error is reported at once.
+    pub async fn plan(
+        &self,
+        client: &HttpClient,
+        desired: &DesiredState,
+        now: Timestamp,
+    ) -> anyhow::Result<Planned> {
+        let org = client.org_url().as_str();
         let mut cache = match &self.key_cache {
             Some(path) => KeyCache::load(path, org),
             None => KeyCache::empty(org),
@@ -62,7 +92,7 @@ impl Session {
             known_keys: cache.keys().clone(),
             ..FetchOptions::default()
         };
-        let (planned, org_apps) = read_and_plan(&self.client, &self.desired, now, &options).await?;
+        let (planned, org_apps) = read_and_plan(client, desired, now, &options).await?;
         let grew = cache.remember(&planned.live);
         let counted = org_apps.is_some_and(|count| cache.learn_org_apps(count));
         if let Some(path) = &self.key_cache
@@ -79,17 +109,6 @@ impl Session {
 pub fn load(dir: &Path) -> anyhow::Result<DesiredState> {
     config::load_dir(dir)
         .with_context(|| format!("the desired state in {} is not valid", dir.display()))
-}
-
-/// Reads the live snapshot `desired` needs through `client` and plans against it, without
-/// the key cache (a fresh read, as after an apply or in the demo).
-pub async fn plan_with(
-    client: &HttpClient,
-    desired: &DesiredState,
-    now: Timestamp,
-) -> anyhow::Result<Planned> {
-    let (planned, _) = read_and_plan(client, desired, now, &FetchOptions::default()).await?;
-    Ok(planned)
 }
 
 /// Fetches with `options` and plans; also returns the org's app count when the fetch
