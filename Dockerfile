@@ -12,8 +12,9 @@ FROM rust:1.95-slim-bookworm AS build
 WORKDIR /src
 COPY Cargo.toml Cargo.lock ./
 COPY src ./src
-# `keyshare demo` embeds the guide's example.
+# `keyshare demo` embeds the guide's example; Cargo.toml declares the planner benchmark.
 COPY examples ./examples
+COPY benches ./benches
 RUN cargo build --release --locked \
  && strip target/release/keyshare
 
