@@ -9,6 +9,7 @@
 
 use std::collections::BTreeMap;
 use std::ffi::OsString;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -140,13 +141,12 @@ impl KeyCache {
             keys: self.keys.values().cloned().collect(),
         };
         let body = serde_json::to_vec(&file).map_err(|e| fail(e.into()))?;
-        // A name of this process's own, so that two runs saving at once do not interleave.
-        let temp = path.with_extension(format!("tmp-{}", std::process::id()));
-        std::fs::write(&temp, body).map_err(fail)?;
-        std::fs::rename(&temp, path).map_err(|e| {
-            let _ = std::fs::remove_file(&temp);
-            fail(e)
-        })
+        // A temporary file of this run's own, so that two runs saving at once do not
+        // interleave; tempfile creates it owner-only (0600) and persisting keeps that mode.
+        let mut temp = tempfile::NamedTempFile::new_in(dir).map_err(fail)?;
+        temp.write_all(&body).map_err(fail)?;
+        temp.persist(path).map_err(|e| fail(e.error))?;
+        Ok(())
     }
 }
 
@@ -188,6 +188,19 @@ mod tests {
             KeyCache::load(&path, "https://other.okta.com"),
             KeyCache::empty("https://other.okta.com")
         );
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn the_cache_file_is_owner_only() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = tempfile::tempdir().unwrap();
+        let path = KeyCache::file_for(dir.path(), ORG);
+        let mut cache = KeyCache::empty(ORG);
+        cache.remember(&snapshot(&["kA"]));
+        cache.save(&path).unwrap();
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode();
+        assert_eq!(mode & 0o777, 0o600, "mode {mode:o}");
     }
 
     #[test]
