@@ -26,18 +26,10 @@ if [[ ! -x /usr/bin/time ]]; then
   exit 1
 fi
 
-# A virtual environment with the pinned Okta SDK, rebuilt whenever the pins change (as in
-# scripts/python-checks.sh).
+# A virtual environment with the pinned Okta SDK.
+source "$root/scripts/pinned-venv.sh"
 venv="$root/target/bench-venv"
-stamp="$(cat "$root/scripts/requirements.txt" <(python3 --version) | sha256sum | cut -d' ' -f1)"
-if [[ ! -x "$venv/bin/python" || "$(cat "$venv/.requirements-stamp" 2>/dev/null)" != "$stamp" ]]; then
-  echo "bench-e2e: creating $venv"
-  rm -rf "$venv"
-  python3 -m venv "$venv"
-  "$venv/bin/pip" install --quiet --disable-pip-version-check --no-deps \
-    -r "$root/scripts/requirements.txt"
-  echo "$stamp" >"$venv/.requirements-stamp"
-fi
+pinned_venv "$venv"
 
 (cd "$root" && cargo build --release --quiet --bin keyshare)
 

@@ -33,18 +33,10 @@ find_spec() {
 }
 spec="${KEYSHARE_OKTA_SPEC:-$(find_spec)}"
 
-# A virtual environment of our own, rebuilt whenever the pinned requirements change.
+# A virtual environment of our own with the pinned packages.
+source "$root/scripts/pinned-venv.sh"
 venv="$work/venv"
-stamp="$(cat "$root/scripts/requirements.txt" <(python3 --version) | sha256sum | cut -d' ' -f1)"
-if [[ ! -x "$venv/bin/python" || "$(cat "$venv/.requirements-stamp" 2>/dev/null)" != "$stamp" ]]; then
-  echo "python-checks: creating $venv"
-  rm -rf "$venv"
-  python3 -m venv "$venv"
-  "$venv/bin/pip" install --quiet --disable-pip-version-check --no-deps \
-    -r "$root/scripts/requirements.txt"
-  "$venv/bin/pip" check --disable-pip-version-check
-  echo "$stamp" >"$venv/.requirements-stamp"
-fi
+pinned_venv "$venv"
 python=("$venv/bin/python")
 export PYTHONPATH="$root/scripts" PYTHONDONTWRITEBYTECODE=1
 
