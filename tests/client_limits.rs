@@ -111,6 +111,36 @@ async fn small_limits_and_errors_stay_within_the_share() {
     );
 }
 
+/// The budget places resets through Okta's clock as learned from `Date` (sub-second), not a
+/// whole second after each answer: waking that early must still never meet a closed window.
+#[tokio::test]
+async fn resets_placed_by_the_learned_clock_never_meet_a_closed_window() {
+    let limits = RateLimits {
+        apps: 10,
+        app_by_id: 10,
+        concurrency: 75,
+        window: Duration::from_millis(1000),
+    };
+    let config = SimConfig::default()
+        .with_limits(limits)
+        .with_synthetic_apps(28);
+    let sim = start(config).await.unwrap();
+    let client = HttpClient::new(settings(&sim)).unwrap();
+    let results = read_all_keys(&client).await;
+    assert_eq!(results.len(), 30);
+    assert!(results.iter().all(Result::is_ok), "{results:?}");
+    let apps = client.stats().buckets[&Bucket::Apps];
+    assert!(
+        apps.waited_ms > 0,
+        "31 calls at 5 a window must wait: {apps:?}"
+    );
+    let sim_stats = sim_admin(&sim, reqwest::Method::GET, "/__sim/stats", None).await;
+    assert_eq!(
+        sim_stats["rateLimited"], 0,
+        "no request met a closed window: {sim_stats}"
+    );
+}
+
 #[tokio::test]
 async fn concurrency_429s_are_waited_out_and_counted() {
     let limits = RateLimits {

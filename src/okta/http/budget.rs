@@ -3,7 +3,8 @@
 //! Each bucket's window is learned from `X-Rate-Limit-*` headers. A request is admitted only
 //! while the bucket's remaining count stays above the reserve left for the org's other
 //! integrations (`limit × (100 − pct) / 100`); otherwise it waits for the window's reset,
-//! computed against the server's `Date` header so that local clock skew does not matter.
+//! placed on our clock through [`ServerClock`] (Okta's clock learned from `Date` headers), so
+//! that local clock skew does not matter and the whole-second headers cost little extra wait.
 //! While a bucket's window is unknown (at start, and after each reset), one request at a time
 //! goes out to learn it.
 //!
@@ -19,9 +20,15 @@ use tokio::sync::Notify;
 use tokio::time::Instant;
 
 use super::route::Bucket;
+use super::server_clock::ServerClock;
 
-/// Slack added to every computed reset, for latency between Okta's clock reading and ours.
+/// Slack added to a reset computed from one answer alone (no clock estimate yet), for latency
+/// between Okta's clock reading and ours.
 const RESET_SLACK: Duration = Duration::from_millis(100);
+
+/// Slack added to a reset placed through the clock estimate, whose bounds already include
+/// every round trip: only timer granularity is left.
+const TIMER_SLACK: Duration = Duration::from_millis(10);
 
 /// The longest a waiting request sleeps before looking again; a safety net in case a wake-up
 /// is missed, not the normal path.
@@ -108,7 +115,15 @@ struct BucketState {
 pub struct Budget {
     share_pct: u32,
     buckets: Mutex<HashMap<Bucket, BucketState>>,
+    clock: Mutex<ServerClock>,
     changed: Notify,
+}
+
+/// When one request was in flight, by our clock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InFlight {
+    pub sent: Instant,
+    pub received: Instant,
 }
 
 /// What a request may do now.
@@ -133,6 +148,7 @@ impl Budget {
         Self {
             share_pct: u32::from(share_pct),
             buckets: Mutex::new(HashMap::new()),
+            clock: Mutex::new(ServerClock::new(Instant::now())),
             changed: Notify::new(),
         }
     }
@@ -198,11 +214,16 @@ impl Budget {
         }
     }
 
-    /// Learns from an answer's headers, received at `received`.
-    pub fn observe(&self, bucket: Bucket, headers: &RateHeaders, received: Instant) {
+    /// Learns from the headers of an answer to a request that was `in_flight`.
+    pub fn observe(&self, bucket: Bucket, headers: &RateHeaders, in_flight: InFlight) {
+        if let Some(date) = headers.date_epoch {
+            self.lock_clock()
+                .observe(date, in_flight.sent, in_flight.received);
+        }
         if headers.is_concurrency_limit() {
             return;
         }
+        let reset_at = self.reset_at(headers, in_flight.received);
         let mut buckets = self.lock();
         let state = buckets.entry(bucket).or_default();
         // An answer that left Okta before the window we saw end must not bring it back.
@@ -213,14 +234,16 @@ impl Budget {
             limit: headers.limit,
             remaining: headers.remaining,
             reset_epoch: headers.reset_epoch,
-            reset_at: received + headers.until_reset(),
+            reset_at,
         };
         state.window = Some(match state.window {
             // The same window: the smaller count wins; ours already includes requests still
-            // in flight that the server has not counted yet.
+            // in flight that the server has not counted yet. Both resets are sure to be past
+            // the window's end, so the earlier one is the better estimate.
             Some(w) if w.reset_epoch == headers.reset_epoch => Window {
                 remaining: w.remaining.min(headers.remaining),
                 limit: headers.limit,
+                reset_at: w.reset_at.min(reset_at),
                 ..w
             },
             // A late answer from a window that is already over tells nothing new.
@@ -237,6 +260,17 @@ impl Budget {
         state.unmetered = false;
         drop(buckets);
         self.changed.notify_waiters();
+    }
+
+    /// When, by our clock, the window of `headers` is surely over: through the clock estimate
+    /// when there is one, never later than the answer alone allows.
+    fn reset_at(&self, headers: &RateHeaders, received: Instant) -> Instant {
+        let from_answer = received + headers.until_reset();
+        let estimated = self
+            .lock_clock()
+            .instant_of(headers.reset_epoch)
+            .map(|at| at + TIMER_SLACK);
+        estimated.map_or(from_answer, |at| at.min(from_answer))
     }
 
     /// Learns that a success answer in `bucket` carried no rate-limit headers.
@@ -279,6 +313,10 @@ impl Budget {
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<Bucket, BucketState>> {
         self.buckets.lock().unwrap_or_else(|e| e.into_inner())
     }
+
+    fn lock_clock(&self) -> std::sync::MutexGuard<'_, ServerClock> {
+        self.clock.lock().unwrap_or_else(|e| e.into_inner())
+    }
 }
 
 impl Drop for Ticket<'_> {
@@ -291,6 +329,14 @@ impl Drop for Ticket<'_> {
 mod tests {
     use super::*;
     use reqwest::header::HeaderValue;
+
+    /// An answer that came back at once.
+    fn at(now: Instant) -> InFlight {
+        InFlight {
+            sent: now,
+            received: now,
+        }
+    }
 
     fn headers(limit: u32, remaining: u32, reset: i64, date: i64) -> RateHeaders {
         RateHeaders {
@@ -357,14 +403,14 @@ mod tests {
             budget.try_admit(Bucket::AppById, now),
             Admission::Go { probe: true }
         );
-        budget.observe(Bucket::Apps, &headers(20, 19, 1060, 1000), now);
+        budget.observe(Bucket::Apps, &headers(20, 19, 1060, 1000), at(now));
         let mut admitted = 0;
         while let Admission::Go { .. } = budget.try_admit(Bucket::Apps, now) {
             admitted += 1;
         }
         // The probe spent 1 of the share of 10; nine more fit, then wait for the reset.
         assert_eq!(admitted, 9);
-        let reset_at = now + Duration::from_secs(60) + RESET_SLACK;
+        let reset_at = now + Duration::from_secs(60) + TIMER_SLACK;
         assert_eq!(
             budget.try_admit(Bucket::Apps, now),
             Admission::WaitUntil(reset_at)
@@ -381,7 +427,7 @@ mod tests {
     fn other_clients_usage_shrinks_our_room() {
         let budget = Budget::new(50);
         let now = Instant::now();
-        budget.observe(Bucket::Apps, &headers(20, 12, 1060, 1000), now);
+        budget.observe(Bucket::Apps, &headers(20, 12, 1060, 1000), at(now));
         // 12 left, reserve 10: two more requests, although we spent none.
         assert!(matches!(
             budget.try_admit(Bucket::Apps, now),
@@ -401,14 +447,14 @@ mod tests {
     fn late_answers_never_raise_the_count() {
         let budget = Budget::new(50);
         let now = Instant::now();
-        budget.observe(Bucket::Apps, &headers(20, 15, 1060, 1000), now);
-        budget.observe(Bucket::Apps, &headers(20, 18, 1060, 1000), now);
+        budget.observe(Bucket::Apps, &headers(20, 15, 1060, 1000), at(now));
+        budget.observe(Bucket::Apps, &headers(20, 18, 1060, 1000), at(now));
         assert_eq!(budget.remaining(Bucket::Apps), Some(15));
         // An answer from the previous window changes nothing.
-        budget.observe(Bucket::Apps, &headers(20, 19, 1000, 990), now);
+        budget.observe(Bucket::Apps, &headers(20, 19, 1000, 990), at(now));
         assert_eq!(budget.remaining(Bucket::Apps), Some(15));
         // A 429 puts the bucket at zero until its reset.
-        budget.observe(Bucket::Apps, &headers(20, 0, 1060, 1001), now);
+        budget.observe(Bucket::Apps, &headers(20, 0, 1060, 1001), at(now));
         assert!(budget.blocked_for(Bucket::Apps, now).is_some());
     }
 
@@ -428,7 +474,7 @@ mod tests {
             );
         }
         // Headers turn pacing back on.
-        budget.observe(Bucket::Apps, &headers(20, 10, 1060, 1000), now);
+        budget.observe(Bucket::Apps, &headers(20, 10, 1060, 1000), at(now));
         assert!(matches!(
             budget.try_admit(Bucket::Apps, now),
             Admission::WaitUntil(_)
@@ -439,18 +485,18 @@ mod tests {
     fn a_late_answer_from_an_ended_window_is_ignored() {
         let budget = Budget::new(50);
         let t0 = Instant::now();
-        budget.observe(Bucket::Apps, &headers(20, 19, 1002, 1000), t0);
+        budget.observe(Bucket::Apps, &headers(20, 19, 1002, 1000), at(t0));
         let after_reset = t0 + Duration::from_secs(3);
         assert_eq!(
             budget.try_admit(Bucket::Apps, after_reset),
             Admission::Go { probe: true }
         );
-        budget.observe(Bucket::Apps, &headers(20, 18, 1002, 1001), after_reset);
+        budget.observe(Bucket::Apps, &headers(20, 18, 1002, 1001), at(after_reset));
         assert_eq!(
             budget.try_admit(Bucket::Apps, after_reset),
             Admission::WaitForProbe
         );
-        budget.observe(Bucket::Apps, &headers(20, 19, 1005, 1003), after_reset);
+        budget.observe(Bucket::Apps, &headers(20, 19, 1005, 1003), at(after_reset));
         assert!(matches!(
             budget.try_admit(Bucket::Apps, after_reset),
             Admission::Go { probe: false }
@@ -461,16 +507,40 @@ mod tests {
     fn concurrency_429_does_not_replace_the_window() {
         let budget = Budget::new(50);
         let now = Instant::now();
-        budget.observe(Bucket::Apps, &headers(20, 15, 1060, 1000), now);
-        budget.observe(Bucket::Apps, &headers(0, 0, 1061, 1000), now);
+        budget.observe(Bucket::Apps, &headers(20, 15, 1060, 1000), at(now));
+        budget.observe(Bucket::Apps, &headers(0, 0, 1061, 1000), at(now));
         assert_eq!(budget.remaining(Bucket::Apps), Some(15));
+    }
+
+    #[test]
+    fn resets_are_placed_by_the_learned_clock_not_a_whole_second_late() {
+        let budget = Budget::new(50);
+        let t0 = Instant::now();
+        let answer = |sent_ms: u64, date: i64| {
+            let flight = InFlight {
+                sent: t0 + Duration::from_millis(sent_ms),
+                received: t0 + Duration::from_millis(sent_ms + 4),
+            };
+            budget.observe(Bucket::Apps, &headers(20, 15, 1002, date), flight);
+        };
+        // Okta's second turned to 1001 while the second request was under way (0–14 ms).
+        answer(0, 1000);
+        answer(10, 1001);
+        // 800 ms later Okta still says 1001: the answer alone only bounds the reset to
+        // within a second past it.
+        answer(800, 1001);
+        let alone = t0 + Duration::from_millis(804) + Duration::from_secs(1) + RESET_SLACK;
+        let learned = t0 + Duration::from_millis(1014) + TIMER_SLACK;
+        let reset_at = budget.lock()[&Bucket::Apps].window.unwrap().reset_at;
+        assert_eq!(reset_at, learned);
+        assert!(reset_at < alone);
     }
 
     #[tokio::test]
     async fn waiting_requests_go_after_the_reset() {
         let budget = Budget::new(50);
         let start = Instant::now();
-        budget.observe(Bucket::Apps, &headers(20, 10, 1001, 1000), start);
+        budget.observe(Bucket::Apps, &headers(20, 10, 1001, 1000), at(start));
         let (ticket, waited) = budget.admit(Bucket::Apps).await;
         assert!(waited >= Duration::from_secs(1), "waited {waited:?}");
         assert!(

@@ -14,7 +14,7 @@ use tracing::{Instrument, Span, field};
 use url::Url;
 
 use super::Inner;
-use super::budget::RateHeaders;
+use super::budget::{InFlight, RateHeaders};
 use super::failure::{self, RequestLabel};
 use super::retry::{self, Attempt, Next, Repeat};
 use super::route::{Bucket, Route};
@@ -202,13 +202,17 @@ impl Inner {
         let request = self.request(call).await?;
         self.stats.record(bucket, Event::Sent { retry });
         let received = async {
+            let sent_at = Instant::now();
             let response = request.send().await?;
-            let received_at = Instant::now();
+            let in_flight = InFlight {
+                sent: sent_at,
+                received: Instant::now(),
+            };
             let status = response.status().as_u16();
             span.record("status", status);
             self.stats.record(bucket, Event::Answered { status });
             let headers = response.headers().clone();
-            self.learn_limits(bucket, status, &headers, received_at, span);
+            self.learn_limits(bucket, status, &headers, in_flight, span);
             let body = response.bytes().await?.to_vec();
             tracing::debug!(status, "okta answered");
             Ok((status, headers, body))
@@ -227,13 +231,13 @@ impl Inner {
         bucket: Bucket,
         status: u16,
         headers: &HeaderMap,
-        received_at: Instant,
+        in_flight: InFlight,
         span: &Span,
     ) {
         match RateHeaders::from_headers(headers) {
             Some(rate) => {
                 span.record("remaining", rate.remaining);
-                self.budget.observe(bucket, &rate, received_at);
+                self.budget.observe(bucket, &rate, in_flight);
                 if !rate.is_concurrency_limit() {
                     let (limit, remaining) = (rate.limit, rate.remaining);
                     self.stats

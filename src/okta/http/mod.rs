@@ -7,7 +7,8 @@
 //! - `credentials`: the `Authorization` header; `oauth`: access tokens for service apps
 //!   (`private_key_jwt`, token cache, DPoP).
 //! - `exchange`: one logical request: budget, in-flight cap, credentials, retries, tracing.
-//! - `budget`: each bucket's share from `X-Rate-Limit-*`; `retry`: what to do after an attempt.
+//! - `budget`: each bucket's share from `X-Rate-Limit-*`, its resets placed on our clock by
+//!   `server_clock` (Okta's clock learned from `Date`); `retry`: what to do after an attempt.
 //! - `operations`: the `OktaApi` methods, each one route.
 //! - `pages`: following `Link: rel="next"` with loop guards; `link` parses the header.
 //! - `failure`: answers and transport failures → [`ApiError`] with advice.
@@ -26,6 +27,7 @@ mod pages;
 mod retry;
 mod route;
 pub mod secret;
+mod server_clock;
 pub mod settings;
 mod stats;
 
