@@ -1,8 +1,10 @@
 //! Okta's rate limits as the simulator meters them (REFERENCE §6):
 //! - two per-window buckets: everything under `/api/v1/apps` (list, keys, generate, clone,
 //!   CSRs…) and exactly `/api/v1/apps/{appId}` (get, PUT);
-//! - a window opens with the first request after the previous one closed, so windows are not
-//!   aligned to clock minutes; `X-Rate-Limit-Reset` is the window's end in epoch seconds;
+//! - a window opens at the start of the second of the first request after the previous one
+//!   closed, so windows are not aligned to clock minutes but do start on whole seconds, as in
+//!   REFERENCE's example `12:00:20–12:01:19`; `X-Rate-Limit-Reset` is the window's end in
+//!   epoch seconds (exact for whole-second windows, rounded up otherwise);
 //! - a request over the limit gets 429 E0000047 and does not use up the window;
 //! - a concurrency limit on requests in flight, whose 429 reports Limit = Remaining = 0.
 //!
@@ -122,7 +124,7 @@ impl Limiter {
         let window = match slot {
             Some(w) if now < w.opened + self.limits.window => w,
             _ => slot.insert(Window {
-                opened: now,
+                opened: self.window_start(now),
                 used: 0,
             }),
         };
@@ -135,6 +137,18 @@ impl Limiter {
             remaining: limit - window.used,
             reset: epoch_seconds_ceil(window.opened + self.limits.window),
             allowed,
+        }
+    }
+
+    /// Where a window opened by a request at `now` starts: the start of its second, unless a
+    /// window shorter than a second would then be over already.
+    fn window_start(&self, now: SystemTime) -> SystemTime {
+        let since = now.duration_since(UNIX_EPOCH).unwrap_or_default();
+        let second = UNIX_EPOCH + Duration::from_secs(since.as_secs());
+        if now < second + self.limits.window {
+            second
+        } else {
+            now
         }
     }
 
@@ -225,10 +239,10 @@ mod tests {
     }
 
     #[test]
-    fn a_window_opens_at_the_first_request_and_rejections_do_not_count() {
+    fn a_window_opens_at_the_second_of_the_first_request_and_rejections_do_not_count() {
         let limiter = limiter();
         let t0 = UNIX_EPOCH + Duration::from_millis(1_000_000_500);
-        let opened_reset = 1_000_061; // ceil(1_000_000.5 + 60)
+        let opened_reset = 1_000_060; // 1_000_000 (the second of t0) + 60
         let seen: Vec<_> = (0..4)
             .map(|i| limiter.admit(Bucket::Apps, t0 + Duration::from_secs(i)))
             .map(|v| (v.limit, v.remaining, v.reset, v.allowed))
@@ -254,6 +268,18 @@ mod tests {
             (1, opened_reset + 60, true),
             "a new window"
         );
+    }
+
+    #[test]
+    fn windows_shorter_than_a_second_open_at_the_request() {
+        let limiter = Limiter::new(RateLimits {
+            window: Duration::from_millis(300),
+            ..limiter().limits
+        });
+        let late_in_a_second = UNIX_EPOCH + Duration::from_millis(1_000_000_800);
+        let verdict = limiter.admit(Bucket::Apps, late_in_a_second);
+        // Opened at .8, ends at 1_000_001.1, rounded up.
+        assert_eq!((verdict.reset, verdict.allowed), (1_000_002, true));
     }
 
     #[test]
