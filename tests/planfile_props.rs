@@ -244,6 +244,8 @@ fn the_plans_keyshare_wrote_read_back() {
 
 #[test]
 fn a_plan_cut_short_at_any_byte_is_refused() {
+    let cuts: usize = PLANS.iter().map(Vec::len).sum();
+    eprintln!("plan files cut short: {cuts}");
     for bytes in PLANS.iter() {
         let intact = PlanFile::parse(Path::new(PATH), bytes).unwrap();
         for len in 0..bytes.len() {
