@@ -24,8 +24,10 @@
 //!   list: loop | endless          # GET /api/v1/apps: a next link to itself, or without end
 //! savedPlan: truncated          # first `plan {desired} --out {plan}` against the fake org,
 //!                                 # then: intact | stale | truncated | edited | otherVersion |
-//!                                 # otherOrg (planned against a second org)
-//! expect: ["substring", ...]
+//!                                 # otherKeyshare (another keyshare version, checksum made
+//!                                 # afresh as that version would) | otherOrg (planned against
+//!                                 # a second org)
+//! expect: ["substring", ...]       # {keyshareVersion} is replaced; the output has [DIR]
 //! ```
 
 use std::collections::BTreeMap;
@@ -37,13 +39,17 @@ use std::time::Duration;
 use axum::body::Body;
 use axum::extract::State;
 use axum::http::{HeaderValue, Method, Response, StatusCode, Uri};
+use keyshare::okta::model::canonical_json;
 use serde::Deserialize;
 use serde_json::Value;
+use sha2::{Digest, Sha256};
 
 const TOKEN: &str = "00sim-token";
 const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/bad-input");
 const GUIDE: &str = include_str!("../examples/desired-state/finance.yaml");
 const CASE_LIMIT: Duration = Duration::from_secs(60);
+/// The version a [`SavedPlan::OtherKeyshare`] plan claims to be made by.
+const OTHER_KEYSHARE: &str = "0.0.1-other";
 
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
@@ -109,6 +115,9 @@ enum SavedPlan {
     Truncated,
     Edited,
     OtherVersion,
+    /// Written by another keyshare version of the same format: its checksum is made afresh,
+    /// as that version would have made it.
+    OtherKeyshare,
     OtherOrg,
 }
 
@@ -122,6 +131,14 @@ impl SavedPlan {
             Self::Edited => text.replacen("0oa8ae0dv4RGQvjyZ0h7", "0oa8ae0dv4RGQvjyZ0h8", 1),
             Self::OtherVersion => {
                 json["format_version"] = Value::from(999);
+                json.to_string()
+            }
+            Self::OtherKeyshare => {
+                json["keyshare_version"] = Value::from(OTHER_KEYSHARE);
+                let object = json.as_object_mut().unwrap();
+                object.remove("checksum");
+                let checksum = Sha256::digest(canonical_json(&json).as_bytes());
+                json["checksum"] = Value::from(hex::encode(checksum));
                 json.to_string()
             }
         };
@@ -402,7 +419,8 @@ async fn run_case(path: &Path, faithful: Arc<Faithful>) -> Result<(), String> {
         problems.push(format!("{writes} write(s) reached the org"));
     }
     for expected in &case.expect {
-        if !printed.contains(expected.as_str()) {
+        let expected = expected.replace("{keyshareVersion}", env!("CARGO_PKG_VERSION"));
+        if !printed.contains(&expected) {
             problems.push(format!("missing {expected:?}"));
         }
     }

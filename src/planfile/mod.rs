@@ -86,7 +86,7 @@ pub enum PlanFileError {
     )]
     OtherFormat { path: PathBuf, found: Value },
     #[error(
-        "{path} was made by keyshare {found}, but this is keyshare {KEYSHARE_VERSION}; a saved plan is applied by the version that made it, so run `keyshare plan --out` again"
+        "{path} was made by keyshare {found}, but this is keyshare {KEYSHARE_VERSION}; a saved plan is applied by the version that made it, so run `keyshare plan --out {path}` again with this keyshare"
     )]
     OtherKeyshare { path: PathBuf, found: String },
     #[error(
@@ -146,15 +146,26 @@ impl PlanFile {
 
     /// Reads and checks a plan file: complete, of this format and keyshare version, unedited.
     pub fn read(path: &Path) -> Result<Self, PlanFileError> {
-        let text = std::fs::read_to_string(path).map_err(|source| PlanFileError::Read {
+        let bytes = std::fs::read(path).map_err(|source| PlanFileError::Read {
             path: path.to_owned(),
             source,
         })?;
+        Self::parse(path, &bytes)
+    }
+
+    /// Checks the contents of the plan file at `path`, as [`PlanFile::read`] does.
+    ///
+    /// The versions are checked on the loosely parsed JSON, before its shape: another
+    /// version's file may differ in shape, and then the version is the useful thing to say.
+    /// The shape is then parsed from the bytes themselves, not from the loose JSON, so that a
+    /// duplicated key (which keyshare never writes, and which a reader of the file could take
+    /// for the one that counts) is refused rather than silently dropped.
+    pub fn parse(path: &Path, bytes: &[u8]) -> Result<Self, PlanFileError> {
         let malformed = |detail: String| PlanFileError::Malformed {
             path: path.to_owned(),
             detail,
         };
-        let value: Value = serde_json::from_str(&text).map_err(|e| malformed(e.to_string()))?;
+        let value: Value = serde_json::from_slice(bytes).map_err(|e| malformed(e.to_string()))?;
         if value.get("kind").and_then(Value::as_str) != Some(KIND) {
             return Err(malformed(format!("it has no `\"kind\": \"{KIND}\"`")));
         }
@@ -165,16 +176,18 @@ impl PlanFile {
                 found: version,
             });
         }
-        let file: Self = serde_json::from_value(value).map_err(|e| malformed(e.to_string()))?;
+        if let Some(found) = value.get("keyshare_version").and_then(Value::as_str)
+            && found != KEYSHARE_VERSION
+        {
+            return Err(PlanFileError::OtherKeyshare {
+                path: path.to_owned(),
+                found: found.to_owned(),
+            });
+        }
+        let file: Self = serde_json::from_slice(bytes).map_err(|e| malformed(e.to_string()))?;
         if file.checksum != file.compute_checksum() {
             return Err(PlanFileError::Edited {
                 path: path.to_owned(),
-            });
-        }
-        if file.keyshare_version != KEYSHARE_VERSION {
-            return Err(PlanFileError::OtherKeyshare {
-                path: path.to_owned(),
-                found: file.keyshare_version,
             });
         }
         Ok(file)
