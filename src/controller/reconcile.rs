@@ -121,7 +121,9 @@ impl Context {
         }
     }
 
-    /// Loads the desired state, reads the org, plans, and with `--self-heal` applies.
+    /// Loads the desired state, reads the org, plans, and with `--self-heal` applies, holding
+    /// the apply lock from the read to the check after healing; without the lock it only
+    /// reports.
     pub async fn reconcile(&mut self) -> Result<Action, ReconcileError> {
         let desired = self.load()?;
         let lock = if self.self_heal {
@@ -133,6 +135,7 @@ impl Context {
             return Ok(Action::Stop);
         };
         self.record(planned.observation).await;
+        // Cleared only when not deferring again, so `/readyz` never flickers between the two.
         if planned.plan.is_empty() || !self.self_heal {
             self.readiness.heal_deferred(None);
             return Ok(Action::Requeue(self.interval));
