@@ -1,11 +1,14 @@
-//! Resumption: an apply that stopped after generating a key (a crash, a failure of the next
-//! call, or an answer lost on the way back) is finished without a second key on the source.
+//! Resumption: an apply that stopped after generating a key (a crash, a stop requested between
+//! steps, a failure of the next call, or an answer lost on the way back) is finished without a
+//! second key on the source.
 //! Faults come from the simulator's one-off rules (`POST /__sim/faults`).
 
 mod apply_support;
 
 use apply_support::*;
-use keyshare::apply::{ProgressEvent, StepOutcome};
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use keyshare::apply::{Executed, ProgressEvent, StepOutcome, execute_until};
 use keyshare::okta::OktaApi;
 use keyshare::plan::{KeyChoice, KeyRef, Step};
 use keyshare::sim::SimConfig;
@@ -54,6 +57,65 @@ async fn a_rerun_after_a_stop_right_after_generate_adopts_the_key() {
         "the seeded key and exactly one new key"
     );
     assert_eq!(signing_kid(&source), generated.kid.0);
+}
+
+#[tokio::test]
+async fn a_stop_requested_between_steps_ends_the_run_there_and_names_the_new_key() {
+    let org = Org::guide().await;
+    let desired = finance();
+    let plan = org.plan(&desired).await;
+    let finished = AtomicUsize::new(0);
+    let mut started = Vec::new();
+    let executed = execute_until(
+        &org.client,
+        &plan,
+        &mut |event| match event {
+            ProgressEvent::Started { step, .. } => started.push(step.clone()),
+            ProgressEvent::Finished { .. } => {
+                finished.fetch_add(1, Ordering::SeqCst);
+            }
+        },
+        &|| finished.load(Ordering::SeqCst) == 2,
+    )
+    .await
+    .unwrap();
+
+    let Executed::Stopped {
+        report,
+        done: 2,
+        total: 4,
+    } = executed
+    else {
+        panic!("stopped after the clone: {executed:?}");
+    };
+    assert_eq!(
+        report.to_string(),
+        "1 key generated, 1 cloned, 0 apps switched"
+    );
+    let new_key = KeyRef::Existing(report.generated["finance"].clone());
+    assert!(
+        matches!(
+            &plan.steps[1],
+            Step::Clone {
+                key: KeyRef::Generated { .. },
+                ..
+            }
+        ),
+        "the plan does not know the key: {plan:?}"
+    );
+    assert!(
+        matches!(&started[..], [Step::Generate { .. }, Step::Clone { key, .. }] if *key == new_key),
+        "the clone runs with the kid the generate made: {started:?}"
+    );
+
+    let rerun = org.plan(&desired).await;
+    assert_eq!(rerun.groups[0].key, new_key, "resumed with the same key");
+    let report = org.execute(&rerun).await.unwrap();
+    assert_eq!(
+        report.to_string(),
+        "0 keys generated, 0 cloned, 2 apps switched"
+    );
+    assert!(org.plan(&desired).await.is_empty());
 }
 
 #[tokio::test]

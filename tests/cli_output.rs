@@ -1,6 +1,6 @@
 //! Snapshots of what the commands print, through the binary against a seeded `keyshare sim`:
 //! `plan` in text, JSON and Markdown for a plan with every kind of step and warning, the
-//! no-change case, `drift`, `apply --format json` and the `keys` inventory. Ports, times,
+//! no-change case, `drift`, `apply` in text and JSON, and the `keys` inventory. Ports, times,
 //! certificates and generated kids are filtered out; seeded kids are fixed.
 
 mod cli_support;
@@ -135,6 +135,25 @@ fn plan_with_every_kind_of_step_and_warning() {
         assert_eq!(code, 0);
         insta::assert_snapshot!("keys_markdown", stdout);
     });
+}
+
+/// The plan says "(known after apply)"; once the generate step ran, the progress lines of the
+/// later steps name the key it made.
+#[test]
+fn apply_text_names_the_generated_key_once_known() {
+    let fx = Fixture::new();
+    let (code, stdout) = fx.run(&["apply", "--auto-approve"]);
+    assert_eq!(code, 0, "{stdout}");
+    let generated = stdout
+        .lines()
+        .find_map(|line| line.strip_prefix("Verified group finance: "))
+        .and_then(|line| line.split(" sign with ").nth(1))
+        .and_then(|rest| rest.split([';', ' ', '.']).next())
+        .unwrap_or_else(|| panic!("no verified key for finance:\n{stdout}"))
+        .to_owned();
+    let mut settings = settings(&fx.sim);
+    settings.add_filter(&regex_escape(&generated), "[GENERATED KID]");
+    settings.bind(|| insta::assert_snapshot!("apply_text", stdout));
 }
 
 #[test]

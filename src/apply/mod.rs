@@ -6,7 +6,8 @@
 //!   allows.
 //! - [`KeyCache`]: key metadata kept between runs, so that groups in sync need no key list.
 //! - [`execute`]: the writes, in the plan's order, one attempt each, checking every switch
-//!   against what the plan saw.
+//!   against what the plan saw; [`execute_until`] also stops between steps when asked.
+//! - [`OrgLock`]: one writer per org at a time on this machine (`apply` and self-heal).
 //!
 //! Nothing here decides what to change; that is the planner's job. Nothing here may log a
 //! secret.
@@ -16,10 +17,14 @@ mod error;
 mod execute;
 mod fetch;
 mod key_cache;
+mod lock;
 mod steps;
 
 pub use error::{ApplyError, StepAt, StepFailure};
-pub use execute::{ApplyReport, ProgressEvent, execute};
+pub use execute::{
+    ApplyReport, Executed, ProgressEvent, execute, execute_until, known_key, with_known_keys,
+};
 pub use fetch::{FetchError, FetchOptions, Fetched, fetch, fetch_snapshot};
 pub use key_cache::{KeyCache, KeyCacheError};
+pub use lock::{LockError, OrgLock};
 pub use steps::StepOutcome;

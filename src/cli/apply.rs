@@ -5,7 +5,6 @@
 //! runs the steps, then re-reads every app it touched and checks that each group signs, and
 //! publishes in its SAML metadata, one certificate.
 
-mod lock;
 mod verify;
 
 use std::io::{BufRead, IsTerminal, Write};
@@ -19,12 +18,14 @@ use super::ExitStatus;
 use super::okta_args::OktaArgs;
 use super::output::{Format, render, render_report, stdout_color};
 use super::session::{Planned, Reads, load};
-use crate::apply::{ApplyReport, ProgressEvent, StepOutcome, execute};
+use crate::apply::{
+    ApplyReport, OrgLock, ProgressEvent, StepOutcome, execute, known_key, with_known_keys,
+};
 use crate::config::DesiredState;
 use crate::okta::http::HttpClient;
-use crate::plan::{KeyRef, LiveSnapshot, Plan, Step};
+use crate::plan::{LiveSnapshot, Plan, Step};
 use crate::planfile::{self, PlanFile, StaleError};
-use crate::render::{AppliedView, Command, RenderContext, Report};
+use crate::render::{AppliedView, Command, RenderContext, Report, StepView};
 
 /// Re-reads of a saved plan's apps in flight at once.
 const REREAD_CONCURRENCY: usize = 8;
@@ -54,7 +55,7 @@ struct Prepared {
 
 pub async fn run(args: ApplyArgs, verbose: u8) -> anyhow::Result<ExitStatus> {
     let client = HttpClient::new(args.okta.to_settings()?)?;
-    let _lock = lock::OrgLock::acquire(args.okta.key_cache_dir(), client.org_url())?;
+    let _lock = lock(&args.okta, client.org_url())?;
     let reads = Reads::cached(&args.okta, &client);
     let Prepared { planned, desired } = prepare(&client, &reads, &args.target).await?;
     let text = args.format == Format::Text;
@@ -103,6 +104,17 @@ pub async fn run(args: ApplyArgs, verbose: u8) -> anyhow::Result<ExitStatus> {
     Ok(ExitStatus::Success)
 }
 
+/// Takes the org's apply lock, saying on standard error why it waits while another apply (or
+/// a self-healing `watch`) holds it.
+fn lock(okta: &OktaArgs, org: &url::Url) -> anyhow::Result<OrgLock> {
+    Ok(OrgLock::acquire(&okta.lock_dir(), org, |path| {
+        eprintln!(
+            "Waiting for another keyshare apply or self-healing watch against {org} on this machine to finish (lock {}).",
+            path.display()
+        );
+    })?)
+}
+
 /// A plan made now from the directory `target`, or the saved plan `target` after checking it.
 async fn prepare(client: &HttpClient, reads: &Reads, target: &Path) -> anyhow::Result<Prepared> {
     if planfile::is_plan_file(target) {
@@ -139,23 +151,12 @@ fn applied_report(
 /// The plan as carried out: every "known after apply" key named by the kid generated (or
 /// adopted) for its group.
 fn carried_out(plan: &Plan, report: &ApplyReport) -> Plan {
-    let name = |key: &KeyRef| match key {
-        KeyRef::Generated { group } => report
-            .generated
-            .get(group)
-            .map_or_else(|| key.clone(), |kid| KeyRef::Existing(kid.clone())),
-        KeyRef::Existing(_) => key.clone(),
-    };
     let mut plan = plan.clone();
     for group in &mut plan.groups {
-        group.key = name(&group.key);
+        group.key = known_key(&group.key, &report.generated);
     }
     for step in &mut plan.steps {
-        match step {
-            Step::Clone { key, .. } => *key = name(key),
-            Step::Switch { to, .. } => *to = name(to),
-            Step::Generate { .. } => {}
-        }
+        *step = with_known_keys(step, &report.generated);
     }
     plan
 }
@@ -206,37 +207,37 @@ async fn run_steps(
     planned: &Planned,
     print_steps: bool,
 ) -> anyhow::Result<ApplyReport> {
-    let views = Report::new(
-        &planned.plan,
-        &RenderContext {
-            snapshot: &planned.live,
-        },
-        Command::Apply,
-    );
+    let ctx = RenderContext {
+        snapshot: &planned.live,
+    };
+    // The executor names a generated key by its kid once it is known, so these lines do too.
+    let sentence = |step: &Step| StepView::of(step, &ctx).sentence();
     let bar = progress_bar(planned.plan.steps.len());
     let mut progress = |event: ProgressEvent<'_>| match event {
-        ProgressEvent::Started { index, .. } => {
-            bar.set_message(views.steps[index - 1].sentence());
+        ProgressEvent::Started { step, .. } => {
+            bar.set_message(sentence(step));
         }
         ProgressEvent::Finished {
             index,
             total,
+            step,
             outcome,
-            ..
+            generated,
         } => {
             bar.inc(1);
             if print_steps {
-                let result = match outcome {
-                    StepOutcome::Done => "done".to_owned(),
-                    StepOutcome::AlreadyDone => "already done".to_owned(),
-                    StepOutcome::Adopted(kid) => {
+                let result = match (outcome, step) {
+                    // Like Terraform's `[id=…]`: the computed value, once known.
+                    (StepOutcome::Done, Step::Generate { group, .. }) => generated
+                        .get(group)
+                        .map_or_else(|| "done".to_owned(), |kid| format!("done, key {kid}")),
+                    (StepOutcome::Done, _) => "done".to_owned(),
+                    (StepOutcome::AlreadyDone, _) => "already done".to_owned(),
+                    (StepOutcome::Adopted(kid), _) => {
                         format!("adopted {kid} after an ambiguous failure")
                     }
                 };
-                let line = format!(
-                    "[{index}/{total}] {}: {result}",
-                    views.steps[index - 1].sentence()
-                );
+                let line = format!("[{index}/{total}] {}: {result}", sentence(step));
                 bar.suspend(|| println!("{line}"));
             }
         }

@@ -131,6 +131,18 @@ impl OktaArgs {
         if self.no_key_cache {
             return None;
         }
+        self.configured_cache_dir()
+    }
+
+    /// Where the apply lock goes: the key cache's directory even when the cache is off, so
+    /// that `--no-key-cache` never hides one writer from another; the temporary directory
+    /// when there is no cache directory at all.
+    pub fn lock_dir(&self) -> PathBuf {
+        self.configured_cache_dir()
+            .unwrap_or_else(|| std::env::temp_dir().join("keyshare"))
+    }
+
+    fn configured_cache_dir(&self) -> Option<PathBuf> {
         self.key_cache.clone().or_else(|| {
             KeyCache::default_dir(std::env::var_os("XDG_CACHE_HOME"), std::env::var_os("HOME"))
         })
@@ -317,6 +329,24 @@ mod tests {
         );
         assert_eq!(dir(&["--no-key-cache"]), None);
         assert_eq!(dir(&["--key-cache", "/tmp/ks", "--no-key-cache"]), None);
+    }
+
+    #[test]
+    fn the_lock_stays_next_to_the_cache_when_the_cache_is_off() {
+        let lock_dir = |args: &[&str]| {
+            Cli::try_parse_from(std::iter::once("keyshare").chain(args.iter().copied()))
+                .unwrap()
+                .okta
+                .lock_dir()
+        };
+        assert_eq!(
+            lock_dir(&["--key-cache", "/tmp/ks"]),
+            PathBuf::from("/tmp/ks")
+        );
+        assert_eq!(
+            lock_dir(&["--key-cache", "/tmp/ks", "--no-key-cache"]),
+            PathBuf::from("/tmp/ks")
+        );
     }
 
     #[test]

@@ -83,6 +83,7 @@ pub async fn run(args: WatchArgs) -> anyhow::Result<ExitStatus> {
         self_heal: args.self_heal,
         debounce: args.debounce,
         webhook,
+        lock_dir: args.okta.lock_dir(),
     };
     controller::run(settings, client, listener, stop).await?;
     tracing::info!("keyshare watch stopped");

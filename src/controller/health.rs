@@ -1,5 +1,7 @@
 //! Readiness as `/readyz` reports it: the last reconcile completed and the desired state on
-//! disk is valid. Liveness (`/healthz`) needs no state: answering at all is the proof.
+//! disk is valid. A self-heal put off because another writer held the apply lock is said, but
+//! leaves the controller ready: it is an expected pause, not a fault. Liveness (`/healthz`)
+//! needs no state: answering at all is the proof.
 
 use std::sync::Mutex;
 
@@ -12,6 +14,8 @@ struct State {
     desired_valid: bool,
     /// `None` before the first reconcile ends; the error of the last one otherwise.
     last_reconcile: Option<Result<(), String>>,
+    /// Why the last reconcile put its self-heal off, if it did.
+    heal_deferred: Option<String>,
 }
 
 impl Readiness {
@@ -25,8 +29,13 @@ impl Readiness {
         self.lock().last_reconcile = Some(result);
     }
 
-    /// `Ok` when ready, else why not, in words.
-    pub fn check(&self) -> Result<(), String> {
+    /// Why the last reconcile put its self-heal off; `None` when it did not.
+    pub fn heal_deferred(&self, why: Option<String>) {
+        self.lock().heal_deferred = why;
+    }
+
+    /// `Ok` when ready, with a note when a self-heal was put off; else why not, in words.
+    pub fn check(&self) -> Result<Option<String>, String> {
         let state = self.lock();
         match &state.last_reconcile {
             None => Err("no reconcile has completed yet".to_owned()),
@@ -34,7 +43,7 @@ impl Readiness {
             Some(Ok(())) if !state.desired_valid => Err(
                 "the desired state on disk is not valid; the last valid one is in use".to_owned(),
             ),
-            Some(Ok(())) => Ok(()),
+            Some(Ok(())) => Ok(state.heal_deferred.clone()),
         }
     }
 

@@ -61,6 +61,7 @@ pub struct Metrics {
     group_info: Family<GroupLabels, Gauge>,
     key_expiry: Family<KeyLabels, Gauge>,
     reconciles: Family<ResultLabels, Counter>,
+    heals_deferred: Counter,
     duration: Histogram,
     desired_valid: Gauge,
 }
@@ -87,6 +88,12 @@ impl Metrics {
             "Reconciles, by result (success, error)",
             reconciles.clone(),
         );
+        let heals_deferred = Counter::default();
+        registry.register(
+            "self_heal_deferred",
+            "Self-heals put off to the next reconcile because another keyshare apply held the org's apply lock",
+            heals_deferred.clone(),
+        );
         let duration = Histogram::new(exponential_buckets(0.05, 2.0, 12));
         registry.register(
             "reconcile_duration_seconds",
@@ -107,6 +114,7 @@ impl Metrics {
             group_info,
             key_expiry,
             reconciles,
+            heals_deferred,
             duration,
             desired_valid,
         }
@@ -145,6 +153,11 @@ impl Metrics {
             .get_or_create(&ResultLabels { result })
             .inc();
         self.duration.observe(took.as_secs_f64());
+    }
+
+    /// Counts a self-heal put off because the apply lock was held.
+    pub fn heal_deferred(&self) {
+        self.heals_deferred.inc();
     }
 
     /// Whether the desired state on disk is the one in use.

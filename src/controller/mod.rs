@@ -5,13 +5,15 @@
 //! File events and a periodic timer both mean "reconcile everything"; every reconcile re-reads
 //! the whole desired state and the live org, so a missed or merged event costs at most one
 //! interval. Read-only unless self-heal is on. Never interrupts a step of an apply: a stop
-//! request is honoured between steps.
+//! request is honoured between steps. Never applies without the org's apply lock
+//! ([`OrgLock`](crate::apply::OrgLock)), and never waits for it: while `keyshare apply` holds
+//! it, the heal is put off to the next reconcile.
 //!
 //! # Layout
 //! - `desired`: the desired state re-read per reconcile, the last valid one kept.
 //! - `files`: debounced file events as "look again" signals.
 //! - `reconcile`: one reconcile and its error policy.
-//! - `heal`: applying a plan step by step, stoppable between steps.
+//! - `heal`: applying a plan through the executor, stoppable between steps.
 //! - `status`: per-group sync status, health and key expiry, derived from a plan.
 //! - `alerts`, `webhook`: which notifications a change calls for, and posting them.
 //! - `metrics`, `health`, `server`: `/metrics`, `/healthz`, `/readyz`.
@@ -61,6 +63,9 @@ pub struct Settings {
     pub debounce: Duration,
     /// Where notifications go, if anywhere.
     pub webhook: Option<Webhook>,
+    /// The directory of the org's apply lock, the one `keyshare apply` uses: self-heal takes
+    /// the lock around each apply, and puts the heal off while another writer holds it.
+    pub lock_dir: PathBuf,
 }
 
 /// Why the controller could not start.

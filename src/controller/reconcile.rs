@@ -1,7 +1,14 @@
 //! One reconcile, in kube-runtime's shape: `reconcile` looks at the current state of the files
 //! and the org (never at what triggered it) and returns when to look again; `error_policy`
 //! turns a failure into a retry delay.
+//!
+//! With self-heal a reconcile takes the org's apply lock before it reads, and holds it until
+//! the check after healing, as `keyshare apply` holds it from planning to its last check: a
+//! plan read while another writer runs would repeat that writer's work (a second generate).
+//! It never waits for the lock; while another apply holds it, the reconcile only reports and
+//! puts the heal off to the next reconcile.
 
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -11,12 +18,14 @@ use tokio::sync::watch;
 use super::Settings;
 use super::alerts::{Alerts, Event};
 use super::desired::{DesiredSource, Reload};
-use super::heal::{Healed, heal};
+use super::heal::heal;
 use super::health::Readiness;
 use super::metrics::Metrics;
 use super::status::{Observation, SyncStatus};
 use super::webhook::Webhook;
-use crate::apply::{ApplyError, FetchError, FetchOptions, fetch_snapshot};
+use crate::apply::{
+    ApplyError, Executed, FetchError, FetchOptions, LockError, OrgLock, fetch_snapshot,
+};
 use crate::config::{ConfigError, DesiredState};
 use crate::okta::http::HttpClient;
 use crate::plan::{self, LiveSnapshot, Plan, PlanError};
@@ -24,6 +33,9 @@ use crate::render::{Command, RenderContext, Report};
 
 /// The first retry delay after a failure; it doubles per failure up to the interval.
 const FIRST_RETRY: Duration = Duration::from_secs(1);
+
+/// Why a reconcile did not heal, as the log and `/readyz` say it.
+const HEAL_DEFERRED: &str = "self-heal deferred: another keyshare apply against this org holds the apply lock; the next reconcile tries again";
 
 /// What to do after a reconcile.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -50,6 +62,8 @@ pub enum ReconcileError {
     Plan(Vec<PlanError>),
     #[error("{0}; the next reconcile plans again from the live state")]
     Apply(#[source] Box<ApplyError>),
+    #[error("{0}; self-heal applies only while holding it, so nothing was applied")]
+    Lock(#[source] LockError),
 }
 
 /// Everything a reconcile reads and updates.
@@ -58,6 +72,7 @@ pub struct Context {
     source: DesiredSource,
     interval: Duration,
     self_heal: bool,
+    lock_dir: PathBuf,
     webhook: Option<Webhook>,
     stop: watch::Receiver<bool>,
     pub(super) metrics: Arc<Metrics>,
@@ -66,10 +81,10 @@ pub struct Context {
     last: Observation,
 }
 
-/// A plan, what it was made from, and its steps in words.
+/// A plan, what it was made from, and the status it gives.
 struct Planned {
     plan: Plan,
-    sentences: Vec<String>,
+    live: LiveSnapshot,
     observation: Observation,
 }
 
@@ -89,12 +104,14 @@ impl Context {
             self_heal,
             debounce: _,
             webhook,
+            lock_dir,
         } = settings;
         Self {
             client,
             source: DesiredSource::new(dir),
             interval,
             self_heal,
+            lock_dir,
             webhook,
             stop,
             metrics,
@@ -104,23 +121,37 @@ impl Context {
         }
     }
 
-    /// Loads the desired state, reads the org, plans, and with `--self-heal` applies.
+    /// Loads the desired state, reads the org, plans, and with `--self-heal` applies, holding
+    /// the apply lock from the read to the check after healing; without the lock it only
+    /// reports.
     pub async fn reconcile(&mut self) -> Result<Action, ReconcileError> {
         let desired = self.load()?;
+        let lock = if self.self_heal {
+            self.try_lock()?
+        } else {
+            None
+        };
         let Some(planned) = self.observe(&desired).await? else {
             return Ok(Action::Stop);
         };
         self.record(planned.observation).await;
+        // Cleared only when not deferring again, so `/readyz` never flickers between the two.
         if planned.plan.is_empty() || !self.self_heal {
+            self.readiness.heal_deferred(None);
             return Ok(Action::Requeue(self.interval));
         }
-        let healed = heal(&self.client, &planned.plan, &planned.sentences, &self.stop).await;
+        let Some(_lock) = lock else {
+            self.defer_heal();
+            return Ok(Action::Requeue(self.interval));
+        };
+        self.readiness.heal_deferred(None);
+        let healed = heal(&self.client, &planned.plan, &planned.live, &self.stop).await;
         match healed {
-            Ok(Healed::Done(report)) => {
+            Ok(Executed::Finished(report)) => {
                 tracing::info!(%report, "self-heal applied the plan");
                 self.alerts.apply_succeeded();
             }
-            Ok(Healed::Stopped { done, total }) => {
+            Ok(Executed::Stopped { done, total, .. }) => {
                 tracing::warn!(
                     done,
                     total,
@@ -154,11 +185,25 @@ impl Context {
             ReconcileError::NoValidDesiredState { .. } | ReconcileError::Plan(_) => {
                 Action::Requeue(self.interval)
             }
-            ReconcileError::Fetch(_) | ReconcileError::Apply(_) => {
+            ReconcileError::Fetch(_) | ReconcileError::Apply(_) | ReconcileError::Lock(_) => {
                 let doubling = FIRST_RETRY.saturating_mul(1 << failures.saturating_sub(1).min(20));
                 Action::Requeue(doubling.min(self.interval))
             }
         }
+    }
+
+    /// The org's apply lock, or `None` while another writer holds it.
+    fn try_lock(&self) -> Result<Option<OrgLock>, ReconcileError> {
+        OrgLock::try_acquire(&self.lock_dir, self.client.org_url()).map_err(ReconcileError::Lock)
+    }
+
+    /// Says why this reconcile does not heal: in the log, the metrics and `/readyz`.
+    fn defer_heal(&self) {
+        let lock = OrgLock::path(&self.lock_dir, self.client.org_url());
+        tracing::warn!(lock = %lock.display(), "{HEAL_DEFERRED}");
+        self.metrics.heal_deferred();
+        self.readiness
+            .heal_deferred(Some(format!("{HEAL_DEFERRED} (lock {})", lock.display())));
     }
 
     /// Re-reads the files; keeps the last good state when they are invalid.
@@ -209,7 +254,7 @@ impl Context {
         let observation = Observation::of(desired, &plan, &sentences, now);
         Ok(Some(Planned {
             plan,
-            sentences,
+            live,
             observation,
         }))
     }

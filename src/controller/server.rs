@@ -41,7 +41,8 @@ async fn metrics_text(State(shared): State<Shared>) -> Response {
 
 async fn ready(State(shared): State<Shared>) -> Response {
     match shared.readiness.check() {
-        Ok(()) => "ready\n".into_response(),
+        Ok(None) => "ready\n".into_response(),
+        Ok(Some(note)) => format!("ready; {note}\n").into_response(),
         Err(reason) => (
             StatusCode::SERVICE_UNAVAILABLE,
             format!("not ready: {reason}\n"),

@@ -141,6 +141,45 @@ pub enum StepView {
 }
 
 impl StepView {
+    /// Describes `step`, naming apps from the context's snapshot.
+    pub fn of(step: &Step, ctx: &RenderContext<'_>) -> Self {
+        match step {
+            Step::Generate {
+                group,
+                app,
+                validity_years,
+                known_kids: _,
+            } => Self::Generate {
+                group: group.clone(),
+                app: AppView::of(app, ctx),
+                validity_years: *validity_years,
+            },
+            Step::Clone {
+                group,
+                key,
+                from,
+                to,
+            } => Self::Clone {
+                group: group.clone(),
+                key: KeyView::of(key),
+                from: AppView::of(from, ctx),
+                to: AppView::of(to, ctx),
+            },
+            Step::Switch {
+                group,
+                app,
+                from,
+                to,
+                expect: _,
+            } => Self::Switch {
+                group: group.clone(),
+                app: AppView::of(app, ctx),
+                from_kid: from.as_ref().map(|k| k.0.clone()),
+                to: KeyView::of(to),
+            },
+        }
+    }
+
     /// The step as one sentence for people, e.g. `switch App 2 (0oa…): old → new`.
     pub fn sentence(&self) -> String {
         match self {
@@ -255,7 +294,7 @@ impl std::fmt::Display for KeyView {
 impl Report {
     /// Describes `plan` for `command`, naming apps from the context's snapshot.
     pub fn new(plan: &Plan, ctx: &RenderContext<'_>, command: Command) -> Self {
-        let steps: Vec<StepView> = plan.steps.iter().map(|s| step_view(s, ctx)).collect();
+        let steps: Vec<StepView> = plan.steps.iter().map(|s| StepView::of(s, ctx)).collect();
         let mut groups: Vec<GroupView> = plan
             .groups
             .iter()
@@ -322,44 +361,6 @@ fn summarize(steps: &[StepView]) -> Summary {
         }
     }
     summary
-}
-
-fn step_view(step: &Step, ctx: &RenderContext<'_>) -> StepView {
-    match step {
-        Step::Generate {
-            group,
-            app,
-            validity_years,
-            known_kids: _,
-        } => StepView::Generate {
-            group: group.clone(),
-            app: AppView::of(app, ctx),
-            validity_years: *validity_years,
-        },
-        Step::Clone {
-            group,
-            key,
-            from,
-            to,
-        } => StepView::Clone {
-            group: group.clone(),
-            key: KeyView::of(key),
-            from: AppView::of(from, ctx),
-            to: AppView::of(to, ctx),
-        },
-        Step::Switch {
-            group,
-            app,
-            from,
-            to,
-            expect: _,
-        } => StepView::Switch {
-            group: group.clone(),
-            app: AppView::of(app, ctx),
-            from_kid: from.as_ref().map(|k| k.0.clone()),
-            to: KeyView::of(to),
-        },
-    }
 }
 
 fn group_view(group: &GroupPlan, steps: &[StepView], ctx: &RenderContext<'_>) -> GroupView {

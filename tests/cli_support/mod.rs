@@ -60,6 +60,11 @@ impl SimProcess {
         cmd
     }
 
+    /// The directory of this org's key cache and apply lock.
+    pub fn cache_dir(&self) -> &Path {
+        self.cache.path()
+    }
+
     /// `GET path` with the token, as JSON; panics unless Okta answers 200.
     pub async fn get(&self, path: &str) -> Value {
         let response = reqwest::Client::new()

@@ -42,8 +42,8 @@ pub struct WatchProcess {
 }
 
 impl WatchProcess {
-    /// Starts `keyshare watch DIR --log-format json --listen 127.0.0.1:0 EXTRA…` against `sim`
-    /// and waits for its start line.
+    /// Starts `keyshare watch DIR --log-format json --listen 127.0.0.1:0 EXTRA…` against `sim`,
+    /// sharing the apply lock of `sim.keyshare()`, and waits for its start line.
     pub async fn start(sim: &SimProcess, dir: &Path, extra: &[&str]) -> Self {
         let mut child = Command::new(env!("CARGO_BIN_EXE_keyshare"))
             .arg("watch")
@@ -59,6 +59,7 @@ impl WatchProcess {
             .args(extra)
             .env("OKTA_CLIENT_ORGURL", &sim.base_url)
             .env("OKTA_CLIENT_TOKEN", TOKEN)
+            .env("KEYSHARE_KEY_CACHE", sim.cache_dir())
             .env("RUST_LOG", "keyshare=info")
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
