@@ -12,6 +12,7 @@ mod keys;
 pub mod okta_args;
 mod output;
 mod plan;
+mod read_progress;
 mod session;
 mod validate;
 mod watch;

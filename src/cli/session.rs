@@ -11,6 +11,7 @@ use anyhow::Context;
 use jiff::Timestamp;
 
 use super::okta_args::OktaArgs;
+use super::read_progress;
 use crate::apply::{FetchOptions, KeyCache, fetch};
 use crate::config::{self, DesiredState};
 use crate::okta::http::HttpClient;
@@ -92,7 +93,8 @@ impl Reads {
             known_keys: cache.keys().clone(),
             ..FetchOptions::default()
         };
-        let (planned, org_apps) = read_and_plan(client, desired, now, &options).await?;
+        let reading = read_and_plan(client, desired, now, &options);
+        let (planned, org_apps) = read_progress::showing_reads(client, reading).await?;
         let grew = cache.remember(&planned.live);
         let counted = org_apps.is_some_and(|count| cache.learn_org_apps(count));
         if let Some(path) = &self.key_cache

@@ -292,6 +292,16 @@ impl Budget {
         (w.remaining <= reserve).then(|| w.reset_at.saturating_duration_since(now))
     }
 
+    /// The bucket keyshare is holding back for longest, and how long until its window resets;
+    /// `None` while no bucket's share is used up.
+    pub fn longest_hold(&self, now: Instant) -> Option<(Bucket, Duration)> {
+        let buckets: Vec<Bucket> = self.lock().keys().copied().collect();
+        buckets
+            .into_iter()
+            .filter_map(|bucket| Some((bucket, self.blocked_for(bucket, now)?)))
+            .max_by_key(|&(_, wait)| wait)
+    }
+
     /// The remaining count keyshare believes the bucket has.
     #[cfg(test)]
     fn remaining(&self, bucket: Bucket) -> Option<u32> {
@@ -420,6 +430,24 @@ mod tests {
         assert_eq!(
             budget.try_admit(Bucket::Apps, reset_at),
             Admission::Go { probe: true }
+        );
+    }
+
+    #[test]
+    fn the_longest_hold_names_the_bucket_waited_for_longest() {
+        let budget = Budget::new(50);
+        let now = Instant::now();
+        assert_eq!(budget.longest_hold(now), None);
+        budget.observe(Bucket::Apps, &headers(20, 10, 1030, 1000), at(now));
+        budget.observe(Bucket::AppById, &headers(20, 10, 1010, 1000), at(now));
+        let (bucket, wait) = budget.longest_hold(now).unwrap();
+        assert_eq!(bucket, Bucket::Apps);
+        assert!(wait >= Duration::from_secs(30), "{wait:?}");
+        // A bucket with room left is not held.
+        budget.observe(Bucket::Apps, &headers(20, 19, 1031, 1001), at(now));
+        assert_eq!(
+            budget.longest_hold(now).map(|(b, _)| b),
+            Some(Bucket::AppById)
         );
     }
 

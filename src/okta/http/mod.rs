@@ -104,6 +104,13 @@ impl HttpClient {
     pub fn stats(&self) -> CallStats {
         self.inner.stats.snapshot()
     }
+
+    /// The rate-limit bucket the client is holding requests back for (its share of the
+    /// current window is used up), and how long until that window resets; for progress
+    /// displays.
+    pub fn holding_for(&self) -> Option<(Bucket, Duration)> {
+        self.inner.budget.longest_hold(tokio::time::Instant::now())
+    }
 }
 
 /// The reqwest client: rustls, the system's roots plus `--ca-cert`, proxies from the
