@@ -13,6 +13,7 @@ pub mod okta_args;
 mod output;
 mod plan;
 mod session;
+mod signals;
 mod validate;
 mod watch;
 
