@@ -206,6 +206,7 @@ async fn a_second_signal_stops_at_once_and_a_rerun_converges() {
     assert_eq!(code, Some(130), "exit code\n{stderr}");
     for said in [
         "Stopping at once during step 3/10",
+        "it may or may not have taken effect; every step before it did",
         "Run `keyshare apply` again to finish",
     ] {
         assert!(stderr.contains(said), "says {said:?}:\n{stderr}");

@@ -25,7 +25,7 @@ pub const EXIT_AT_ONCE: i32 = 130;
 enum Phase {
     /// Running steps; the one in flight, as `step 3/8 (switch …)`, if any.
     Steps { in_flight: Option<String> },
-    /// Every step ran; only reads and the report are left.
+    /// No further step will run; only reads and the report are left.
     Checks,
 }
 
@@ -105,12 +105,14 @@ async fn handle(
             return;
         }
     }
-    let during = match current() {
-        Some(Some(step)) => format!(" during {step}"),
-        Some(None) => String::new(),
-        None => " during the checks after the last step".to_owned(),
+    let what_ran = match current() {
+        Some(Some(step)) => {
+            format!(" during {step}: it may or may not have taken effect; every step before it did")
+        }
+        Some(None) => " between two steps: every step that ran took effect".to_owned(),
+        None => " after the steps: every step that ran took effect".to_owned(),
     };
     bar.finish_and_clear();
-    eprintln!("Stopping at once{during}; what ran took effect. {rerun}");
+    eprintln!("Stopping at once{what_ran}. {rerun}");
     std::process::exit(EXIT_AT_ONCE);
 }
