@@ -298,6 +298,11 @@ async fn run_steps(
 
 /// The error of an apply stopped between two steps: what ran, and how to finish.
 fn interrupted(report: &ApplyReport, done: usize, total: usize, rerun: &str) -> anyhow::Error {
+    if done == 0 {
+        return anyhow::anyhow!(
+            "apply interrupted before its first step; nothing was changed in Okta"
+        );
+    }
     let keys: String = report
         .generated
         .iter()
