@@ -5,7 +5,8 @@
 //! One signal: the step in flight finishes once the write is released, no later write is made,
 //! keyshare exits 1 saying what ran and how to finish, and a re-run converges on one new key.
 //! Two signals: keyshare exits 130 at once, still inside the held step, and a re-run converges
-//! on one new key all the same.
+//! on one new key all the same. A signal once every step ran (only reads are left) ends
+//! keyshare at once.
 
 mod reliability_support;
 
@@ -17,6 +18,8 @@ use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::Child;
 use tokio::sync::mpsc;
+
+const METADATA: &str = "/api/v1/apps/{appId}/sso/saml/metadata";
 
 /// How long a signalled keyshare may take to answer.
 const ANSWER_LIMIT: Duration = Duration::from_secs(30);
@@ -94,13 +97,14 @@ impl Running {
     }
 }
 
-/// A write of the rotation held before it takes effect, and the step it belongs to.
+/// A request held before it takes effect, and the step it belongs to.
 struct Held {
     name: &'static str,
     method: &'static str,
     route: &'static str,
     nth: u64,
-    /// The 1-based step of the 10 (generate, 4 clones, 5 switches) that makes this write.
+    /// The 1-based step of the 10 (generate, 4 clones, 5 switches) that makes this write; for
+    /// a read after the steps, 10.
     step: usize,
 }
 
@@ -220,4 +224,32 @@ async fn a_second_signal_stops_at_once_and_a_rerun_converges() {
     rig.clear_faults().await;
     rig.apply().await.expect_code(0, "re-run");
     rig.assert_converged_with_one_new_key("two signals").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_signal_after_the_last_step_stops_the_checks_at_once() {
+    let rig = Rig::start(&[]).await;
+    // Only the check after the steps reads the SAML metadata.
+    let held = Held {
+        name: "the first metadata read",
+        method: "GET",
+        route: METADATA,
+        nth: 1,
+        step: rotation_writes().len(),
+    };
+    let running = apply_held_at(&rig, &held).await;
+
+    running.signal("INT");
+    let (code, stderr) = running.exit().await;
+
+    assert_eq!(code, Some(130), "exit code\n{stderr}");
+    assert!(
+        stderr.contains("Stopping at once after the steps: every step that ran took effect"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("Interrupt received"), "{stderr}");
+    assert_eq!(writes_in_effect(&rig).await, held.step, "{}", held.name);
+    rig.clear_faults().await;
+    rig.assert_converged_with_one_new_key("a signal during the checks")
+        .await;
 }
