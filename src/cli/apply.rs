@@ -3,8 +3,10 @@
 //! and refuses a plan for another org or one that went stale. Either way it shows the plan,
 //! asks for confirmation on a terminal, shows progress on standard error (only on a terminal),
 //! runs the steps, then re-reads every app it touched and checks that each group signs, and
-//! publishes in its SAML metadata, one certificate.
+//! publishes in its SAML metadata, one certificate. Ctrl-C or SIGTERM during the steps stops
+//! after the step in flight (see [`interrupt`]).
 
+mod interrupt;
 mod verify;
 
 use std::io::{BufRead, IsTerminal, Write};
@@ -19,16 +21,25 @@ use super::okta_args::OktaArgs;
 use super::output::{Format, render, render_report, stdout_color};
 use super::session::{Planned, Reads, load};
 use crate::apply::{
-    ApplyReport, OrgLock, ProgressEvent, StepOutcome, execute, known_key, with_known_keys,
+    ApplyReport, Executed, OrgLock, ProgressEvent, StepOutcome, execute_until, known_key,
+    with_known_keys,
 };
 use crate::config::DesiredState;
 use crate::okta::http::HttpClient;
 use crate::plan::{LiveSnapshot, Plan, Step};
 use crate::planfile::{self, PlanFile, StaleError};
 use crate::render::{AppliedView, Command, RenderContext, Report, StepView};
+use interrupt::Interrupts;
 
 /// Re-reads of a saved plan's apps in flight at once.
 const REREAD_CONCURRENCY: usize = 8;
+
+/// How to finish a plan made from a directory that stopped part-way.
+const RERUN_DIR: &str =
+    "Run `keyshare apply` again to finish: it plans afresh from Okta and resumes.";
+
+/// How to finish a saved plan that stopped part-way.
+const RERUN_PLAN_FILE: &str = "Run `keyshare apply` on the desired-state directory to finish (a saved plan is stale once one of its steps ran): it plans afresh from Okta and resumes.";
 
 #[derive(Debug, clap::Args)]
 pub struct ApplyArgs {
@@ -78,7 +89,12 @@ pub async fn run(args: ApplyArgs, verbose: u8) -> anyhow::Result<ExitStatus> {
             }
             confirm(text)?;
         }
-        report = run_steps(&client, &planned, text).await?;
+        let rerun = if desired.is_some() {
+            RERUN_DIR
+        } else {
+            RERUN_PLAN_FILE
+        };
+        report = run_steps(&client, &planned, text, Some(rerun)).await?;
         let verified = verify::verify(&client, &planned.plan, &report).await?;
         // The report shows the keys the groups got, certificates included.
         for group in &verified {
@@ -194,18 +210,21 @@ pub async fn apply_planned(
     desired: &DesiredState,
     planned: &Planned,
 ) -> anyhow::Result<ApplyReport> {
-    let report = run_steps(client, planned, true).await?;
+    let report = run_steps(client, planned, true, None).await?;
     verify::verify(client, &planned.plan, &report).await?;
     check_converged(client, reads, desired).await?;
     Ok(report)
 }
 
 /// Runs the steps with a progress bar on a terminal's standard error; `print_steps` also
-/// prints each finished step on standard output.
+/// prints each finished step on standard output. With `stop_on_signal` (the sentence saying
+/// how to finish), Ctrl-C and SIGTERM stop the apply between two steps; the error then says
+/// what ran.
 async fn run_steps(
     client: &HttpClient,
     planned: &Planned,
     print_steps: bool,
+    stop_on_signal: Option<&'static str>,
 ) -> anyhow::Result<ApplyReport> {
     let ctx = RenderContext {
         snapshot: &planned.live,
@@ -213,9 +232,17 @@ async fn run_steps(
     // The executor names a generated key by its kid once it is known, so these lines do too.
     let sentence = |step: &Step| StepView::of(step, &ctx).sentence();
     let bar = progress_bar(planned.plan.steps.len());
+    let interrupts = stop_on_signal
+        .map(|rerun| Interrupts::listen(bar.clone(), rerun))
+        .transpose()
+        .context("cannot listen for Ctrl-C and SIGTERM; nothing was changed")?;
     let mut progress = |event: ProgressEvent<'_>| match event {
-        ProgressEvent::Started { step, .. } => {
-            bar.set_message(sentence(step));
+        ProgressEvent::Started { index, total, step } => {
+            let sentence = sentence(step);
+            if let Some(interrupts) = &interrupts {
+                interrupts.step_started(index, total, &sentence);
+            }
+            bar.set_message(sentence);
         }
         ProgressEvent::Finished {
             index,
@@ -240,12 +267,49 @@ async fn run_steps(
                 let line = format!("[{index}/{total}] {}: {result}", sentence(step));
                 bar.suspend(|| println!("{line}"));
             }
+            if let Some(interrupts) = &interrupts {
+                interrupts.step_finished();
+            }
         }
     };
-    let result = execute(client, &planned.plan, &mut progress).await;
+    let stop = || interrupts.as_ref().is_some_and(Interrupts::requested);
+    let result = execute_until(client, &planned.plan, &mut progress, &stop).await;
+    if let Some(interrupts) = &interrupts {
+        interrupts.steps_ended();
+    }
     bar.finish_and_clear();
-    result.context(
+    let executed = result.context(
         "apply stopped; what ran before the failing step took effect, and running apply again resumes",
+    )?;
+    match executed {
+        Executed::Finished(report) => Ok(report),
+        Executed::Stopped {
+            report,
+            done,
+            total,
+        } => Err(interrupted(
+            &report,
+            done,
+            total,
+            stop_on_signal.unwrap_or(RERUN_DIR),
+        )),
+    }
+}
+
+/// The error of an apply stopped between two steps: what ran, and how to finish.
+fn interrupted(report: &ApplyReport, done: usize, total: usize, rerun: &str) -> anyhow::Error {
+    if done == 0 {
+        return anyhow::anyhow!(
+            "apply interrupted before its first step; nothing was changed in Okta"
+        );
+    }
+    let keys: String = report
+        .generated
+        .iter()
+        .map(|(group, kid)| format!("; group `{group}`'s new key is {kid}"))
+        .collect();
+    anyhow::anyhow!(
+        "apply interrupted after step {done} of {total}; what ran took effect: {report}{keys}. Okta is part-way through the plan. {rerun}"
     )
 }
 

@@ -2,7 +2,9 @@
 //! messages and exit codes.
 //!
 //! Exit codes follow Terraform's `-detailed-exitcode`: 0 = nothing to do, 2 = changes or drift,
-//! 1 = any error, usage errors included (never clap's default 2, which means "changes" here).
+//! 1 = any error, usage errors included (never clap's default 2, which means "changes" here),
+//! and an `apply` stopped between two steps by Ctrl-C or SIGTERM. 130 = an `apply` ended at once
+//! by a second signal (`apply/interrupt.rs`).
 
 mod apply;
 mod demo;
@@ -14,6 +16,7 @@ mod output;
 mod plan;
 mod read_progress;
 mod session;
+mod signals;
 mod validate;
 mod watch;
 

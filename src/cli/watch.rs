@@ -10,6 +10,7 @@ use tokio::sync::watch;
 
 use super::ExitStatus;
 use super::okta_args::{OktaArgs, duration};
+use super::signals::StopSignals;
 use crate::controller::{self, Settings, Webhook};
 use crate::okta::http::HttpClient;
 
@@ -71,7 +72,11 @@ pub async fn run(args: WatchArgs) -> anyhow::Result<ExitStatus> {
     tracing::info!(%addr, org = %client.org_url(), self_heal = args.self_heal, interval_s = args.interval.as_secs_f64(), "keyshare watch started");
     let (stop_tx, stop) = watch::channel(false);
     tokio::spawn(async move {
-        if let Err(error) = shutdown_signal().await {
+        let received = match StopSignals::listen() {
+            Ok(mut signals) => signals.recv().await,
+            Err(error) => Err(error),
+        };
+        if let Err(error) = received {
             tracing::error!(%error, "cannot listen for signals; stopping");
         }
         tracing::info!("stop requested; finishing the current step");
@@ -95,20 +100,4 @@ pub async fn run(args: WatchArgs) -> anyhow::Result<ExitStatus> {
 fn webhook(url: &str) -> anyhow::Result<Webhook> {
     let url = url::Url::parse(url).map_err(|e| anyhow::anyhow!("the URL is not valid: {e}"))?;
     Ok(Webhook::new(url)?)
-}
-
-/// SIGTERM (Kubernetes stopping the pod) or SIGINT (Ctrl-C).
-async fn shutdown_signal() -> std::io::Result<()> {
-    #[cfg(unix)]
-    {
-        let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())?;
-        tokio::select! {
-            _ = term.recv() => Ok(()),
-            result = tokio::signal::ctrl_c() => result,
-        }
-    }
-    #[cfg(not(unix))]
-    {
-        tokio::signal::ctrl_c().await
-    }
 }
