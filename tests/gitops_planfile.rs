@@ -45,7 +45,7 @@ async fn a_fresh_plan_applies_and_holds_no_secret() {
         "{stdout}"
     );
     assert!(
-        stdout.contains("the SAML metadata of 2 app(s) publishes its certificate"),
+        stdout.contains("the SAML metadata of the 2 switched app(s) publishes its certificate"),
         "{stdout}"
     );
     let (kids1, signing1) = keys_of(&sim, APP1).await;

@@ -95,7 +95,7 @@ pub async fn run(args: ApplyArgs, verbose: u8) -> anyhow::Result<ExitStatus> {
             RERUN_PLAN_FILE
         };
         report = run_steps(&client, &planned, text, Some(rerun)).await?;
-        let verified = verify::verify(&client, &planned.plan, &report).await?;
+        let verified = verify::verify(&client, &planned.plan, &planned.live, &report).await?;
         // The report shows the keys the groups got, certificates included.
         for group in &verified {
             shown.key_meta.insert(group.kid.clone(), group.key.clone());
@@ -211,7 +211,7 @@ pub async fn apply_planned(
     planned: &Planned,
 ) -> anyhow::Result<ApplyReport> {
     let report = run_steps(client, planned, true, None).await?;
-    verify::verify(client, &planned.plan, &report).await?;
+    verify::verify(client, &planned.plan, &planned.live, &report).await?;
     check_converged(client, reads, desired).await?;
     Ok(report)
 }

@@ -1,14 +1,22 @@
-//! After an apply: re-read every app the plan touched and check that each group converged.
-//! Every app signs with the group key, and every SAML app's IdP metadata (what its service
-//! provider downloads) publishes that key's certificate. Only reads.
+//! After an apply: re-read every app of each group the plan touched and check that the group
+//! converged. Every app signs with the group key, and every SAML app the apply switched
+//! publishes that key's certificate in its IdP metadata (what its service provider
+//! downloads). Only reads.
+//!
+//! Reads are spent where the apply changed something: app re-reads go to the larger
+//! app-by-id bucket, but metadata and keys are in the scarce apps bucket (docs/performance.md),
+//! so an app that was not switched keeps the metadata it had (the apply did not touch it), and
+//! a key whose certificate the plan's reads already hold is not read again (a kid's
+//! certificate never changes).
 
+use std::collections::BTreeSet;
 use std::fmt::Write as _;
 
 use anyhow::{Context, bail};
 
 use crate::apply::ApplyReport;
 use crate::okta::{AppId, JsonWebKey, Kid, OktaApi, SignOnMode};
-use crate::plan::{GroupPlan, KeyRef, Plan};
+use crate::plan::{GroupPlan, KeyRef, LiveSnapshot, Plan, Step};
 use crate::render::cert::Certificate;
 
 /// One group as found after the apply.
@@ -16,26 +24,38 @@ use crate::render::cert::Certificate;
 pub struct Verified {
     pub group: String,
     pub kid: Kid,
-    /// The key as read from the source after the apply (its certificate included).
+    /// The key's metadata, certificate included: from the plan's reads, or read from the
+    /// source after the apply when they did not hold it (a generated key).
     pub key: JsonWebKey,
     /// Apps that sign with the key, as `Label (id)`.
     pub apps: Vec<String>,
-    /// SAML apps whose metadata publishes the key's certificate.
+    /// Switched SAML apps whose metadata publishes the key's certificate.
     pub saml_apps: usize,
     /// SHA-256 fingerprint of the certificate, when the key has one.
     pub fingerprint: Option<String>,
 }
 
-/// Checks every group that had steps; fails naming the first app that did not converge.
+/// Checks every group that had steps, against the snapshot `live` the plan was made from;
+/// fails naming the first app that did not converge.
 pub async fn verify(
     api: &impl OktaApi,
     plan: &Plan,
+    live: &LiveSnapshot,
     report: &ApplyReport,
 ) -> anyhow::Result<Vec<Verified>> {
+    // Only a switch can change what an app's metadata publishes.
+    let switched: BTreeSet<&AppId> = plan
+        .steps
+        .iter()
+        .filter_map(|step| match step {
+            Step::Switch { app, .. } => Some(app),
+            Step::Generate { .. } | Step::Clone { .. } => None,
+        })
+        .collect();
     let mut verified = Vec::new();
     for group in &plan.groups {
         if plan.steps.iter().any(|s| s.group() == group.name) {
-            verified.push(verify_group(api, group, report).await?);
+            verified.push(verify_group(api, group, live, &switched, report).await?);
         }
     }
     Ok(verified)
@@ -44,6 +64,8 @@ pub async fn verify(
 async fn verify_group(
     api: &impl OktaApi,
     group: &GroupPlan,
+    live: &LiveSnapshot,
+    switched: &BTreeSet<&AppId>,
     report: &ApplyReport,
 ) -> anyhow::Result<Verified> {
     let kid = match &group.key {
@@ -54,10 +76,16 @@ async fn verify_group(
             .cloned()
             .with_context(|| format!("group `{name}`: the apply generated no key"))?,
     };
-    let key = api
-        .get_key(&group.source, &kid)
-        .await
-        .with_context(|| format!("after apply, cannot read key {kid} of {}", group.source))?;
+    let key = match live
+        .key(&kid)
+        .filter(|k| k.certificate_der_base64().is_some())
+    {
+        Some(known) => known.clone(),
+        None => api
+            .get_key(&group.source, &kid)
+            .await
+            .with_context(|| format!("after apply, cannot read key {kid} of {}", group.source))?,
+    };
     let expected = key
         .certificate_der_base64()
         .and_then(Certificate::from_base64);
@@ -82,7 +110,9 @@ async fn verify_group(
                 group.name
             );
         }
-        if matches!(app.sign_on_mode, SignOnMode::Saml2 | SignOnMode::Saml11) {
+        if matches!(app.sign_on_mode, SignOnMode::Saml2 | SignOnMode::Saml11)
+            && switched.contains(id)
+        {
             check_metadata(api, id, &name, expected.as_ref()).await?;
             verified.saml_apps += 1;
         }
@@ -136,7 +166,7 @@ pub fn describe(verified: &[Verified]) -> String {
         if group.saml_apps > 0 {
             let _ = write!(
                 out,
-                "; the SAML metadata of {} app(s) publishes its certificate",
+                "; the SAML metadata of the {} switched app(s) publishes its certificate",
                 group.saml_apps
             );
         }
