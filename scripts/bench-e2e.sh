@@ -9,10 +9,10 @@
 #   APPS=10000           apps in the org of keyshare's runs (groups of 5, all referenced by id)
 #   BASELINE_APPS=2000   apps in the org where keyshare and both baselines run side by side
 #   DRIFT=0.1            share of members drifted in the org that is applied
-#   WINDOW_MS=1000       the simulator's rate-limit window (Okta's is 60000). Rate-limit headers
-#                        have one-second resolution, so short windows inflate every client's
-#                        wall/floor by up to ~1 s per window; use 10000 or more for ratios
-#                        close to what a real 60 s window gives.
+#   WINDOW_MS=10000      the simulator's rate-limit window (Okta's is 60000), so that the whole
+#                        run takes about 40 minutes. Rate-limit headers have one-second
+#                        resolution, so the shorter the window, the larger the share of it a
+#                        client loses to rounding (the Python SDK's waits especially).
 # Needs: a Rust toolchain, python3 (3.10+) with venv, /usr/bin/time (apt-get install time).
 # Work files and logs go to target/bench-e2e/.
 set -euo pipefail
@@ -42,4 +42,4 @@ exec python3 "$root/scripts/bench/run.py" \
   --apps "${APPS:-10000}" \
   --baseline-apps "${BASELINE_APPS:-2000}" \
   --drift "${DRIFT:-0.1}" \
-  --window-ms "${WINDOW_MS:-1000}"
+  --window-ms "${WINDOW_MS:-10000}"

@@ -152,7 +152,7 @@ def main() -> None:
     parser.add_argument("--apps", type=int, default=10_000)
     parser.add_argument("--baseline-apps", type=int, default=2_000)
     parser.add_argument("--drift", type=float, default=0.1)
-    parser.add_argument("--window-ms", type=int, default=1000)
+    parser.add_argument("--window-ms", type=int, default=10_000)
     args = parser.parse_args()
     os.makedirs(os.path.join(args.work, "logs"), exist_ok=True)
     rows = keyshare_runs(args, args.work, args.baseline_apps, baselines=True)
