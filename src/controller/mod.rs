@@ -15,7 +15,8 @@
 //! - `reconcile`: one reconcile and its error policy.
 //! - `heal`: applying a plan through the executor, stoppable between steps.
 //! - `status`: per-group sync status, health and key expiry, derived from a plan.
-//! - `alerts`, `webhook`: which notifications a change calls for, and posting them.
+//! - `alerts`, `webhook`: which notifications a change calls for, and posting them from a
+//!   queue of their own, outside the loop.
 //! - `metrics`, `health`, `server`: `/metrics`, `/healthz`, `/readyz`.
 
 mod alerts;
@@ -102,7 +103,7 @@ pub async fn run(
     ));
     let mut ctx = Context::new(settings, client, metrics, readiness, stop.clone());
     run_loop(&mut ctx, &mut files, stop).await;
-    let _ = server.await;
+    let ((), _) = tokio::join!(ctx.close(), server);
     Ok(())
 }
 

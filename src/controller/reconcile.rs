@@ -22,7 +22,7 @@ use super::heal::heal;
 use super::health::Readiness;
 use super::metrics::Metrics;
 use super::status::{Observation, SyncStatus};
-use super::webhook::Webhook;
+use super::webhook::{Notifier, QUEUE_CAPACITY, SHUTDOWN_GRACE};
 use crate::apply::{
     ApplyError, Executed, FetchError, FetchOptions, LockError, OrgLock, fetch_snapshot,
 };
@@ -73,7 +73,7 @@ pub struct Context {
     interval: Duration,
     self_heal: bool,
     lock_dir: PathBuf,
-    webhook: Option<Webhook>,
+    notifier: Option<Notifier>,
     stop: watch::Receiver<bool>,
     pub(super) metrics: Arc<Metrics>,
     pub(super) readiness: Arc<Readiness>,
@@ -106,13 +106,14 @@ impl Context {
             webhook,
             lock_dir,
         } = settings;
+        let notifier = webhook.map(|webhook| webhook.spawn(QUEUE_CAPACITY, metrics.clone()));
         Self {
             client,
             source: DesiredSource::new(dir),
             interval,
             self_heal,
             lock_dir,
-            webhook,
+            notifier,
             stop,
             metrics,
             readiness,
@@ -134,7 +135,7 @@ impl Context {
         let Some(planned) = self.observe(&desired).await? else {
             return Ok(Action::Stop);
         };
-        self.record(planned.observation).await;
+        self.record(planned.observation);
         // Cleared only when not deferring again, so `/readyz` never flickers between the two.
         if planned.plan.is_empty() || !self.self_heal {
             self.readiness.heal_deferred(None);
@@ -162,14 +163,14 @@ impl Context {
             Err(error) => {
                 let org = self.client.org_url().to_string();
                 let event = self.alerts.apply_failed(&org, &error.to_string());
-                self.notify(event).await;
+                self.notify(event);
                 return Err(ReconcileError::Apply(Box::new(error)));
             }
         }
         let Some(after) = self.observe(&desired).await? else {
             return Ok(Action::Stop);
         };
-        self.record(after.observation).await;
+        self.record(after.observation);
         Ok(Action::Requeue(self.interval))
     }
 
@@ -260,7 +261,7 @@ impl Context {
     }
 
     /// Publishes an observation: logs, metrics, notifications.
-    async fn record(&mut self, observation: Observation) {
+    fn record(&mut self, observation: Observation) {
         for (group, status) in &observation.groups {
             if status.sync == SyncStatus::OutOfSync {
                 tracing::warn!(group, steps = status.drift.join("; "), "group out of sync");
@@ -274,14 +275,22 @@ impl Context {
         self.metrics.observe(&observation);
         let org = self.client.org_url().to_string();
         for event in self.alerts.observe(&org, &observation) {
-            self.notify(Some(event)).await;
+            self.notify(Some(event));
         }
         self.last = observation;
     }
 
-    async fn notify(&self, event: Option<Event>) {
-        if let (Some(webhook), Some(event)) = (&self.webhook, event) {
-            webhook.post(&event).await;
+    /// Queues `event` for the webhook, if there is one; never waits for it.
+    fn notify(&self, event: Option<Event>) {
+        if let (Some(notifier), Some(event)) = (&self.notifier, event) {
+            notifier.send(event);
+        }
+    }
+
+    /// Ends the controller's work: notifications still queued get a short grace to go out.
+    pub async fn close(self) {
+        if let Some(notifier) = self.notifier {
+            notifier.close(SHUTDOWN_GRACE).await;
         }
     }
 }

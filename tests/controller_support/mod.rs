@@ -14,6 +14,11 @@ use serde_json::Value;
 
 use crate::cli_support::{SimProcess, TOKEN};
 
+/// How long a test waits for what should take a second or two. Generous, so that a loaded
+/// machine (a CI runner compiling beside the tests) only slows a test down and never fails
+/// it; every wait returns as soon as its condition holds.
+pub const PATIENCE: Duration = Duration::from_secs(30);
+
 /// One group sharing the guide's two apps' key; `rotate_before` goes into the key policy.
 pub fn group_yaml(name: &str, key_policy: &str) -> String {
     format!(
@@ -80,9 +85,7 @@ impl WatchProcess {
             logs,
             base_url: String::new(),
         };
-        let started = watch
-            .wait_log(0, "keyshare watch started", Duration::from_secs(10))
-            .await;
+        let started = watch.wait_log(0, "keyshare watch started", PATIENCE).await;
         watch.base_url = format!("http://{}", started["fields"]["addr"].as_str().unwrap());
         watch
     }
