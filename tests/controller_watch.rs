@@ -7,7 +7,9 @@ mod controller_support;
 use std::time::Duration;
 
 use cli_support::SimProcess;
-use controller_support::{GUIDE_POLICY, WatchProcess, group_yaml, write_like_an_editor};
+use controller_support::{
+    GUIDE_POLICY, PATIENCE, WatchProcess, group_yaml, message_of, write_like_an_editor,
+};
 
 /// Far longer than any test: only file events can trigger a reconcile.
 const NO_INTERVAL: &str = "10m";
@@ -107,12 +109,18 @@ async fn a_git_sync_style_swap_of_the_whole_tree_is_seen_every_time() {
     let watch = WatchProcess::start(&sim, &link, &["--interval", NO_INTERVAL]).await;
     watch.wait_log(0, "group out of sync", SECONDS).await;
 
-    for (old, rev, group) in [("rev1", "rev2", "payroll"), ("rev2", "rev3", "hr")] {
+    // The second swap keeps the old tree: only the link itself changes.
+    for (old, rev, group, delete_old) in [
+        ("rev1", "rev2", "payroll", true),
+        ("rev2", "rev3", "hr", false),
+    ] {
         let mark = watch.mark();
         checkout(rev, group);
-        std::fs::remove_dir_all(root.path().join(old)).unwrap();
+        if delete_old {
+            std::fs::remove_dir_all(root.path().join(old)).unwrap();
+        }
         let seen = watch
-            .wait_log_where(mark, SECONDS, |e| e["fields"]["group"] == group)
+            .wait_log_where(mark, PATIENCE, |e| e["fields"]["group"] == group)
             .await;
         assert_eq!(seen["fields"]["message"], "group out of sync", "{rev}");
     }
@@ -136,4 +144,56 @@ async fn without_any_valid_state_it_waits_for_a_fix() {
 
     write_like_an_editor(&file, &group_yaml("finance", GUIDE_POLICY));
     watch.wait_status("/readyz", 200, SECONDS).await;
+}
+
+#[tokio::test]
+async fn sustained_writes_never_blind_the_watch() {
+    // Rate limits out of the way: this is about the watch, not about reads waiting for room.
+    let sim = SimProcess::start(&["--rate-limit-apps", "100000"]);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("groups.yaml");
+    std::fs::write(&file, group_yaml("finance", GUIDE_POLICY)).unwrap();
+    let watch = WatchProcess::start(&sim, dir.path(), &["--interval", NO_INTERVAL]).await;
+    watch.wait_log(0, "group out of sync", PATIENCE).await;
+
+    // In-place writes, as a script or a sync tool makes them, each landing while the reload
+    // of an earlier one may still be under way.
+    for round in 0..80 {
+        std::fs::write(&file, group_yaml(&format!("burst{round}"), GUIDE_POLICY)).unwrap();
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let mark = watch.mark();
+    write_like_an_editor(&file, &group_yaml("last", GUIDE_POLICY));
+    watch
+        .wait_log_where(mark, PATIENCE, |e| e["fields"]["group"] == "last")
+        .await;
+}
+
+#[tokio::test]
+async fn a_reload_held_up_by_the_rate_limit_says_so() {
+    // Two reads a minute at keyshare's half share: edits soon wait for the next window.
+    let sim = SimProcess::start(&["--rate-limit-apps", "4"]);
+    let dir = tempfile::tempdir().unwrap();
+    let file = dir.path().join("groups.yaml");
+    std::fs::write(&file, group_yaml("finance", GUIDE_POLICY)).unwrap();
+    let watch = WatchProcess::start(&sim, dir.path(), &["--interval", NO_INTERVAL]).await;
+    watch.wait_log(0, "reconciled", PATIENCE).await;
+
+    for round in 0..4 {
+        let mark = watch.mark();
+        write_like_an_editor(&file, &group_yaml(&format!("edit{round}"), GUIDE_POLICY));
+        let next = watch
+            .wait_log_where(mark, PATIENCE, |e| {
+                message_of(e) == "reconciled"
+                    || message_of(e).starts_with("reading the org is slow")
+            })
+            .await;
+        if message_of(&next) != "reconciled" {
+            return;
+        }
+    }
+    panic!(
+        "four reloads within the rate limit's share:\n{}",
+        watch.log_text()
+    );
 }

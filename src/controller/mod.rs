@@ -11,7 +11,8 @@
 //!
 //! # Layout
 //! - `desired`: the desired state re-read per reconcile, the last valid one kept.
-//! - `files`: debounced file events as "look again" signals.
+//! - `files`: debounced file events as "look again" signals, from a watch that never goes
+//!   blind.
 //! - `reconcile`: one reconcile and its error policy.
 //! - `heal`: applying a plan through the executor, stoppable between steps.
 //! - `status`: per-group sync status, health and key expiry, derived from a plan.

@@ -34,6 +34,11 @@ use crate::render::{Command, RenderContext, Report};
 /// The first retry delay after a failure; it doubles per failure up to the interval.
 const FIRST_RETRY: Duration = Duration::from_secs(1);
 
+/// How long reading the org may take before the log says why the loop is not reacting: a
+/// burst of file changes costs one read each, and once keyshare's share of the rate limit is
+/// spent, the next read waits for the window to end (a minute at Okta) without a word.
+const SLOW_READ: Duration = Duration::from_secs(10);
+
 /// Why a reconcile did not heal, as the log and `/readyz` say it.
 const HEAL_DEFERRED: &str = "self-heal deferred: another keyshare apply against this org holds the apply lock; the next reconcile tries again";
 
@@ -245,10 +250,23 @@ impl Context {
         let now = Timestamp::now();
         let options = FetchOptions::default();
         let fetch = fetch_snapshot(&self.client, desired, now, &options);
+        tokio::pin!(fetch);
         let mut stop = self.stop.clone();
-        let live = tokio::select! {
-            live = fetch => live.map_err(|e| ReconcileError::Fetch(Box::new(e)))?,
-            _ = stop.wait_for(|stop| *stop) => return Ok(None),
+        let slow = tokio::time::sleep(SLOW_READ);
+        tokio::pin!(slow);
+        let mut said_slow = false;
+        let live = loop {
+            tokio::select! {
+                live = &mut fetch => break live.map_err(|e| ReconcileError::Fetch(Box::new(e)))?,
+                _ = stop.wait_for(|stop| *stop) => return Ok(None),
+                () = &mut slow, if !said_slow => {
+                    said_slow = true;
+                    tracing::warn!(
+                        waited_s = SLOW_READ.as_secs(),
+                        "reading the org is slow: keyshare is waiting for room in Okta's rate limit (keyshare_api_rate_limit_remaining) or for Okta's answers; changes to the files made meanwhile are read when this reconcile ends"
+                    );
+                }
+            }
         };
         let plan = plan::plan(desired, &live, now).map_err(ReconcileError::Plan)?;
         let sentences = sentences(&plan, &live);
