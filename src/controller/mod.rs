@@ -97,7 +97,7 @@ pub async fn run(
         })?;
     let metrics = Arc::new(Metrics::new(&client));
     let readiness = Arc::new(Readiness::default());
-    let server = tokio::spawn(serve(
+    let server = tokio::spawn(server::serve(
         listener,
         server::router(metrics.clone(), readiness.clone()),
         stop.clone(),
@@ -139,18 +139,5 @@ async fn run_loop(ctx: &mut Context, files: &mut FileWatch, mut stop: watch::Rec
             () = files.changed() => tracing::info!("files changed under the desired-state directory"),
             () = tokio::time::sleep_until(Instant::now() + delay) => {}
         }
-    }
-}
-
-/// Serves `router` until `stop` turns true.
-async fn serve(listener: TcpListener, router: axum::Router, mut stop: watch::Receiver<bool>) {
-    let shutdown = async move {
-        let _ = stop.wait_for(|stop| *stop).await;
-    };
-    if let Err(error) = axum::serve(listener, router)
-        .with_graceful_shutdown(shutdown)
-        .await
-    {
-        tracing::error!(%error, "the metrics listener failed");
     }
 }

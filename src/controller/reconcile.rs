@@ -19,7 +19,7 @@ use super::Settings;
 use super::alerts::{Alerts, Event};
 use super::desired::{DesiredSource, Reload};
 use super::heal::heal;
-use super::health::Readiness;
+use super::health::{DiskState, Readiness};
 use super::metrics::Metrics;
 use super::status::{Observation, SyncStatus};
 use super::webhook::{Notifier, QUEUE_CAPACITY, SHUTDOWN_GRACE};
@@ -57,6 +57,14 @@ pub enum Action {
 pub enum ReconcileError {
     #[error("the desired state in {dir} is not valid and no earlier valid one is known:\n{source}")]
     NoValidDesiredState {
+        dir: String,
+        #[source]
+        source: ConfigError,
+    },
+    #[error(
+        "the desired state in {dir} cannot be read and no earlier valid one is known; retrying:\n{source}"
+    )]
+    UnreadableDesiredState {
         dir: String,
         #[source]
         source: ConfigError,
@@ -191,7 +199,11 @@ impl Context {
             ReconcileError::NoValidDesiredState { .. } | ReconcileError::Plan(_) => {
                 Action::Requeue(self.interval)
             }
-            ReconcileError::Fetch(_) | ReconcileError::Apply(_) | ReconcileError::Lock(_) => {
+            // An I/O error (out of file descriptors, a volume remounting) may pass by itself.
+            ReconcileError::UnreadableDesiredState { .. }
+            | ReconcileError::Fetch(_)
+            | ReconcileError::Apply(_)
+            | ReconcileError::Lock(_) => {
                 let doubling = FIRST_RETRY.saturating_mul(1 << failures.saturating_sub(1).min(20));
                 Action::Requeue(doubling.min(self.interval))
             }
@@ -216,9 +228,13 @@ impl Context {
     fn load(&mut self) -> Result<DesiredState, ReconcileError> {
         let dir = self.source.dir().display().to_string();
         let reload = self.source.reload();
-        let valid = matches!(reload, Reload::Valid { .. });
-        self.readiness.desired_state_valid(valid);
-        self.metrics.desired_state_valid(valid);
+        let disk = match &reload {
+            Reload::Valid { .. } => DiskState::Valid,
+            Reload::Invalid { error, .. } if error.is_unreadable() => DiskState::Unreadable,
+            Reload::Invalid { .. } => DiskState::Invalid,
+        };
+        self.readiness.desired_state(disk);
+        self.metrics.desired_state_valid(disk == DiskState::Valid);
         match reload {
             Reload::Valid { desired, changed } => {
                 if changed {
@@ -235,8 +251,15 @@ impl Context {
                 error,
                 kept: Some(kept),
             } => {
-                tracing::error!(dir, error = %error, "the desired state is not valid; keeping the last valid one");
+                if disk == DiskState::Unreadable {
+                    tracing::error!(dir, error = %error, "the desired state cannot be read; keeping the last valid one");
+                } else {
+                    tracing::error!(dir, error = %error, "the desired state is not valid; keeping the last valid one");
+                }
                 Ok(kept.clone())
+            }
+            Reload::Invalid { error, kept: None } if disk == DiskState::Unreadable => {
+                Err(ReconcileError::UnreadableDesiredState { dir, source: error })
             }
             Reload::Invalid { error, kept: None } => {
                 Err(ReconcileError::NoValidDesiredState { dir, source: error })

@@ -50,7 +50,32 @@ impl WatchProcess {
     /// Starts `keyshare watch DIR --log-format json --listen 127.0.0.1:0 EXTRA…` against `sim`,
     /// sharing the apply lock of `sim.keyshare()`, and waits for its start line.
     pub async fn start(sim: &SimProcess, dir: &Path, extra: &[&str]) -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_keyshare"))
+        Self::start_in(
+            Command::new(env!("CARGO_BIN_EXE_keyshare")),
+            sim,
+            dir,
+            extra,
+        )
+        .await
+    }
+
+    /// Like [`Self::start`], with at most `fds` open file descriptors (`ulimit -n`).
+    pub async fn start_with_fd_limit(
+        sim: &SimProcess,
+        dir: &Path,
+        extra: &[&str],
+        fds: u32,
+    ) -> Self {
+        let mut shell = Command::new("sh");
+        shell
+            .arg("-c")
+            .arg(format!("ulimit -n {fds} && exec \"$0\" \"$@\""))
+            .arg(env!("CARGO_BIN_EXE_keyshare"));
+        Self::start_in(shell, sim, dir, extra).await
+    }
+
+    async fn start_in(mut command: Command, sim: &SimProcess, dir: &Path, extra: &[&str]) -> Self {
+        let mut child = command
             .arg("watch")
             .arg(dir)
             .args([
