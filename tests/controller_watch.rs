@@ -13,7 +13,6 @@ use controller_support::{
 
 /// Far longer than any test: only file events can trigger a reconcile.
 const NO_INTERVAL: &str = "10m";
-const SECONDS: Duration = Duration::from_secs(5);
 
 #[tokio::test]
 async fn an_edit_is_planned_within_seconds() {
@@ -22,12 +21,12 @@ async fn an_edit_is_planned_within_seconds() {
     let file = dir.path().join("groups.yaml");
     std::fs::write(&file, group_yaml("finance", GUIDE_POLICY)).unwrap();
     let watch = WatchProcess::start(&sim, dir.path(), &["--interval", NO_INTERVAL]).await;
-    let first = watch.wait_log(0, "group out of sync", SECONDS).await;
+    let first = watch.wait_log(0, "group out of sync", PATIENCE).await;
     assert_eq!(first["fields"]["group"], "finance");
 
     let mark = watch.mark();
     write_like_an_editor(&file, &group_yaml("payroll", GUIDE_POLICY));
-    let edited = watch.wait_log(mark, "group out of sync", SECONDS).await;
+    let edited = watch.wait_log(mark, "group out of sync", PATIENCE).await;
     assert_eq!(edited["fields"]["group"], "payroll", "{}", watch.log_text());
     let steps = edited["fields"]["steps"].as_str().unwrap();
     assert!(
@@ -52,7 +51,7 @@ async fn an_invalid_edit_keeps_the_last_good_state_and_fails_readiness() {
     let file = dir.path().join("finance.yaml");
     std::fs::write(&file, group_yaml("finance", GUIDE_POLICY)).unwrap();
     let watch = WatchProcess::start(&sim, dir.path(), &["--interval", NO_INTERVAL]).await;
-    watch.wait_status("/readyz", 200, SECONDS).await;
+    watch.wait_status("/readyz", 200, PATIENCE).await;
 
     let mark = watch.mark();
     write_like_an_editor(
@@ -63,7 +62,7 @@ async fn an_invalid_edit_keeps_the_last_good_state_and_fails_readiness() {
         .wait_log(
             mark,
             "the desired state is not valid; keeping the last valid one",
-            SECONDS,
+            PATIENCE,
         )
         .await;
     assert!(
@@ -73,9 +72,9 @@ async fn an_invalid_edit_keeps_the_last_good_state_and_fails_readiness() {
             .contains("finance.yaml"),
         "the error names the file: {rejected}"
     );
-    let reason = watch.wait_status("/readyz", 503, SECONDS).await;
+    let reason = watch.wait_status("/readyz", 503, PATIENCE).await;
     assert!(reason.contains("not valid"), "{reason}");
-    watch.wait_log(mark, "reconciled", SECONDS).await;
+    watch.wait_log(mark, "reconciled", PATIENCE).await;
     let metrics = watch.get("/metrics").await.1;
     assert!(
         metrics.contains("keyshare_desired_state_valid 0"),
@@ -87,7 +86,7 @@ async fn an_invalid_edit_keeps_the_last_good_state_and_fails_readiness() {
     );
 
     write_like_an_editor(&file, &group_yaml("finance", GUIDE_POLICY));
-    watch.wait_status("/readyz", 200, SECONDS).await;
+    watch.wait_status("/readyz", 200, PATIENCE).await;
     assert_eq!(watch.get("/healthz").await, (200, "ok\n".to_owned()));
 }
 
@@ -107,7 +106,7 @@ async fn a_git_sync_style_swap_of_the_whole_tree_is_seen_every_time() {
     };
     checkout("rev1", "finance");
     let watch = WatchProcess::start(&sim, &link, &["--interval", NO_INTERVAL]).await;
-    watch.wait_log(0, "group out of sync", SECONDS).await;
+    watch.wait_log(0, "group out of sync", PATIENCE).await;
 
     // The second swap keeps the old tree: only the link itself changes.
     for (old, rev, group, delete_old) in [
@@ -133,17 +132,17 @@ async fn without_any_valid_state_it_waits_for_a_fix() {
     let file = dir.path().join("finance.yaml");
     std::fs::write(&file, "kind: SigningKeyGroup\n").unwrap();
     let watch = WatchProcess::start(&sim, dir.path(), &["--interval", NO_INTERVAL]).await;
-    let failed = watch.wait_log(0, "reconcile failed", SECONDS).await;
+    let failed = watch.wait_log(0, "reconcile failed", PATIENCE).await;
     let error = failed["fields"]["error"].as_str().unwrap();
     assert!(
         error.contains("no earlier valid one") && error.contains("finance.yaml"),
         "{error}"
     );
-    let reason = watch.wait_status("/readyz", 503, SECONDS).await;
+    let reason = watch.wait_status("/readyz", 503, PATIENCE).await;
     assert!(reason.contains("the last reconcile failed"), "{reason}");
 
     write_like_an_editor(&file, &group_yaml("finance", GUIDE_POLICY));
-    watch.wait_status("/readyz", 200, SECONDS).await;
+    watch.wait_status("/readyz", 200, PATIENCE).await;
 }
 
 #[tokio::test]

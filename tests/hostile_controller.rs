@@ -155,5 +155,9 @@ async fn a_desired_state_that_cannot_be_read_is_not_called_invalid() {
     );
     let reason = watch.wait_status("/readyz", 503, PATIENCE).await;
     assert!(reason.contains("cannot be read"), "{reason}");
-    assert!(!watch.log_text().contains("is not valid"), "{}", watch.log_text());
+    assert!(
+        !watch.log_text().contains("is not valid"),
+        "{}",
+        watch.log_text()
+    );
 }

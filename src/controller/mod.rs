@@ -113,21 +113,24 @@ async fn run_loop(ctx: &mut Context, files: &mut FileWatch, mut stop: watch::Rec
     let mut failures = 0_u32;
     loop {
         let started = std::time::Instant::now();
+        // Metrics first, readiness last: whoever sees `/readyz` change finds the metrics of
+        // the same reconcile.
         let action = match ctx.reconcile().await {
             Ok(action) => {
                 failures = 0;
-                ctx.readiness.reconciled(Ok(()));
                 ctx.metrics
                     .reconciled(ReconcileResult::Success, started.elapsed());
+                ctx.readiness.reconciled(Ok(()));
                 action
             }
             Err(error) => {
                 failures += 1;
                 tracing::error!(error = %error, failures, "reconcile failed");
-                ctx.readiness.reconciled(Err(error.to_string()));
                 ctx.metrics
                     .reconciled(ReconcileResult::Error, started.elapsed());
-                ctx.error_policy(&error, failures)
+                let action = ctx.error_policy(&error, failures);
+                ctx.readiness.reconciled(Err(error.to_string()));
+                action
             }
         };
         let Action::Requeue(delay) = action else {

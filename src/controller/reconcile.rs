@@ -218,8 +218,9 @@ impl Context {
     /// Says why this reconcile does not heal: in the log, the metrics and `/readyz`.
     fn defer_heal(&self) {
         let lock = OrgLock::path(&self.lock_dir, self.client.org_url());
-        tracing::warn!(lock = %lock.display(), "{HEAL_DEFERRED}");
+        // Counted before it is said, so that a reader of the log finds it in the metrics.
         self.metrics.heal_deferred();
+        tracing::warn!(lock = %lock.display(), "{HEAL_DEFERRED}");
         self.readiness
             .heal_deferred(Some(format!("{HEAL_DEFERRED} (lock {})", lock.display())));
     }
@@ -301,8 +302,10 @@ impl Context {
         }))
     }
 
-    /// Publishes an observation: logs, metrics, notifications.
+    /// Publishes an observation: metrics, logs, notifications. Metrics come first, so that a
+    /// reader of the log finds them up to date.
     fn record(&mut self, observation: Observation) {
+        self.metrics.observe(&observation);
         for (group, status) in &observation.groups {
             if status.sync == SyncStatus::OutOfSync {
                 tracing::warn!(group, steps = status.drift.join("; "), "group out of sync");
@@ -313,7 +316,6 @@ impl Context {
             in_sync = observation.all_synced(),
             "reconciled"
         );
-        self.metrics.observe(&observation);
         let org = self.client.org_url().to_string();
         for event in self.alerts.observe(&org, &observation) {
             self.notify(Some(event));

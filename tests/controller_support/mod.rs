@@ -126,6 +126,29 @@ impl WatchProcess {
             .await
     }
 
+    /// Waits until `count` log lines say `message`; panics after `within`.
+    pub async fn wait_log_count(&self, message: &str, count: usize, within: Duration) {
+        let deadline = Instant::now() + within;
+        loop {
+            let seen = self
+                .logs
+                .lock()
+                .unwrap()
+                .iter()
+                .filter(|e| message_of(e) == message)
+                .count();
+            if seen >= count {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "not {count} × {message} within {within:?}; logs:\n{}",
+                self.log_text()
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
+
     /// Waits for a log line after `since` that `matches`; panics after `within`.
     pub async fn wait_log_where(
         &self,
