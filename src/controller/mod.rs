@@ -68,6 +68,9 @@ pub struct Settings {
     /// The directory of the org's apply lock, the one `keyshare apply` uses: self-heal takes
     /// the lock around each apply, and puts the heal off while another writer holds it.
     pub lock_dir: PathBuf,
+    /// The org's key-metadata cache file, the one `plan` and `drift` use; none when the cache
+    /// is off (`--no-key-cache`).
+    pub key_cache: Option<PathBuf>,
 }
 
 /// Why the controller could not start.

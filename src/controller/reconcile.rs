@@ -24,7 +24,7 @@ use super::metrics::Metrics;
 use super::status::{Observation, SyncStatus};
 use super::webhook::{Notifier, QUEUE_CAPACITY, SHUTDOWN_GRACE};
 use crate::apply::{
-    ApplyError, Executed, FetchError, FetchOptions, LockError, OrgLock, fetch_snapshot,
+    ApplyError, Executed, FetchError, FetchOptions, KeyCache, LockError, OrgLock, fetch,
 };
 use crate::config::{ConfigError, DesiredState};
 use crate::okta::http::HttpClient;
@@ -86,6 +86,7 @@ pub struct Context {
     interval: Duration,
     self_heal: bool,
     lock_dir: PathBuf,
+    key_cache: Option<PathBuf>,
     notifier: Option<Notifier>,
     stop: watch::Receiver<bool>,
     pub(super) metrics: Arc<Metrics>,
@@ -118,6 +119,7 @@ impl Context {
             debounce: _,
             webhook,
             lock_dir,
+            key_cache,
         } = settings;
         let notifier = webhook.map(|webhook| webhook.spawn(QUEUE_CAPACITY, metrics.clone()));
         Self {
@@ -126,6 +128,7 @@ impl Context {
             interval,
             self_heal,
             lock_dir,
+            key_cache,
             notifier,
             stop,
             metrics,
@@ -270,18 +273,33 @@ impl Context {
 
     /// Reads the org and plans; `None` when a stop was requested meanwhile (a read can be
     /// abandoned at any point: it changes nothing).
+    ///
+    /// Reads go through the org's key-metadata cache, as `plan` and `drift` do: a kid's
+    /// metadata never changes, so each check spares the key lists of sources whose key is
+    /// known, and the org's app count picks the cheapest way to read apps. The file is read
+    /// per check, so what a `keyshare apply` learnt meanwhile is used too.
     async fn observe(&mut self, desired: &DesiredState) -> Result<Option<Planned>, ReconcileError> {
         let now = Timestamp::now();
-        let options = FetchOptions::default();
-        let fetch = fetch_snapshot(&self.client, desired, now, &options);
+        let org = self.client.org_url().as_str();
+        let mut cache = match &self.key_cache {
+            Some(path) => KeyCache::load(path, org),
+            None => KeyCache::empty(org),
+        };
+        let options = FetchOptions {
+            org_apps: cache.org_apps(),
+            members_in_sync: !cache.keys().is_empty(),
+            known_keys: cache.keys().clone(),
+            ..FetchOptions::default()
+        };
+        let fetch = fetch(&self.client, desired, now, &options);
         tokio::pin!(fetch);
         let mut stop = self.stop.clone();
         let slow = tokio::time::sleep(SLOW_READ);
         tokio::pin!(slow);
         let mut said_slow = false;
-        let live = loop {
+        let fetched = loop {
             tokio::select! {
-                live = &mut fetch => break live.map_err(|e| ReconcileError::Fetch(Box::new(e)))?,
+                fetched = &mut fetch => break fetched.map_err(|e| ReconcileError::Fetch(Box::new(e)))?,
                 _ = stop.wait_for(|stop| *stop) => return Ok(None),
                 () = &mut slow, if !said_slow => {
                     said_slow = true;
@@ -292,6 +310,18 @@ impl Context {
                 }
             }
         };
+        let grew = cache.remember(&fetched.live);
+        let counted = fetched
+            .org_apps
+            .is_some_and(|count| cache.learn_org_apps(count));
+        if let Some(path) = &self.key_cache
+            && (grew || counted)
+            && let Err(error) = cache.save(path)
+        {
+            // The next check reads afresh what the cache would have spared; nothing is wrong.
+            tracing::warn!(%error, "the key cache was not updated");
+        }
+        let live = fetched.live;
         let plan = plan::plan(desired, &live, now).map_err(ReconcileError::Plan)?;
         let sentences = sentences(&plan, &live);
         let observation = Observation::of(desired, &plan, &sentences, now);
