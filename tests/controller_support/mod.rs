@@ -183,11 +183,17 @@ impl WatchProcess {
         logs.iter().map(|e| format!("{e}\n")).collect()
     }
 
-    /// `GET path` on the metrics listener: status and body.
+    /// `GET path` on the metrics listener: status and body; panics when no answer comes
+    /// within [`PATIENCE`].
     pub async fn get(&self, path: &str) -> (u16, String) {
-        let response = reqwest::get(format!("{}{path}", self.base_url))
+        let response = reqwest::Client::builder()
+            .timeout(PATIENCE)
+            .build()
+            .unwrap()
+            .get(format!("{}{path}", self.base_url))
+            .send()
             .await
-            .expect("the listener answers");
+            .unwrap_or_else(|e| panic!("the listener does not answer GET {path}: {e}"));
         let status = response.status().as_u16();
         (status, response.text().await.expect("a text body"))
     }
