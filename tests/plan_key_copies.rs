@@ -139,7 +139,11 @@ fn a_forced_rotation_between_two_copies_dates_generates_a_new_key() {
         ..policy()
     };
     let desired = one_group(policy);
-    let mut okta = Okta::new(&[generated.clone()], &[cloned.clone()], ("K", "K"));
+    let mut okta = Okta::new(
+        std::slice::from_ref(&generated),
+        std::slice::from_ref(&cloned),
+        ("K", "K"),
+    );
     let mut live = LiveSnapshot::default();
     for app in okta.apps.values() {
         live.insert_app(Application::from_json(app.clone()).unwrap());
