@@ -1,4 +1,4 @@
-//! The key cache: what Okta said about each kid that never changes (expiry and certificate,
+//! The key-metadata cache: what Okta said about each kid that never changes (expiry and certificate,
 //! the facts every copy of the kid shares), kept between runs. With it, a group in sync costs
 //! no key-list call at all. It also keeps the org's app count from the last full listing,
 //! which the cost model weighs listing against per-app reads with. It keeps no copy's dates
