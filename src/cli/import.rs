@@ -206,19 +206,12 @@ fn group_yaml(name: &str, group: &Shared, key: &JsonWebKey, org: &str) -> String
 
 /// Writes a file that must not exist yet.
 fn write_new(path: &Path, text: &str) -> anyhow::Result<()> {
-    use std::io::Write as _;
-    let mut file = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(path)
-        .with_context(|| {
-            format!(
-                "cannot create {} (an existing file is never overwritten; remove it or choose another --out)",
-                path.display()
-            )
-        })?;
-    file.write_all(text.as_bytes())
-        .with_context(|| format!("cannot write {}", path.display()))
+    crate::fsio::create_new(path, text.as_bytes()).with_context(|| {
+        format!(
+            "cannot create {} (an existing file is never overwritten; remove it or choose another --out)",
+            path.display()
+        )
+    })
 }
 
 #[cfg(test)]
