@@ -64,3 +64,39 @@ fn plan_out_never_replaces_a_fifo_or_a_device() {
         Path::new("/dev/null")
     );
 }
+
+#[test]
+fn key_and_ca_files_that_never_end_are_refused_at_a_cap() {
+    let run = |args: &[&str]| {
+        let refused = assert_cmd::Command::new(env!("CARGO_BIN_EXE_keyshare"))
+            .args(["keys", "--all", "--no-key-cache"])
+            .args(args)
+            .env("OKTA_CLIENT_ORGURL", "http://127.0.0.1:9")
+            .env("OKTA_CLIENT_TOKEN", "00token")
+            .env_remove("RUST_LOG")
+            .timeout(LIMIT)
+            .assert()
+            .code(1);
+        outputs(&refused).1
+    };
+    let stderr = run(&["--ca-cert", "/dev/zero"]);
+    assert!(
+        stderr.contains("the CA certificate /dev/zero (--ca-cert) is not usable")
+            && stderr.contains("more than 4194304 bytes"),
+        "{stderr}"
+    );
+    let stderr = run(&[
+        "--authorization-mode",
+        "PrivateKey",
+        "--client-id",
+        "0oaservice",
+        "--private-key",
+        "/dev/zero",
+    ]);
+    assert!(
+        stderr.contains(
+            "cannot read the private key (--private-key / OKTA_CLIENT_PRIVATEKEY) from /dev/zero"
+        ) && stderr.contains("more than 1048576 bytes"),
+        "{stderr}"
+    );
+}

@@ -93,6 +93,10 @@ pub struct OktaArgs {
     #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = duration)]
     pub timeout: Duration,
 
+    /// The longest one request may wait on Okta's rate limits before failing, e.g. 5m or 30s.
+    #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = duration)]
+    pub max_rate_limit_wait: Duration,
+
     /// Extra trusted root certificates (PEM), for a private CA or a TLS-inspecting proxy.
     #[arg(long, value_name = "FILE")]
     pub ca_cert: Option<PathBuf>,
@@ -120,6 +124,7 @@ impl OktaArgs {
         settings.max_api_capacity_pct = self.max_api_capacity;
         settings.max_in_flight = usize::from(self.max_in_flight);
         settings.timeout = self.timeout;
+        settings.max_rate_limit_wait = self.max_rate_limit_wait;
         settings.ca_cert.clone_from(&self.ca_cert);
         settings.check()?;
         Ok(settings)
@@ -293,11 +298,14 @@ mod tests {
             "2",
             "--timeout",
             "1m 5s",
+            "--max-rate-limit-wait",
+            "45s",
         ])
         .unwrap();
         assert_eq!(settings.max_api_capacity_pct, 30);
         assert_eq!(settings.max_in_flight, 2);
         assert_eq!(settings.timeout, Duration::from_secs(65));
+        assert_eq!(settings.max_rate_limit_wait, Duration::from_secs(45));
         let Auth::PrivateKey {
             client_id,
             scopes,
@@ -364,6 +372,7 @@ mod tests {
         assert_eq!(settings.max_api_capacity_pct, 50);
         assert_eq!(settings.max_in_flight, 8);
         assert_eq!(settings.timeout, Duration::from_secs(30));
+        assert_eq!(settings.max_rate_limit_wait, Duration::from_secs(300));
         assert!(!format!("{settings:?}").contains("00secret-token"));
     }
 

@@ -16,6 +16,9 @@ use crate::okta::error::SettingsError;
 /// The scopes keyshare asks for when none are configured: read apps and change their keys.
 pub const DEFAULT_SCOPES: [&str; 2] = ["okta.apps.read", "okta.apps.manage"];
 
+/// The largest private key file read: an RSA key of 16384 bits is under 13 KiB as PEM or JWK.
+const MAX_KEY_FILE_BYTES: u64 = 1 << 20;
+
 /// Everything [`super::HttpClient::new`] needs.
 #[derive(Debug, Clone)]
 pub struct ClientSettings {
@@ -102,13 +105,18 @@ impl PrivateKeySource {
     pub fn load(&self) -> Result<Secret, SettingsError> {
         match self {
             Self::Inline(text) => Ok(text.clone()),
-            Self::File(path) => std::fs::read_to_string(path)
-                .map(Secret::from)
-                .map_err(|e| SettingsError::UnreadableFile {
+            Self::File(path) => {
+                let unreadable = |detail: String| SettingsError::UnreadableFile {
                     what: "the private key (--private-key / OKTA_CLIENT_PRIVATEKEY)",
                     path: path.display().to_string(),
-                    detail: e.to_string(),
-                }),
+                    detail,
+                };
+                let bytes = crate::fsio::read_capped(path, MAX_KEY_FILE_BYTES)
+                    .map_err(|e| unreadable(e.to_string()))?;
+                String::from_utf8(bytes)
+                    .map(Secret::from)
+                    .map_err(|_| unreadable("it is not text (PEM or JWK)".to_owned()))
+            }
         }
     }
 }
