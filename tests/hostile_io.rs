@@ -6,12 +6,13 @@
 mod cli_support;
 mod gitops_support;
 
+use std::io::{BufRead, BufReader};
 use std::os::unix::fs::{FileTypeExt, symlink};
 use std::path::Path;
-use std::process::Command;
-use std::time::Duration;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
 
-use cli_support::SimProcess;
+use cli_support::{SimProcess, TOKEN};
 use gitops_support::{EXAMPLE, outputs};
 
 /// The most any one run of the binary may take here; a hang fails the test.
@@ -99,4 +100,112 @@ fn key_and_ca_files_that_never_end_are_refused_at_a_cap() {
         ) && stderr.contains("more than 1048576 bytes"),
         "{stderr}"
     );
+}
+
+/// `keyshare ARGS…` against `sim`, with standard output and error piped.
+fn spawn(sim: &SimProcess, args: &[&str]) -> Child {
+    Command::new(env!("CARGO_BIN_EXE_keyshare"))
+        .args(args)
+        .env("OKTA_CLIENT_ORGURL", &sim.base_url)
+        .env("OKTA_CLIENT_TOKEN", TOKEN)
+        .env("KEYSHARE_KEY_CACHE", sim.cache_dir())
+        .env_remove("RUST_LOG")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("keyshare starts")
+}
+
+/// Waits for `child` to end, killing it and failing after [`LIMIT`].
+fn wait(mut child: Child) -> std::process::ExitStatus {
+    let deadline = Instant::now() + LIMIT;
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            return status;
+        }
+        if Instant::now() > deadline {
+            let _ = child.kill();
+            panic!("keyshare did not end within {LIMIT:?}");
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+}
+
+#[test]
+fn closed_output_streams_end_commands_without_a_panic() {
+    let sim = SimProcess::start(&[]);
+    // The reader of the logs is gone before the first line: every log write fails.
+    let mut child = spawn(&sim, &["plan", "-vv", EXAMPLE]);
+    drop(child.stderr.take());
+    let status = wait(child);
+    assert_eq!(
+        status.code(),
+        Some(2),
+        "the plan still ends with its changes: {status}"
+    );
+
+    // The reader of the plan is gone: the command stops quietly.
+    let mut child = spawn(&sim, &["plan", "-v", EXAMPLE]);
+    drop(child.stdout.take());
+    drop(child.stderr.take());
+    let status = wait(child);
+    assert_eq!(status.code(), Some(0), "{status}");
+}
+
+#[tokio::test]
+async fn watch_keeps_reconciling_after_its_log_reader_is_gone() {
+    let sim = SimProcess::start(&[]);
+    let mut child = spawn(
+        &sim,
+        &[
+            "watch",
+            EXAMPLE,
+            "--listen",
+            "127.0.0.1:0",
+            "--interval",
+            "1s",
+        ],
+    );
+    let mut first = String::new();
+    BufReader::new(child.stderr.take().unwrap())
+        .read_line(&mut first)
+        .unwrap();
+    // The reader is dropped here: every later log line of each reconcile fails with EPIPE.
+    let addr = first
+        .split_whitespace()
+        .find_map(|field| field.strip_prefix("addr="))
+        .unwrap_or_else(|| panic!("no addr= in the start line: {first}"));
+    let metrics = format!("http://{addr}/metrics");
+    let reconciles = || async {
+        let text = reqwest::get(&metrics).await.unwrap().text().await.unwrap();
+        text.lines()
+            .filter(|l| l.starts_with("keyshare_reconcile_total{"))
+            .filter_map(|l| l.rsplit(' ').next()?.parse::<f64>().ok())
+            .sum::<f64>()
+    };
+    let before = reconciles().await;
+    let deadline = Instant::now() + LIMIT;
+    while reconciles().await < before + 3.0 {
+        assert!(
+            child.try_wait().unwrap().is_none(),
+            "watch ended: {:?}",
+            child.try_wait()
+        );
+        assert!(
+            Instant::now() < deadline,
+            "no 3 reconciles within {LIMIT:?}"
+        );
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    assert!(
+        child.try_wait().unwrap().is_none(),
+        "watch is still running"
+    );
+    let term = Command::new("kill")
+        .args(["-TERM", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(term.success());
+    let status = wait(child);
+    assert_eq!(status.code(), Some(0), "{status}");
 }
