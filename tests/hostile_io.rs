@@ -209,3 +209,27 @@ async fn watch_keeps_reconciling_after_its_log_reader_is_gone() {
     let status = wait(child);
     assert_eq!(status.code(), Some(0), "{status}");
 }
+
+#[test]
+fn a_password_in_the_org_url_is_refused_and_never_printed() {
+    for url in [
+        "https://admin:secret@x.okta.com",
+        "http://admin:secret@x.okta.com",
+        "https://admin:secret@x.okta.com:99999",
+    ] {
+        let refused = assert_cmd::Command::new(env!("CARGO_BIN_EXE_keyshare"))
+            .args(["keys", "--all", "--no-key-cache", "-vv"])
+            .env("OKTA_CLIENT_ORGURL", url)
+            .env("OKTA_CLIENT_TOKEN", "00token")
+            .env_remove("RUST_LOG")
+            .timeout(LIMIT)
+            .assert()
+            .code(1);
+        let (stdout, stderr) = outputs(&refused);
+        assert!(
+            !stdout.contains("secret") && !stderr.contains("secret"),
+            "{url}: {stdout}{stderr}"
+        );
+        assert!(stderr.contains("***@x.okta.com"), "{url}: {stderr}");
+    }
+}
