@@ -128,7 +128,7 @@ pub async fn run(args: ApplyArgs, verbose: u8) -> anyhow::Result<ExitStatus> {
 fn lock(okta: &OktaArgs, org: &url::Url) -> anyhow::Result<OrgLock> {
     Ok(OrgLock::acquire(&okta.lock_dir(), org, |path| {
         diagln!(
-            "Waiting for another keyshare apply or self-healing watch against {org} on this machine to finish (lock {}).",
+            "Waiting for another keyshare apply or self-healing watch against {org} that holds the apply lock {} to finish.",
             path.display()
         );
     })?)

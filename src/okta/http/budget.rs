@@ -1,4 +1,4 @@
-//! The rate-limit budget: keeps keyshare within its share of each Okta bucket (REFERENCE §6).
+//! The rate-limit budget: keeps keyshare within its share of each Okta bucket (docs/okta-api.md §6).
 //!
 //! Each bucket's window is learned from `X-Rate-Limit-*` headers. A request is admitted only
 //! while the bucket's remaining count stays above the reserve left for the org's other
