@@ -220,11 +220,10 @@ impl Inner {
         }
     }
 
-    /// One attempt: wait for the budget and a free slot, send, read the whole answer.
-    /// The outer error is one no resend can fix: a credentials failure, or an answer too large
-    /// to read.
-    /// Waiting for the budget counts towards the operation's `max_rate_limit_wait`, kept in
-    /// `rate_waited`.
+    /// One attempt: wait for the budget and a free slot, send, read the whole answer. The wait
+    /// for the budget counts towards the operation's `max_rate_limit_wait`, kept in
+    /// `rate_waited`. The outer error is one no resend can fix: a credentials failure, an
+    /// answer too large to read, or a bucket whose reset lies beyond the wait left.
     async fn attempt(
         &self,
         call: &Call,
