@@ -50,7 +50,9 @@ pub struct OktaArgs {
     pub org_url: Option<String>,
 
     /// API token for SSWS authorization.
-    #[arg(long, env = "OKTA_CLIENT_TOKEN", hide_env_values = true, value_name = "TOKEN", value_parser = secret)]
+    // Secrets take values that start with `-` (a PEM key always does): refused as an unknown
+    // flag, clap would print the value, the secret, in its error.
+    #[arg(long, env = "OKTA_CLIENT_TOKEN", hide_env_values = true, value_name = "TOKEN", value_parser = secret, allow_hyphen_values = true)]
     pub token: Option<Secret>,
 
     /// SSWS (API token) or PrivateKey (OAuth service app).
@@ -72,7 +74,7 @@ pub struct OktaArgs {
     pub scopes: Option<String>,
 
     /// The service app's RSA private key: PEM (PKCS#1 or PKCS#8) or JWK, inline or a file path.
-    #[arg(long, env = "OKTA_CLIENT_PRIVATEKEY", hide_env_values = true, value_name = "KEY|FILE", value_parser = secret)]
+    #[arg(long, env = "OKTA_CLIENT_PRIVATEKEY", hide_env_values = true, value_name = "KEY|FILE", value_parser = secret, allow_hyphen_values = true)]
     pub private_key: Option<Secret>,
 
     /// The private key's id (`kid`) in the service app's key set; needed when it has several.
@@ -355,6 +357,21 @@ mod tests {
             lock_dir(&["--key-cache", "/tmp/ks", "--no-key-cache"]),
             PathBuf::from("/tmp/ks")
         );
+    }
+
+    #[test]
+    fn a_pem_key_is_taken_as_the_flags_value() {
+        let pem = "-----BEGIN PRIVATE KEY-----\nMII\n-----END PRIVATE KEY-----\n";
+        let cli = Cli::try_parse_from([
+            "keyshare",
+            "--private-key",
+            pem,
+            "--token",
+            "-starts-with-a-dash",
+        ])
+        .unwrap();
+        assert_eq!(cli.okta.private_key.unwrap().expose(), pem);
+        assert_eq!(cli.okta.token.unwrap().expose(), "-starts-with-a-dash");
     }
 
     #[test]
