@@ -130,6 +130,8 @@ impl FakeOrg {
             .args(extra)
             .env("OKTA_CLIENT_ORGURL", &self.url)
             .env("OKTA_CLIENT_TOKEN", "00hostile-token")
+            .env_remove("OKTA_CLIENT_AUTHORIZATIONMODE")
+            .env_remove("OKTA_CLIENT_PRIVATEKEY")
             .env("NO_COLOR", "1")
             .env_remove("RUST_LOG")
             .timeout(LIMIT)
@@ -215,6 +217,33 @@ fn an_endless_body_is_cut_off_at_the_cap() {
         )) && stderr.contains("is larger than 32 MiB, the most keyshare reads of one answer"),
         "{stderr}"
     );
+}
+
+#[test]
+fn an_endless_token_answer_is_cut_off_at_the_cap() {
+    let pair = aws_lc_rs::rsa::KeyPair::generate(aws_lc_rs::rsa::KeySize::Rsa2048).unwrap();
+    let der = aws_lc_rs::encoding::AsDer::<aws_lc_rs::encoding::Pkcs8V1Der>::as_der(&pair).unwrap();
+    let pem = format!(
+        "-----BEGIN PRIVATE KEY-----\n{}\n-----END PRIVATE KEY-----\n",
+        base64::engine::Engine::encode(&base64::engine::general_purpose::STANDARD, der.as_ref())
+    );
+    let org = start(Answer::EndlessBody);
+    let stderr = org.keys_fails(&[
+        "--authorization-mode",
+        "PrivateKey",
+        "--client-id",
+        "0oaservice",
+        "--private-key",
+        &pem,
+    ]);
+    assert!(
+        stderr.contains(&format!(
+            "OAuth token request to {}/oauth2/v1/token failed",
+            org.url
+        )) && stderr.contains("the answer is larger than 32 MiB"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("PRIVATE KEY"), "{stderr}");
 }
 
 #[test]
