@@ -9,7 +9,6 @@
 
 use std::collections::BTreeMap;
 use std::ffi::OsString;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use serde::{Deserialize, Serialize};
@@ -141,12 +140,7 @@ impl KeyCache {
             keys: self.keys.values().cloned().collect(),
         };
         let body = serde_json::to_vec(&file).map_err(|e| fail(e.into()))?;
-        // A temporary file of this run's own, so that two runs saving at once do not
-        // interleave; tempfile creates it owner-only (0600) and persisting keeps that mode.
-        let mut temp = tempfile::NamedTempFile::new_in(dir).map_err(fail)?;
-        temp.write_all(&body).map_err(fail)?;
-        temp.persist(path).map_err(|e| fail(e.error))?;
-        Ok(())
+        crate::fsio::replace_owner_only(path, &body).map_err(fail)
     }
 }
 

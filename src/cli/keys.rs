@@ -13,6 +13,7 @@ use super::ExitStatus;
 use super::okta_args::OktaArgs;
 use super::output::Format;
 use super::session::{Reads, load};
+use crate::cli::console::{diag, out};
 use crate::okta::http::HttpClient;
 use crate::okta::{AppId, AppQuery, Application, OktaApi};
 use crate::render::keys::{InventoryApp, KeysReport, render_json, render_markdown, render_text};
@@ -65,16 +66,16 @@ pub async fn run(args: KeysArgs, verbose: u8) -> anyhow::Result<ExitStatus> {
     let inventory = read_keys(&client, apps, &groups).await?;
     let mut report = KeysReport::new(if args.all { "all" } else { "managed" }, &inventory, now);
     report.api_calls = Some(client.stats());
-    print!(
+    out!(
         "{}",
         match args.format {
             Format::Text => render_text(&report),
             Format::Json => render_json(&report),
             Format::Markdown => render_markdown(&report),
         }
-    );
+    )?;
     if verbose > 0 {
-        eprint!("API calls:\n{}", client.stats());
+        diag!("API calls:\n{}", client.stats());
     }
     Ok(ExitStatus::Success)
 }
