@@ -20,7 +20,6 @@
 
 use std::collections::BTreeMap;
 use std::ffi::OsString;
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 use base64::Engine as _;
@@ -34,6 +33,10 @@ use crate::plan::LiveSnapshot;
 /// The version of the file format; a file of another version is ignored. Version 1 cached
 /// whole key copies, dates included.
 const FORMAT_VERSION: u32 = 2;
+
+/// The most a cache file may hold: far above the tens of MB of an org with tens of thousands of
+/// keys, so that only a file that is no cache costs no more memory than this.
+const MAX_FILE_BYTES: u64 = 256 << 20;
 
 /// How long a cached entry stands for Okta's answer before the key is read again.
 pub const CONFIRM_AFTER: SignedDuration = SignedDuration::from_hours(24);
@@ -110,7 +113,7 @@ impl KeyCache {
             tracing::warn!(path = %path.display(), "ignoring the key cache: {why}");
             return Self::empty(org);
         }
-        let file = match std::fs::read(path) {
+        let file = match crate::fsio::read_capped(path, MAX_FILE_BYTES) {
             Ok(bytes) => serde_json::from_slice::<CacheFile>(&bytes),
             Err(_) => return Self::empty(org),
         };
@@ -202,12 +205,7 @@ impl KeyCache {
             keys: self.keys.values().cloned().collect(),
         };
         let body = serde_json::to_vec(&file).map_err(|e| fail(e.into()))?;
-        // A temporary file of this run's own, so that two runs saving at once do not
-        // interleave; tempfile creates it owner-only (0600) and persisting keeps that mode.
-        let mut temp = tempfile::NamedTempFile::new_in(dir).map_err(fail)?;
-        temp.write_all(&body).map_err(fail)?;
-        temp.persist(path).map_err(|e| fail(e.error))?;
-        Ok(())
+        crate::fsio::replace_owner_only(path, &body).map_err(fail)
     }
 }
 

@@ -9,7 +9,7 @@
 mod interrupt;
 mod verify;
 
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::{BufRead, IsTerminal};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
@@ -24,6 +24,7 @@ use crate::apply::{
     ApplyReport, Executed, OrgLock, ProgressEvent, StepOutcome, execute_until, known_key,
     with_known_keys,
 };
+use crate::cli::console::{diag, diagln, out, outln};
 use crate::config::DesiredState;
 use crate::okta::http::HttpClient;
 use crate::plan::{LiveSnapshot, Plan, Step};
@@ -77,15 +78,17 @@ pub async fn run(args: ApplyArgs, verbose: u8) -> anyhow::Result<ExitStatus> {
         &planned.live,
         text && stdout_color(),
     );
+    // An apply's output is dropped when standard output is closed: the apply goes on and
+    // ends by its own outcome, never abandoned half-way because its reader left.
     if text {
-        print!("{plan_text}");
+        let _ = out!("{plan_text}");
     }
     let mut report = ApplyReport::default();
     let mut shown = planned.live.clone();
     if !planned.plan.is_empty() {
         if !args.auto_approve {
             if !text {
-                eprint!("{plan_text}");
+                diag!("{plan_text}");
             }
             confirm(text)?;
         }
@@ -104,18 +107,18 @@ pub async fn run(args: ApplyArgs, verbose: u8) -> anyhow::Result<ExitStatus> {
             check_converged(&client, &reads, desired).await?;
         }
         if text {
-            print!("{}", verify::describe(&verified));
-            println!("Apply complete: {report}.");
+            let _ = out!("{}", verify::describe(&verified));
+            let _ = outln!("Apply complete: {report}.");
         }
     }
     if !text {
-        print!(
+        let _ = out!(
             "{}",
             applied_report(args.format, &planned.plan, &report, &shown, &client)
         );
     }
     if verbose > 0 {
-        eprint!("API calls:\n{}", client.stats());
+        diag!("API calls:\n{}", client.stats());
     }
     Ok(ExitStatus::Success)
 }
@@ -124,8 +127,8 @@ pub async fn run(args: ApplyArgs, verbose: u8) -> anyhow::Result<ExitStatus> {
 /// a self-healing `watch`) holds it.
 fn lock(okta: &OktaArgs, org: &url::Url) -> anyhow::Result<OrgLock> {
     Ok(OrgLock::acquire(&okta.lock_dir(), org, |path| {
-        eprintln!(
-            "Waiting for another keyshare apply or self-healing watch against {org} on this machine to finish (lock {}).",
+        diagln!(
+            "Waiting for another keyshare apply or self-healing watch against {org} that holds the apply lock {} to finish.",
             path.display()
         );
     })?)
@@ -265,7 +268,8 @@ async fn run_steps(
                     }
                 };
                 let line = format!("[{index}/{total}] {}: {result}", sentence(step));
-                bar.suspend(|| println!("{line}"));
+                // A progress line nobody can read is no reason to stop between two steps.
+                let _ = bar.suspend(|| outln!("{line}"));
             }
             if let Some(interrupts) = &interrupts {
                 interrupts.step_finished();
@@ -355,10 +359,9 @@ fn confirm(on_stdout: bool) -> anyhow::Result<()> {
     }
     let question = "\nDo you want to perform these actions in Okta? Only 'yes' will be accepted: ";
     if on_stdout {
-        print!("{question}");
-        std::io::stdout().flush()?;
+        out!("{question}")?;
     } else {
-        eprint!("{question}");
+        diag!("{question}");
     }
     let mut answer = String::new();
     std::io::stdin().lock().read_line(&mut answer)?;

@@ -12,6 +12,7 @@ use jiff::Timestamp;
 
 use super::ExitStatus;
 use super::okta_args::OktaArgs;
+use crate::cli::console::outln;
 use crate::okta::http::HttpClient;
 use crate::okta::{AppId, AppQuery, AppStatus, Application, JsonWebKey, Kid, OktaApi};
 
@@ -55,21 +56,21 @@ pub async fn run(args: ImportArgs) -> anyhow::Result<ExitStatus> {
         written.push((path, group));
     }
     for (path, group) in &written {
-        println!(
+        outln!(
             "Wrote {}: {} ({}) and {} member(s) sharing key {}.",
             path.display(),
             group.source.label,
             group.source.id,
             group.members.len(),
             group.kid
-        );
+        )?;
     }
-    println!(
+    outln!(
         "Imported {} group(s) into {}; {alone} app(s) sign with a key no other app holds and were left out.\nCheck with: keyshare plan {} (expect no changes).",
         written.len(),
         args.out.display(),
         args.out.display()
-    );
+    )?;
     Ok(ExitStatus::Success)
 }
 
@@ -208,19 +209,12 @@ fn group_yaml(name: &str, group: &Shared, key: &JsonWebKey, org: &str) -> String
 
 /// Writes a file that must not exist yet.
 fn write_new(path: &Path, text: &str) -> anyhow::Result<()> {
-    use std::io::Write as _;
-    let mut file = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(path)
-        .with_context(|| {
-            format!(
-                "cannot create {} (an existing file is never overwritten; remove it or choose another --out)",
-                path.display()
-            )
-        })?;
-    file.write_all(text.as_bytes())
-        .with_context(|| format!("cannot write {}", path.display()))
+    crate::fsio::create_new(path, text.as_bytes()).with_context(|| {
+        format!(
+            "cannot create {} (an existing file is never overwritten; remove it or choose another --out)",
+            path.display()
+        )
+    })
 }
 
 #[cfg(test)]

@@ -17,6 +17,7 @@ use super::ExitStatus;
 use super::okta_args::OktaArgs;
 use super::output::Format;
 use super::session::{Reads, load};
+use crate::cli::console::{diag, out};
 use crate::okta::http::HttpClient;
 use crate::okta::{ApiError, AppId, AppQuery, Application, OktaApi};
 use crate::render::keys::{InventoryApp, KeysReport, render_json, render_markdown, render_text};
@@ -77,16 +78,16 @@ pub async fn run(args: KeysArgs, verbose: u8) -> anyhow::Result<ExitStatus> {
     let mut report = KeysReport::new(if args.all { "all" } else { "managed" }, &inventory, now);
     report.not_signing_apps = not_signing_apps;
     report.api_calls = Some(client.stats());
-    print!(
+    out!(
         "{}",
         match args.format {
             Format::Text => render_text(&report),
             Format::Json => render_json(&report),
             Format::Markdown => render_markdown(&report),
         }
-    );
+    )?;
     if verbose > 0 {
-        eprint!("API calls:\n{}", client.stats());
+        diag!("API calls:\n{}", client.stats());
     }
     Ok(ExitStatus::Success)
 }

@@ -7,6 +7,7 @@
 //! by a second signal (`apply/interrupt.rs`).
 
 mod apply;
+mod console;
 mod demo;
 mod drift;
 mod import;
@@ -157,7 +158,9 @@ fn init_tracing(verbose: u8, watch_log: Option<watch::LogFormat>) {
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
     let logs = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
+        .with_writer(console::Logs)
+        // A log line that cannot be written has nowhere to be reported either.
+        .log_internal_errors(false)
         .with_ansi(std::io::stderr().is_terminal());
     let _ = match watch_log {
         Some(watch::LogFormat::Json) => logs.json().try_init(),
