@@ -13,7 +13,8 @@
 //! - a file, or its directory, that group or others can write is ignored with a warning
 //!   (anyone who can write it could push an expiry out);
 //! - an entry whose certificate does not expire when the entry says (Okta's `expiresAt` is the
-//!   certificate's notAfter), or whose `x5t#S256` is not its certificate's digest, is dropped;
+//!   certificate's notAfter, docs/okta-api.md §5.1), or whose `x5t#S256` is not its
+//!   certificate's digest, is dropped;
 //! - an entry is used only for [`CONFIRM_AFTER`] after Okta last listed the key; then the
 //!   key's list is read again, which confirms or corrects it. A wrong entry thus misleads for
 //!   a bounded time, and never for longer than a day.
