@@ -163,10 +163,14 @@ async fn after_works_with_the_callers_own_limit_q_and_filter() {
         labels(&sim, &format!("limit=2&after={cursor}")).await,
         ["Payroll (DE)", "SharePoint"]
     );
-    assert!(
-        labels(&sim, "after=0oaUNKNOWN00000000000").await.is_empty(),
-        "an unknown cursor ends the list"
+    let (status, code, summary, causes) =
+        error_of(sim.get("/api/v1/apps?after=0oaUNKNOWN00000000000").await).await;
+    assert_eq!(
+        (status, code.as_str(), summary.as_str()),
+        (400, "E0000029", "Invalid paging request."),
+        "an unknown cursor is refused as a real org refused one"
     );
+    assert_eq!(causes, ["Invalid cursor."]);
 }
 
 #[tokio::test]

@@ -85,12 +85,12 @@ impl ListQuery {
         q_matches && self.filter.as_ref().is_none_or(|f| f.matches(app))
     }
 
-    /// The apps of this page and the cursor of the next one, if there is one.
-    pub fn page<'a>(&self, org: &'a Org) -> (Vec<&'a App>, Option<String>) {
+    /// The apps of this page and the cursor of the next one, if there is one; an unknown
+    /// cursor is 400 E0000029, as a real org answered one (docs/simulator.md).
+    pub fn page<'a>(&self, org: &'a Org) -> Result<(Vec<&'a App>, Option<String>), OktaError> {
         let start = match &self.after {
             None => 0,
-            // An unknown cursor ends the listing rather than restarting it.
-            Some(after) => org.position(after).map_or(usize::MAX, |i| i + 1),
+            Some(after) => org.position(after).ok_or_else(OktaError::invalid_paging)? + 1,
         };
         let mut matching = org
             .apps()
@@ -102,7 +102,7 @@ impl ListQuery {
         let next = more
             .then(|| page.last().map(|a| a.id().to_owned()))
             .flatten();
-        (page, next)
+        Ok((page, next))
     }
 }
 

@@ -29,7 +29,7 @@ pub async fn saml_metadata(
     let (key, name) = {
         let org = sim.org();
         let app = org.app(&app_id)?;
-        if !matches!(app.mode(), Some(SignOnMode::Saml2 | SignOnMode::Saml11)) {
+        if !app.mode().is_some_and(SignOnMode::has_saml_metadata) {
             return Err(OktaError::not_found(
                 &format!("{app_id}/sso/saml/metadata"),
                 "AppInstance",
@@ -43,7 +43,7 @@ pub async fn saml_metadata(
             .key(kid)
             .ok_or_else(|| OktaError::not_found(kid, "JsonWebKey"))?;
         (
-            Arc::clone(key),
+            Arc::clone(&key.key),
             app.str_field("name").unwrap_or_default().to_owned(),
         )
     };
