@@ -106,7 +106,9 @@ async fn read_apps(client: &HttpClient, ids: &[String]) -> anyhow::Result<Vec<Ap
 fn shared_groups(apps: Vec<Application>) -> (Vec<Shared>, usize) {
     let mut by_kid: BTreeMap<Kid, Vec<Application>> = BTreeMap::new();
     for app in apps {
-        if !app.sign_on_mode.has_shareable_signing_key() {
+        // An app keyshare could not plan for would make the imported files fail to plan.
+        if !app.is_signing_app() || app.problem().is_some() {
+            tracing::debug!(app = %app.id, mode = app.sign_on_mode_text(), problem = ?app.problem(), "not a signing app; not imported");
             continue;
         }
         if let Some(kid) = app.signing_kid.clone() {
@@ -122,8 +124,8 @@ fn shared_groups(apps: Vec<Application>) -> (Vec<Shared>, usize) {
         }
         // An ACTIVE app is the natural home of the key; ties go by label, then id.
         apps.sort_by(|a, b| {
-            (a.status != AppStatus::Active, &a.label, &a.id).cmp(&(
-                b.status != AppStatus::Active,
+            (a.status != Some(AppStatus::Active), &a.label, &a.id).cmp(&(
+                b.status != Some(AppStatus::Active),
                 &b.label,
                 &b.id,
             ))

@@ -268,11 +268,11 @@ fn warnings(
     let name = &group.spec.name;
     let mut warnings: Vec<Warning> = group
         .apps()
-        .filter(|app| app.status != AppStatus::Active)
+        .filter(|app| app.status != Some(AppStatus::Active))
         .map(|app| Warning::AppNotActive {
             group: name.clone(),
             app: app.id.clone(),
-            status: app.status.to_string(),
+            status: app.status_text().to_owned(),
         })
         .collect();
     let policy = &group.spec.key;

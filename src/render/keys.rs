@@ -22,6 +22,9 @@ pub struct InventoryApp {
     pub app: Application,
     pub keys: Vec<JsonWebKey>,
     pub group: Option<String>,
+    /// Why the key list could not be read, for an app the desired state does not name (a
+    /// managed app's odd list is an error, not a line of the inventory).
+    pub keys_unreadable: Option<String>,
 }
 
 /// What `keyshare keys` reports.
@@ -33,6 +36,10 @@ pub struct KeysReport {
     /// `managed` (apps of the desired state) or `all` (every app with a signing key).
     pub scope: &'static str,
     pub apps: Vec<AppKeys>,
+    /// With `--all`: the org's other apps, which sign with no shareable key, counted by
+    /// sign-on mode (`null` for directory integrations, which have none).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub not_signing_apps: BTreeMap<String, usize>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub api_calls: Option<CallStats>,
 }
@@ -49,6 +56,9 @@ pub struct AppKeys {
     /// `credentials.signing.kid`.
     pub signing_kid: Option<String>,
     pub keys: Vec<KeyEntry>,
+    /// Why the key list could not be read, when it could not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub keys_unreadable: Option<String>,
 }
 
 /// One key of an app.
@@ -89,6 +99,7 @@ impl KeysReport {
             command: "keys",
             scope,
             apps: views,
+            not_signing_apps: BTreeMap::new(),
             api_calls: None,
         }
     }
@@ -132,11 +143,12 @@ fn app_keys(
     AppKeys {
         id: app.id.0.clone(),
         label: app.label.clone(),
-        status: app.status.to_string(),
-        sign_on_mode: app.sign_on_mode.to_string(),
+        status: app.status_text().to_owned(),
+        sign_on_mode: app.sign_on_mode_text().to_owned(),
         group: entry.group.clone(),
         signing_kid: app.signing_kid.as_ref().map(|k| k.0.clone()),
         keys,
+        keys_unreadable: entry.keys_unreadable.clone(),
     }
 }
 
@@ -153,7 +165,9 @@ pub fn render_text(report: &KeysReport) -> String {
             "{} ({}) {} {}, {group}",
             app.label, app.id, app.sign_on_mode, app.status
         );
-        if app.keys.is_empty() {
+        if let Some(why) = &app.keys_unreadable {
+            let _ = writeln!(out, "  (key list not readable: {why})");
+        } else if app.keys.is_empty() {
             out.push_str("  (no keys)\n");
         }
         for key in &app.keys {
@@ -177,7 +191,25 @@ pub fn render_text(report: &KeysReport) -> String {
         "\n{} app(s), {keys} key(s); * marks the key an app signs with.",
         report.apps.len()
     );
+    if !report.not_signing_apps.is_empty() {
+        let _ = writeln!(
+            out,
+            "Not signing apps, not shown: {}.",
+            not_signing(&report.not_signing_apps)
+        );
+    }
     out
+}
+
+/// `226 OPENID_CONNECT, 14 null`: the counts by mode, largest first.
+fn not_signing(counts: &BTreeMap<String, usize>) -> String {
+    let mut counts: Vec<_> = counts.iter().collect();
+    counts.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+    let parts: Vec<String> = counts
+        .iter()
+        .map(|(mode, n)| format!("{n} {mode}"))
+        .collect();
+    parts.join(", ")
 }
 
 /// The inventory as JSON (docs/json-output.md), ending in a newline.
@@ -212,6 +244,23 @@ pub fn render_markdown(report: &KeysReport) -> String {
                 }
             );
         }
+        if let Some(why) = &app.keys_unreadable {
+            let _ = writeln!(
+                out,
+                "| {} (`{}`) | {} | key list not readable: {} | | | |",
+                cell(&app.label),
+                app.id,
+                app.group.as_deref().map_or_else(|| "—".to_owned(), cell),
+                cell(why)
+            );
+        }
+    }
+    if !report.not_signing_apps.is_empty() {
+        let _ = writeln!(
+            out,
+            "\nNot signing apps, not shown: {}.",
+            not_signing(&report.not_signing_apps)
+        );
     }
     out
 }

@@ -110,8 +110,10 @@ async fn verify_group(
                 group.name
             );
         }
-        if matches!(app.sign_on_mode, SignOnMode::Saml2 | SignOnMode::Saml11)
-            && switched.contains(id)
+        if matches!(
+            app.sign_on_mode,
+            Some(SignOnMode::Saml2 | SignOnMode::Saml11)
+        ) && switched.contains(id)
         {
             check_metadata(api, id, &name, expected.as_ref()).await?;
             verified.saml_apps += 1;
