@@ -248,7 +248,16 @@ async fn keyshare_shares_and_rotates_a_key_across_recorded_real_apps() {
             "{app} signs with the new key"
         );
     }
-    assert_only_the_kid_changed(&okta.puts()[before..]);
+    let rotation_puts = &okta.puts()[before..];
+    assert_eq!(
+        rotation_puts
+            .iter()
+            .map(|p| p.app_id.as_str())
+            .collect::<BTreeSet<_>>(),
+        BTreeSet::from([SAML2, SAML11, WSFED]),
+        "all three apps were switched to the new key"
+    );
+    assert_only_the_kid_changed(rotation_puts);
     let drift = keyshare(&okta, dir.path(), &["drift", "config"]).await;
     expect_code(&drift, 0, "drift after the rotation");
 }

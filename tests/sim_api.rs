@@ -536,7 +536,7 @@ async fn pagination_uses_one_link_header_per_relation() {
         links(&first),
         [
             format!("<{base}/api/v1/apps?limit=1>; rel=\"self\""),
-            format!("<{base}/api/v1/apps?limit=1&after={APP1}>; rel=\"next\""),
+            format!("<{base}/api/v1/apps?after={APP1}&limit=1>; rel=\"next\""),
         ]
     );
     let page: Value = first.json().await.unwrap();

@@ -80,11 +80,25 @@ pub fn router(sim: Simulator) -> Router {
         .with_state(sim)
 }
 
-/// `X-Okta-Request-Id` on every response (REFERENCE §7).
+/// Headers every recorded Okta API answer carries that say nothing about the API itself but
+/// that a client or cache may act on: no caching, no content sniffing.
+const RECORDED_HEADERS: [(&str, &str); 5] = [
+    ("cache-control", "no-cache, no-store"),
+    ("pragma", "no-cache"),
+    ("expires", "0"),
+    ("x-content-type-options", "nosniff"),
+    ("x-xss-protection", "0"),
+];
+
+/// `X-Okta-Request-Id` on every response (REFERENCE §7), and the recorded [`RECORDED_HEADERS`].
 async fn request_id(request: Request, next: Next) -> Response {
     let mut response = next.run(request).await;
+    let headers = response.headers_mut();
     if let Ok(value) = HeaderValue::from_str(&ids::request_id()) {
-        response.headers_mut().insert("x-okta-request-id", value);
+        headers.insert("x-okta-request-id", value);
+    }
+    for (name, value) in RECORDED_HEADERS {
+        headers.insert(name, HeaderValue::from_static(value));
     }
     response
 }

@@ -184,7 +184,9 @@ pub fn app_body(app: &NewApp<'_>) -> Map<String, Value> {
     body.insert("features".into(), json!(features));
     body.insert("signOnMode".into(), json!(app.mode.name()));
     body.insert("credentials".into(), credentials(app));
-    if directory {
+    // Recorded on every directory and basic-auth app (and on no app of the other modes in
+    // every recording).
+    if matches!(app.mode, SignOnMode::Directory | SignOnMode::BasicAuth) {
         body.insert("universalLogout".into(), json!({"status": "UNSUPPORTED"}));
     }
     body.insert("settings".into(), settings(app));
@@ -265,15 +267,20 @@ fn settings(app: &NewApp<'_>) -> Value {
     match app.mode {
         SignOnMode::Saml2 => settings["signOn"] = saml2_sign_on(&acs),
         SignOnMode::Saml11 => {
-            settings["app"] = json!({"siteURL": site, "attributeStatements": null});
+            // The recorded SAML 1.1 app (`sharepoint_onpremise`) sets no overrides.
+            settings["app"] =
+                json!({"groupFilter": "app1.*", "siteURL": site, "attributeStatements": null});
             settings["signOn"] = json!({
                 "defaultRelayState": null,
-                "ssoAcsUrlOverride": acs,
-                "audienceOverride": format!("https://sp.example.com/{}", app.name),
-                "recipientOverride": acs,
+                "ssoAcsUrlOverride": null,
+                "audienceOverride": null,
+                "recipientOverride": null,
             });
         }
-        SignOnMode::WsFederation => settings["app"] = ws_federation_app(&acs),
+        SignOnMode::WsFederation => {
+            settings["app"] = ws_federation_app(&acs);
+            settings["emOptInStatus"] = json!("DISABLED");
+        }
         SignOnMode::Bookmark => {
             settings["app"] = json!({"requestIntegration": false, "url": site});
         }
@@ -372,6 +379,9 @@ fn ws_federation_app(reply: &str) -> Value {
         "wReplyOverride": false,
         "digestAlgorithm": "SHA256",
         "signatureAlgorithm": "RSA_SHA256",
+        "groupFilter": null,
+        "groupName": "http://schemas.microsoft.com/ws/2008/06/identity/claims/role",
+        "attributeStatements": null,
     })
 }
 
@@ -384,6 +394,7 @@ pub fn links(base_url: &str, body: &Map<String, Value>) -> Value {
         .and_then(SignOnMode::from_wire)
         .unwrap_or(SignOnMode::Directory);
     let app = format!("{base_url}/api/v1/apps/{id}");
+    let tail = &id[id.len().saturating_sub(17)..];
     let mut links = json!({
         "uploadLogo": {"href": format!("{app}/logo"), "hints": {"allow": ["POST"]}},
         "appLinks": [],
@@ -391,10 +402,28 @@ pub fn links(base_url: &str, body: &Map<String, Value>) -> Value {
         "logo": [{"name": "medium", "href": format!("{base_url}/assets/img/logos/default.png"), "type": "image/png"}],
         "users": {"href": format!("{app}/users")},
     });
-    // A directory integration has neither set-up instructions nor an end-user link.
-    if let Some(mode) = mode.name() {
-        links["help"] = json!({"href": format!("{base_url}/app/{name}/{id}/setup/help/{mode}/instructions"), "type": "text/html"});
-        links["appLinks"] = json!([{"name": format!("{name}_link"), "href": format!("{base_url}/home/{name}/{id}/aln{}", &id[id.len().saturating_sub(17)..]), "type": "text/html"}]);
+    // Recorded SAML and OIDC apps link to their set-up instructions; the other modes do not.
+    if let Some(wire) = mode.name().filter(|_| {
+        matches!(
+            mode,
+            SignOnMode::Saml2 | SignOnMode::Saml11 | SignOnMode::OpenIdConnect
+        )
+    }) {
+        links["help"] = json!({"href": format!("{base_url}/app/{name}/{id}/setup/help/{wire}/instructions"), "type": "text/html"});
+    }
+    // A directory integration has no end-user link.
+    if mode != SignOnMode::Directory {
+        links["appLinks"] = json!([{"name": format!("{name}_link"), "href": format!("{base_url}/home/{name}/{id}/aln{tail}"), "type": "text/html"}]);
+    }
+    // Recorded apps of these modes in orgs with policies link to them.
+    if !matches!(
+        mode,
+        SignOnMode::Saml11 | SignOnMode::WsFederation | SignOnMode::SecurePasswordStore
+    ) {
+        links["policies"] = json!({"href": format!("{app}/policies"), "hints": {"allow": ["PUT"]}});
+        links["accessPolicy"] = json!({"href": format!("{base_url}/api/v1/policies/rst{tail}")});
+        links["profileEnrollment"] =
+            json!({"href": format!("{base_url}/api/v1/policies/rsp{tail}")});
     }
     // An active app links to its deactivation, an inactive one to its activation.
     if body.get("status").and_then(Value::as_str) == Some("INACTIVE") {
@@ -402,7 +431,8 @@ pub fn links(base_url: &str, body: &Map<String, Value>) -> Value {
     } else {
         links["deactivate"] = json!({"href": format!("{app}/lifecycle/deactivate")});
     }
-    if mode.has_saml_metadata() {
+    // Only SAML 2.0 apps are recorded with a metadata link (SAML 1.1's metadata is served).
+    if mode == SignOnMode::Saml2 {
         links["metadata"] =
             json!({"href": format!("{app}/sso/saml/metadata"), "type": "application/xml"});
     }
