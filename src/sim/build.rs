@@ -120,9 +120,13 @@ impl Builder {
         } else {
             None
         };
+        let name = mode.fixed_name().map_or_else(
+            || format!("{}_synthetic_{n:05}", self.subdomain),
+            str::to_owned,
+        );
         let mut app = self.app(&NewSpec {
             id: &ids::app_id(),
-            name: &format!("{}_synthetic_{n:05}", self.subdomain),
+            name: &name,
             label: &format!("synthetic-{n:05}"),
             status: AppStatus::Active,
             mode,
