@@ -159,6 +159,23 @@ async fn keyshare_shares_and_rotates_a_key_across_recorded_real_apps() {
             "{app} signs with the group key"
         );
     }
+    let cloned: BTreeSet<String> = okta
+        .key_writes()
+        .into_iter()
+        .filter_map(|w| match w {
+            KeyWrite::Clone {
+                source,
+                kid,
+                target,
+            } if source == SAML2 && kid == group_key => Some(target),
+            _ => None,
+        })
+        .collect();
+    assert_eq!(
+        cloned,
+        BTreeSet::from([SAML11.to_owned(), WSFED.to_owned()]),
+        "the group key was cloned from the source to both members"
+    );
     let puts = okta.puts();
     assert_eq!(
         puts.iter()

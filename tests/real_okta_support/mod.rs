@@ -21,8 +21,6 @@
 //!
 //! Recorded origins are rewritten to the server's own URL, in bodies and metadata alike.
 
-#![allow(dead_code)] // the test uses what its steps need
-
 use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex, MutexGuard};
@@ -31,13 +29,13 @@ use std::time::Duration;
 use axum::Router;
 use axum::body::Bytes;
 use axum::extract::{Path, RawQuery, State};
-use axum::http::{HeaderMap, HeaderValue, Method, StatusCode, Uri, header};
+use axum::http::{HeaderValue, Method, StatusCode, Uri, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use jiff::Timestamp;
-use serde_json::{Map, Value, json};
+use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 
 /// Where the recorded org is: `$KEYSHARE_REAL_OKTA_ORG`, else `../shared/real-okta/org.json`
@@ -838,18 +836,4 @@ fn fresh_key(subdomain: &str, validity_years: i16) -> Value {
         "e": unsigned(rsa.exponent),
         "n": unsigned(rsa.modulus),
     })
-}
-
-/// Shorthand for the test: a JSON object's members.
-pub fn members(value: &Value) -> &Map<String, Value> {
-    value.as_object().expect("an object")
-}
-
-/// Headers the test may want from a response.
-pub fn header_values(headers: &HeaderMap, name: &str) -> Vec<String> {
-    headers
-        .get_all(name)
-        .iter()
-        .map(|v| v.to_str().unwrap().to_owned())
-        .collect()
 }
