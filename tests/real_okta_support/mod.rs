@@ -265,11 +265,12 @@ impl Org {
         }
     }
 
-    fn app(&self, id: &str) -> Result<&Value, Response> {
+    /// The app, or the recorded 404 (boxed: a response is large and the app is the common case).
+    fn app(&self, id: &str) -> Result<&Value, Box<Response>> {
         self.index
             .get(id)
             .map(|&i| &self.apps[i])
-            .ok_or_else(|| self.not_found(id, "AppInstance"))
+            .ok_or_else(|| Box::new(self.not_found(id, "AppInstance")))
     }
 
     /// A recorded error body with a fresh `errorId` (ids are per answer).
@@ -293,7 +294,10 @@ impl Org {
     }
 
     /// Counts the request in its bucket; `Err` is the recorded 429.
-    fn meter(&mut self, bucket: &'static str) -> Result<[(&'static str, String); 3], Response> {
+    fn meter(
+        &mut self,
+        bucket: &'static str,
+    ) -> Result<[(&'static str, String); 3], Box<Response>> {
         let now = Timestamp::now();
         let window = self.window;
         let state = self.buckets.get_mut(bucket).expect("known bucket");
@@ -319,7 +323,7 @@ impl Org {
         if over {
             let mut response = self.error("rate_limited", None, None);
             add_headers(&mut response, &headers);
-            return Err(response);
+            return Err(Box::new(response));
         }
         Ok(headers)
     }
@@ -391,7 +395,7 @@ async fn meter(
     };
     let metered = org.lock().expect("org lock").meter(bucket);
     let mut response = match metered {
-        Err(too_many) => too_many,
+        Err(too_many) => *too_many,
         Ok(headers) if !authorized => {
             let mut response = json_response(
                 StatusCode::UNAUTHORIZED,
@@ -453,9 +457,9 @@ fn app_filter(text: &str) -> Option<impl Fn(&Value) -> bool> {
         "credentials.signing.kid" => "/credentials/signing/kid",
         _ => return None,
     };
-    op.eq_ignore_ascii_case("eq").then(move || {
-        move |app: &Value| app.pointer(pointer).and_then(Value::as_str) == Some(value.as_str())
-    })
+    let matches =
+        move |app: &Value| app.pointer(pointer).and_then(Value::as_str) == Some(value.as_str());
+    op.eq_ignore_ascii_case("eq").then_some(matches)
 }
 
 async fn list_apps(State(org): State<Shared>, RawQuery(query): RawQuery) -> Response {
@@ -529,7 +533,7 @@ async fn get_app(State(org): State<Shared>, Path(id): Path<String>) -> Response 
     let org = org.lock().expect("org lock");
     match org.app(&id) {
         Ok(app) => json_response(StatusCode::OK, app),
-        Err(response) => response,
+        Err(response) => *response,
     }
 }
 
@@ -549,7 +553,7 @@ async fn put_app(State(org): State<Shared>, Path(id): Path<String>, body: Bytes)
     let mut org = org.lock().expect("org lock");
     let held = match org.app(&id) {
         Ok(app) => app.clone(),
-        Err(response) => return response,
+        Err(response) => return *response,
     };
     let Ok(Value::Object(sent)) = serde_json::from_slice::<Value>(&body) else {
         return org.error("malformed_body", None, None);
@@ -621,7 +625,7 @@ async fn put_app(State(org): State<Shared>, Path(id): Path<String>, body: Bytes)
 async fn list_keys(State(org): State<Shared>, Path(id): Path<String>) -> Response {
     let org = org.lock().expect("org lock");
     if let Err(response) = org.app(&id) {
-        return response;
+        return *response;
     }
     // An app without a recorded list (OIDC apps, apps without signing) holds no key here.
     let keys = org.keys.get(&id).cloned().unwrap_or_default();
@@ -631,7 +635,7 @@ async fn list_keys(State(org): State<Shared>, Path(id): Path<String>) -> Respons
 async fn get_key(State(org): State<Shared>, Path((id, kid)): Path<(String, String)>) -> Response {
     let org = org.lock().expect("org lock");
     if let Err(response) = org.app(&id) {
-        return response;
+        return *response;
     }
     match org
         .keys
@@ -652,7 +656,7 @@ async fn generate(
     let subdomain = {
         let org = org.lock().expect("org lock");
         if let Err(response) = org.app(&id) {
-            return response;
+            return *response;
         }
         let years = param(&params, "validityYears").and_then(|y| y.parse::<i16>().ok());
         if !years.is_some_and(|y| (2..=10).contains(&y)) {
@@ -697,7 +701,7 @@ async fn clone_key(
         );
     };
     if let Err(response) = org.app(&id).and(org.app(&target)) {
-        return response;
+        return *response;
     }
     let Some(key) = org
         .keys
@@ -735,7 +739,7 @@ async fn metadata(
     let org = org.lock().expect("org lock");
     let app = match org.app(&id) {
         Ok(app) => app,
-        Err(response) => return response,
+        Err(response) => return *response,
     };
     if !matches!(app["signOnMode"].as_str(), Some("SAML_2_0" | "SAML_1_1")) {
         return org.not_found(&format!("{id}/sso/saml/metadata"), "AppInstance");
