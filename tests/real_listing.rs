@@ -31,8 +31,9 @@ struct RealOrg {
     base_url: String,
 }
 
-/// The recorded org, or `None` (with a notice) when the recordings are not beside the repo.
-fn recorded() -> Option<(Vec<Value>, BTreeMap<String, Vec<Value>>)> {
+/// The recorded org served at `base_url`, or `None` (with a notice) when the recordings are
+/// not beside the repository.
+fn recorded(base_url: String) -> Option<RealOrg> {
     let Ok(text) = std::fs::read_to_string(ORG_JSON) else {
         println!("notice: {ORG_JSON} is absent; skipping the real-listing test");
         return None;
@@ -61,7 +62,11 @@ fn recorded() -> Option<(Vec<Value>, BTreeMap<String, Vec<Value>>)> {
         .iter()
         .map(|(id, entry)| (id.clone(), entry["list"].as_array().unwrap().clone()))
         .collect();
-    Some((apps, keys))
+    Some(RealOrg {
+        apps,
+        keys,
+        base_url,
+    })
 }
 
 async fn serve(State(org): State<Arc<RealOrg>>, uri: Uri) -> Response<Body> {
@@ -150,13 +155,11 @@ fn group_yaml(org: &RealOrg) -> String {
 }
 
 async fn start() -> Option<Arc<RealOrg>> {
-    let (apps, keys) = recorded()?;
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let org = Arc::new(RealOrg {
-        apps,
-        keys,
-        base_url: format!("http://{}", listener.local_addr().unwrap()),
-    });
+    let org = Arc::new(recorded(format!(
+        "http://{}",
+        listener.local_addr().unwrap()
+    ))?);
     let router = axum::Router::new()
         .fallback(serve)
         .with_state(Arc::clone(&org));

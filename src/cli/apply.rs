@@ -98,7 +98,7 @@ pub async fn run(args: ApplyArgs, verbose: u8) -> anyhow::Result<ExitStatus> {
         let verified = verify::verify(&client, &planned.plan, &planned.live, &report).await?;
         // The report shows the keys the groups got, certificates included.
         for group in &verified {
-            shown.key_meta.insert(group.kid.clone(), group.key.clone());
+            shown.insert_facts(group.key.clone());
         }
         if let Some(desired) = &desired {
             check_converged(&client, &reads, desired).await?;

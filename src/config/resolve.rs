@@ -255,7 +255,20 @@ fn resolve_key(
             None
         }
     });
+    let now = Timestamp::now();
     let rotate_after = raw.rotate_after.and_then(|text| match text.parse::<Timestamp>() {
+        // Every key made before a future instant would be replaced again at every run until
+        // it comes: refused, not planned from.
+        Ok(t) if t > now => {
+            problems.push(Problem::at(
+                at("rotateAfter"),
+                format!(
+                    "spec.key.rotateAfter: `{text}` is in the future; rotateAfter means \"replace keys created before this instant\", so it must be an instant that has passed: write the moment you decided to rotate, such as `{}`, or use rotateBefore to rotate ahead of expiry",
+                    now.round(jiff::Unit::Second).unwrap_or(now)
+                ),
+            ));
+            None
+        }
         Ok(t) => Some(t),
         Err(_) => {
             problems.push(Problem::at(

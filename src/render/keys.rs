@@ -67,6 +67,8 @@ pub struct KeyEntry {
     pub kid: String,
     /// True for the key the app signs with.
     pub active: bool,
+    /// This app's copy's date: when the key was generated on the app or cloned to it (each
+    /// app holding a shared kid dates its own copy).
     pub created: Timestamp,
     pub expires_at: Timestamp,
     /// Whole days from the report's `now` to expiry; negative once expired.

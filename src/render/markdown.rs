@@ -187,7 +187,10 @@ fn trust_warning(
         .find(|g| g.name == group.name)
         .map(|g| &g.key);
     let certificate = match key_ref {
-        Some(KeyRef::Existing(kid)) => ctx.snapshot.key(kid).and_then(Certificate::of),
+        Some(KeyRef::Existing(kid)) => ctx
+            .snapshot
+            .key(kid)
+            .and_then(|facts| Certificate::from_base64(facts.certificate_der_base64()?)),
         _ => None,
     };
     match (key_ref, certificate) {

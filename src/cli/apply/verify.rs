@@ -15,7 +15,7 @@ use std::fmt::Write as _;
 use anyhow::{Context, bail};
 
 use crate::apply::ApplyReport;
-use crate::okta::{AppId, JsonWebKey, Kid, OktaApi, SignOnMode};
+use crate::okta::{AppId, KeyFacts, Kid, OktaApi, SignOnMode};
 use crate::plan::{GroupPlan, KeyRef, LiveSnapshot, Plan, Step};
 use crate::render::cert::Certificate;
 
@@ -26,7 +26,7 @@ pub struct Verified {
     pub kid: Kid,
     /// The key's metadata, certificate included: from the plan's reads, or read from the
     /// source after the apply when they did not hold it (a generated key).
-    pub key: JsonWebKey,
+    pub key: KeyFacts,
     /// Apps that sign with the key, as `Label (id)`.
     pub apps: Vec<String>,
     /// Switched SAML apps whose metadata publishes the key's certificate.
@@ -84,7 +84,8 @@ async fn verify_group(
         None => api
             .get_key(&group.source, &kid)
             .await
-            .with_context(|| format!("after apply, cannot read key {kid} of {}", group.source))?,
+            .with_context(|| format!("after apply, cannot read key {kid} of {}", group.source))?
+            .facts(),
     };
     let expected = key
         .certificate_der_base64()
