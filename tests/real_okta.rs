@@ -278,3 +278,48 @@ async fn keyshare_shares_and_rotates_a_key_across_recorded_real_apps() {
     let drift = keyshare(&okta, dir.path(), &["drift", "config"]).await;
     expect_code(&drift, 0, "drift after the rotation");
 }
+
+/// The converse, on recorded dates alone: the SAML 1.1 app's copy of a kid is dated 03:26:27,
+/// a SAML 2.0 app's copy of the same kid 03:01:15. With the SAML 1.1 app as the source, a
+/// `rotateAfter` of 03:15 does not make the key old: a member's older copy never ages it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_members_older_copy_does_not_age_the_key() {
+    let Some(path) = org_json_path() else {
+        eprintln!(
+            "real-data check skipped: ../shared/real-okta/org.json is not beside the repository"
+        );
+        return;
+    };
+    let recorded = Recorded::load(&path);
+    let okta = RealOkta::start(&recorded, Duration::from_secs(1)).await;
+    let kid = active_kid(&okta, SAML11);
+    let copy_created = |app: &str| {
+        okta.keys(app)
+            .into_iter()
+            .find(|k| k["kid"] == kid.as_str())
+            .map(|k| k["created"].as_str().unwrap().to_owned())
+            .expect("the app holds the kid")
+    };
+    assert_eq!(copy_created(SAML11), "2025-03-14T03:26:27.000Z");
+    assert_eq!(copy_created(SAML2), "2025-03-14T03:01:15.000Z");
+
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(
+        dir.path().join("group.yaml"),
+        format!(
+            "apiVersion: keyshare/v1\nkind: SigningKeyGroup\nmetadata:\n  name: recorded\nspec:\n  source: {SAML11}\n  members:\n    - {SAML2}\n  key:\n    validityYears: 2\n    rotateAfter: \"2025-03-14T03:15:00Z\"\n"
+        ),
+    )
+    .unwrap();
+    let plan = keyshare(&okta, dir.path(), &["plan", ".", "--format", "json"]).await;
+    expect_code(&plan, 2, "plan");
+    let report = plan.json();
+    let group = &report["groups"][0];
+    assert_eq!(group["rotation"], Value::Null, "{report}");
+    assert_eq!(group["key"]["kid"], kid.as_str(), "{report}");
+    assert_eq!(report["summary"]["generate"], 0, "{report}");
+    assert_eq!(
+        report["summary"]["switch"], 1,
+        "only the member is switched: {report}"
+    );
+}
