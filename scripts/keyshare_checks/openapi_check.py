@@ -199,7 +199,7 @@ class SpecCheck:
     def _unlisted_mode(self, app) -> bool:
         """An app whose `signOnMode` the spec does not list: `null` (directory integrations)
         or a mode such as MFA_AS_SERVICE. Real orgs return both (docs/simulator.md); the spec
-        has no schema for them, so only REFERENCE checks them."""
+        has no schema for them, so only the reference check holds them."""
         return isinstance(app, dict) and "signOnMode" in app and app["signOnMode"] not in self.modes
 
     def _app_body(self, exchange: Exchange):

@@ -38,7 +38,7 @@ PREFIXES = {"E0000001": "Api validation failed: ", "E0000007": "Not found: "}
 # app list (terraform-provider-okta#2251: `filter=name sw "Atlassian"` -> 400 E0000031 with
 # `errorCauses: []`): allowed there only, and exactly in that form.
 LIST_FILTER_ERROR = ("E0000031", "Invalid search criteria.")
-# Not in REFERENCE §7's table either, but recorded from a real org for an unknown `after`
+# Not in §7's table either, but recorded from a real org for an unknown `after`
 # cursor on the app list (okta-sdk-python cassette
 # test_list_applications_pagination_with_after, interaction 6), with one cause.
 LIST_PAGING_ERROR = ("E0000029", "Invalid paging request.", [{"errorSummary": "Invalid cursor."}])
