@@ -2,8 +2,10 @@
 //!
 //! The walk is sorted (so that problems and "first defined at" places are stable), follows
 //! symlinks but reports loops, and skips hidden entries such as `.git`. Each file is checked for
-//! size and UTF-8 before any YAML parser sees it. Problems are collected across all files; the
-//! loader never stops at the first.
+//! size, UTF-8 and the line breaks YAML parsers disagree on before any YAML parser sees it, and
+//! for nesting depth before the (slower) parser behind serde_yaml does. A byte-order mark is
+//! allowed, as YAML allows it. Problems are collected across all files; the loader never stops
+//! at the first.
 
 use std::fs;
 use std::io::Read;
@@ -14,7 +16,7 @@ use serde::de::IgnoredAny;
 use walkdir::{DirEntry, WalkDir};
 
 use super::error::{ConfigError, Problem};
-use super::marks::{self, DocMarks, DuplicateKey, Seg};
+use super::marks::{self, DocMarks, DuplicateKey, MAX_DEPTH, Seg, TooDeep};
 use super::raw::RawGroup;
 use super::resolve::{self, DocPlace};
 use super::{DesiredState, Location, SigningKeyGroup};
@@ -176,9 +178,27 @@ fn load_text(
     groups: &mut Vec<SigningKeyGroup>,
     problems: &mut Vec<Problem>,
 ) {
+    // First: this pass is linear and stops at the depth bound; serde_yaml's is not.
+    let doc_marks = match marks::index_documents(text) {
+        Ok(doc_marks) => doc_marks,
+        Err(TooDeep {
+            pos: (line, column),
+        }) => {
+            problems.push(Problem::at(
+                Location {
+                    file: file.to_path_buf(),
+                    line,
+                    column,
+                },
+                format!(
+                    "collections nested more than {MAX_DEPTH} levels deep here; a SigningKeyGroup document needs 4, so write it as in docs/desired-state.md or move this file out of the directory"
+                ),
+            ));
+            return;
+        }
+    };
     let (non_empty, syntax_problem) = scan_documents(file, text);
     problems.extend(syntax_problem);
-    let doc_marks = marks::index_documents(text);
     let missing = DocMarks::default();
     let documents = serde_yaml::Deserializer::from_str(text).zip(non_empty);
     for (index, (document, non_empty)) in documents.enumerate() {
