@@ -1,0 +1,92 @@
+//! Text from Okta (labels, ids, kids) escaped for where it is written. Okta returns whatever an
+//! admin or an integration typed, so a label can carry an escape sequence that retitles a
+//! terminal, a bidirectional override that reorders a plan line, or a line break that ends a
+//! YAML comment early. Each sink has one function here, and every place that writes such text
+//! to that sink goes through it:
+//!
+//! - [`terminal`]: the text output, progress lines and error messages;
+//! - [`yaml_comment`]: the comments `import` writes next to app ids (scalars go through the
+//!   YAML serializer instead);
+//! - Markdown escapes HTML and Markdown syntax on top of [`terminal`] (`markdown.rs`).
+//!
+//! Escaped characters are written as Rust writes them, `\u{1b}`, so that they stay visible and
+//! a reader can tell what was there.
+
+use std::borrow::Cow;
+use std::fmt::Write as _;
+
+/// `text` for a terminal: control characters, line and paragraph separators, bidirectional
+/// controls and invisible characters are written as `\u{…}`; everything else is unchanged.
+pub fn terminal(text: &str) -> Cow<'_, str> {
+    escape(text)
+}
+
+/// `text` for a YAML comment: nothing in it can end the comment. YAML 1.1 parsers, such as the
+/// one keyshare reads with, end a line at NEL (U+0085), LINE SEPARATOR (U+2028) and PARAGRAPH
+/// SEPARATOR (U+2029) as well as at `\n` and `\r`, and refuse a file with other control
+/// characters or a byte-order mark inside: all are escaped.
+pub fn yaml_comment(text: &str) -> Cow<'_, str> {
+    escape(text)
+}
+
+/// Writes every [`hidden`] character of `text` as `\u{…}`.
+fn escape(text: &str) -> Cow<'_, str> {
+    if !text.chars().any(hidden) {
+        return Cow::Borrowed(text);
+    }
+    let mut out = String::with_capacity(text.len() + 8);
+    for c in text.chars() {
+        if hidden(c) {
+            let _ = write!(out, "\\u{{{:x}}}", u32::from(c));
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
+}
+
+/// True for a character that acts on the display instead of showing: C0 and C1 controls and
+/// DEL (tab and newline included: one value is one line), line and paragraph separators,
+/// bidirectional controls, zero-width spaces and joiners that are not part of a script's
+/// spelling, the byte-order mark, and the noncharacters U+FFFE and U+FFFF.
+fn hidden(c: char) -> bool {
+    c.is_control()
+        || matches!(
+            c,
+            '\u{061c}'
+                | '\u{180e}'
+                | '\u{200b}'
+                | '\u{200e}'
+                | '\u{200f}'
+                | '\u{2028}'..='\u{202e}'
+                | '\u{2060}'..='\u{206f}'
+                | '\u{feff}'
+                | '\u{fff9}'..='\u{fffb}'
+                | '\u{fffe}'
+                | '\u{ffff}'
+        )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_what_acts_on_the_display_and_keeps_the_rest() {
+        assert!(matches!(
+            terminal("Finance EU (Zürich) ✓"),
+            Cow::Borrowed(_)
+        ));
+        assert_eq!(
+            terminal("App\u{1b}]0;owned\u{7}\tx\ny\u{9b}z"),
+            "App\\u{1b}]0;owned\\u{7}\\u{9}x\\u{a}y\\u{9b}z"
+        );
+        assert_eq!(
+            yaml_comment("a\u{85}b\u{2028}c\u{2029}d\re\u{feff}"),
+            "a\\u{85}b\\u{2028}c\\u{2029}d\\u{d}e\\u{feff}"
+        );
+        assert_eq!(terminal("x\u{202e}y\u{200b}z"), "x\\u{202e}y\\u{200b}z");
+        // Joiners are part of how some scripts and emoji are spelled.
+        assert_eq!(terminal("می\u{200c}خواهم"), "می\u{200c}خواهم");
+    }
+}
