@@ -208,3 +208,51 @@ fn a_ten_mebibyte_file_of_nesting_is_refused_at_once() {
     assert!(out.contains("g.yaml:1:"), "{out}");
     assert!(out.contains("nested more than 32 levels deep"), "{out}");
 }
+
+/// `a:` then `block` block collections (`true`: a sequence, `false`: a mapping), one per
+/// line, then `flow` flow sequences on the last line: 1 + block + flow levels in all.
+fn nested(block: &[bool], flow: usize) -> String {
+    let mut text = String::from("a:");
+    for (i, seq) in block.iter().enumerate() {
+        text.push_str(&format!("\n{}{}", "  ".repeat(i + 1), if *seq { "-" } else { "k:" }));
+    }
+    if flow == 0 {
+        text.push_str(" x\n");
+    } else {
+        text.push_str(&format!(" {}{}\n", "[".repeat(flow), "]".repeat(flow)));
+    }
+    text
+}
+
+proptest::proptest! {
+    /// Any mix of block and flow nesting is refused exactly when it passes 32 levels, at the
+    /// collection that crosses the bound.
+    #[test]
+    fn nesting_is_refused_exactly_past_the_bound(
+        block in proptest::collection::vec(proptest::bool::ANY, 0..40),
+        flow in 0usize..40,
+    ) {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(dir.path().join("g.yaml"), nested(&block, flow)).unwrap();
+        let err = keyshare::config::load_dir(dir.path()).unwrap_err().to_string();
+        let depth = 1 + block.len() + flow;
+        let deep = err.contains("nested more than 32 levels deep");
+        proptest::prop_assert_eq!(deep, depth > 32, "{}", err);
+        if deep {
+            // The 33rd collection: a block one on its own line, or a `[` on the last line.
+            let (line, column) = if block.len() >= 32 {
+                (33, 2 * 32 + 1)
+            } else {
+                let (line, prefix) = match block.last() {
+                    None => (1, "a: ".len()),
+                    Some(seq) => (1 + block.len(), 2 * block.len() + if *seq { 2 } else { 3 }),
+                };
+                (line, prefix + 32 - block.len())
+            };
+            let place = format!("g.yaml:{line}:{column}: collections nested");
+            proptest::prop_assert!(err.contains(&place), "expected {} in {}", place, err);
+        } else {
+            proptest::prop_assert!(err.contains("unknown field `a`"), "{}", err);
+        }
+    }
+}
