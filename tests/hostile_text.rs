@@ -1,6 +1,6 @@
 //! Text from Okta that tries to act instead of being shown, through the real binary against
 //! `keyshare sim`: labels holding terminal escapes must reach the terminal escaped (plan,
-//! drift, keys, apply's step and verify lines, error messages, Markdown), and labels holding
+//! drift, keys, apply's step and verify lines, error messages, Markdown, JSON), and labels holding
 //! line breaks must not add YAML to what `import` writes: imported files validate, plan to no
 //! changes and hold exactly the apps that share the key.
 
@@ -74,6 +74,22 @@ async fn terminal_escapes_in_labels_are_shown_escaped_everywhere() {
         assert_shown(&args.join(" "), &format!("{text}{err}"));
         // Markdown escapes the backslash and brackets once more.
         assert!(text.contains("u{1b}"), "{args:?}: {text}");
+    }
+
+    for args in [
+        &["plan", "--format", "json"][..],
+        &["keys", "--format", "json"],
+    ] {
+        let run = sim.keyshare().args(args).arg(&config).assert();
+        let (text, err) = outputs(&run);
+        assert_shown(&args.join(" "), &format!("{text}{err}"));
+        // Escaped as JSON, so a program reads the labels exactly as Okta holds them.
+        let report: serde_json::Value = serde_json::from_str(&text).unwrap();
+        assert!(
+            report
+                .to_string()
+                .contains(&serde_json::to_string(label2).unwrap()[1..])
+        );
     }
 
     let apply = sim

@@ -5,6 +5,7 @@
 //! to that sink goes through it:
 //!
 //! - [`terminal`]: the text output, progress lines and error messages;
+//! - [`json`]: JSON output, which is often read on a terminal too;
 //! - [`yaml_comment`]: the comments `import` writes next to app ids (scalars go through the
 //!   YAML serializer instead);
 //! - Markdown escapes HTML and Markdown syntax on top of [`terminal`] (`markdown.rs`).
@@ -27,6 +28,27 @@ pub fn terminal(text: &str) -> Cow<'_, str> {
 /// characters or a byte-order mark inside: all are escaped.
 pub fn yaml_comment(text: &str) -> Cow<'_, str> {
     escape(text)
+}
+
+/// Serialized JSON with every [`hidden`] character written as a `\uXXXX` escape. serde_json
+/// escapes C0 controls inside strings, so a raw `\n`, `\r` or tab is layout and stays; every
+/// other hidden character can occur only inside a string (JSON's own syntax is ASCII), where
+/// the escape decodes to the same text, so the JSON means exactly what it did.
+pub fn json(serialized: &str) -> Cow<'_, str> {
+    let escaped = |c: char| hidden(c) && !matches!(c, '\n' | '\r' | '\t');
+    if !serialized.chars().any(escaped) {
+        return Cow::Borrowed(serialized);
+    }
+    let mut out = String::with_capacity(serialized.len() + 8);
+    for c in serialized.chars() {
+        if escaped(c) {
+            // Every hidden character is in the Basic Multilingual Plane: one escape each.
+            let _ = write!(out, "\\u{:04x}", u32::from(c));
+        } else {
+            out.push(c);
+        }
+    }
+    Cow::Owned(out)
 }
 
 /// Writes every [`hidden`] character of `text` as `\u{…}`.
@@ -86,6 +108,14 @@ mod tests {
             "a\\u{85}b\\u{2028}c\\u{2029}d\\u{d}e\\u{feff}"
         );
         assert_eq!(terminal("x\u{202e}y\u{200b}z"), "x\\u{202e}y\\u{200b}z");
+        let label = "App\u{9b}8m\u{202e}\u{1b}";
+        let serialized = serde_json::to_string_pretty(&[label]).unwrap();
+        let escaped = json(&serialized);
+        assert_eq!(escaped, "[\n  \"App\\u009b8m\\u202e\\u001b\"\n]");
+        assert_eq!(
+            serde_json::from_str::<[String; 1]>(&escaped).unwrap(),
+            [label]
+        );
         // Joiners are part of how some scripts and emoji are spelled.
         assert_eq!(terminal("می\u{200c}خواهم"), "می\u{200c}خواهم");
     }

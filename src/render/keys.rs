@@ -183,10 +183,9 @@ pub fn render_text(report: &KeysReport) -> String {
 
 /// The inventory as JSON (docs/json-output.md), ending in a newline.
 pub fn render_json(report: &KeysReport) -> String {
-    let mut out = serde_json::to_string_pretty(report)
+    let out = serde_json::to_string_pretty(report)
         .expect("a keys report holds only strings, numbers, booleans and timestamps");
-    out.push('\n');
-    out
+    format!("{}\n", super::escape::json(&out))
 }
 
 /// The inventory as a Markdown table, with the `<!-- keyshare:keys -->` marker.
