@@ -209,12 +209,37 @@ fn a_ten_mebibyte_file_of_nesting_is_refused_at_once() {
     assert!(out.contains("nested more than 32 levels deep"), "{out}");
 }
 
+#[test]
+fn a_file_the_position_parser_stops_on_is_not_handed_on_when_it_could_nest_deep() {
+    // The two YAML parsers disagree on a tab after a colon: the position index stops there,
+    // serde_yaml's parser reads on. With a few brackets the file goes on to serde_yaml (and is
+    // read); with more than the bound could hold, the index's own message is final.
+    let (code, out) = validate_text(b"a:\t[1]\n");
+    assert_eq!(code, 1, "{out}");
+    assert!(out.contains("unknown field `a`"), "{out}");
+
+    let half = (keyshare::config::MAX_FILE_BYTES as usize - 16) / 2;
+    let text = format!("a:\t1\nb: {}{}\n", "[".repeat(half), "]".repeat(half));
+    let (code, out) = validate_text(text.as_bytes());
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains(
+            "g.yaml:1:4: ':' must be followed by a valid YAML whitespace; fix the YAML syntax here"
+        ),
+        "{out}"
+    );
+}
+
 /// `a:` then `block` block collections (`true`: a sequence, `false`: a mapping), one per
 /// line, then `flow` flow sequences on the last line: 1 + block + flow levels in all.
 fn nested(block: &[bool], flow: usize) -> String {
     let mut text = String::from("a:");
     for (i, seq) in block.iter().enumerate() {
-        text.push_str(&format!("\n{}{}", "  ".repeat(i + 1), if *seq { "-" } else { "k:" }));
+        text.push_str(&format!(
+            "\n{}{}",
+            "  ".repeat(i + 1),
+            if *seq { "-" } else { "k:" }
+        ));
     }
     if flow == 0 {
         text.push_str(" x\n");

@@ -241,8 +241,8 @@ fn load_text(
     problems: &mut Vec<Problem>,
 ) {
     // First: this pass is linear and stops at the depth bound; serde_yaml's is not.
-    let doc_marks = match marks::index_documents(text) {
-        Ok(doc_marks) => doc_marks,
+    let index = match marks::index_documents(text) {
+        Ok(index) => index,
         Err(TooDeep {
             pos: (line, column),
         }) => {
@@ -259,6 +259,23 @@ fn load_text(
             return;
         }
     };
+    if let Some(((line, column), why)) = index.stopped {
+        // This parser stopped early, so the depth of the rest is unknown, and serde_yaml's may
+        // read on where this one stopped (they disagree on a few inputs, such as a tab after a
+        // colon). It gets the file only if the file cannot nest past the bound anywhere.
+        if text.matches(['[', '{']).count() > MAX_DEPTH {
+            problems.push(Problem::at(
+                Location {
+                    file: file.to_path_buf(),
+                    line,
+                    column,
+                },
+                format!("{why}; fix the YAML syntax here"),
+            ));
+            return;
+        }
+    }
+    let doc_marks = index.docs;
     let (non_empty, syntax_problem) = scan_documents(file, text);
     problems.extend(syntax_problem);
     let missing = DocMarks::default();

@@ -7,7 +7,9 @@
 //!
 //! The one exception is nesting depth, which this pass bounds because it runs first: the YAML
 //! parser under serde_yaml takes time quadratic in the depth of flow collections, so a file
-//! nested thousands of levels deep must be refused before that parser sees it. The index itself
+//! nested thousands of levels deep must be refused before that parser sees it; and where this
+//! parser stops early, [`Index::stopped`] lets the loader decide whether the rest is safe to
+//! hand on. The index itself
 //! is a tree of nodes, so that recording a node costs the same at any depth: the whole pass is
 //! linear in the size of the file.
 
@@ -64,6 +66,14 @@ pub(super) struct DuplicateKey {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(super) struct TooDeep {
     pub pos: Pos,
+}
+
+/// The nodes of every document this parser read.
+#[derive(Debug, Default)]
+pub(super) struct Index {
+    pub docs: Vec<DocMarks>,
+    /// Where and why this parser stopped before the end of the file, if it did.
+    pub stopped: Option<(Pos, String)>,
 }
 
 /// The nodes of one document.
@@ -152,7 +162,7 @@ enum Role {
 
 /// Indexes every document of `text`. On a syntax error the documents read so far are kept;
 /// collections nested deeper than [`MAX_DEPTH`] stop the walk at once.
-pub(super) fn index_documents(text: &str) -> Result<Vec<DocMarks>, TooDeep> {
+pub(super) fn index_documents(text: &str) -> Result<Index, TooDeep> {
     let mut docs = Vec::new();
     let mut doc = DocMarks::default();
     // The path of the open collections, kept for the duplicate keys' messages.
@@ -169,7 +179,11 @@ pub(super) fn index_documents(text: &str) -> Result<Vec<DocMarks>, TooDeep> {
                     pos: (at.line(), at.col() + 1),
                 });
             }
-            Err(_) => break,
+            Err(err) => {
+                let at = err.marker();
+                let stopped = Some(((at.line(), at.col() + 1), err.info().to_owned()));
+                return Ok(Index { docs, stopped });
+            }
         };
         let pos = (span.start.line(), span.start.col() + 1);
         match event {
@@ -231,7 +245,10 @@ pub(super) fn index_documents(text: &str) -> Result<Vec<DocMarks>, TooDeep> {
             Event::StreamStart | Event::StreamEnd | Event::Nothing => {}
         }
     }
-    Ok(docs)
+    Ok(Index {
+        docs,
+        stopped: None,
+    })
 }
 
 /// Classifies the node that starts now, advancing the enclosing collection past it.
@@ -300,7 +317,7 @@ mod tests {
     fn finds_nodes_by_path_in_each_document() {
         let text =
             "a: 1\n---\n# c\nspec:\n  members:\n    - x\n    - {label: y}\n  key: {kid: k}\n";
-        let docs = index_documents(text).unwrap();
+        let docs = index_documents(text).unwrap().docs;
         assert_eq!(docs.len(), 2);
         let spec = |rest: &[Seg]| {
             let mut path = vec![Seg::from("spec")];
@@ -332,7 +349,9 @@ mod tests {
 
     #[test]
     fn notes_keys_written_twice() {
-        let docs = index_documents("a: 1\nb:\n  c: 1\n  c: 2\na: 3\n").unwrap();
+        let docs = index_documents("a: 1\nb:\n  c: 1\n  c: 2\na: 3\n")
+            .unwrap()
+            .docs;
         let found: Vec<(String, String, Pos, Pos)> = docs[0]
             .duplicate_keys
             .iter()
