@@ -30,10 +30,10 @@ pub fn yaml_comment(text: &str) -> Cow<'_, str> {
     escape(text)
 }
 
-/// Serialized JSON with every [`hidden`] character written as a `\uXXXX` escape. serde_json
-/// escapes C0 controls inside strings, so a raw `\n`, `\r` or tab is layout and stays; every
-/// other hidden character can occur only inside a string (JSON's own syntax is ASCII), where
-/// the escape decodes to the same text, so the JSON means exactly what it did.
+/// Serialized JSON with every character [`terminal`] escapes written as a `\uXXXX` escape.
+/// serde_json escapes C0 controls inside strings, so a raw `\n`, `\r` or tab is layout and
+/// stays; every other such character can occur only inside a string (JSON's own syntax is
+/// ASCII), where the escape decodes to the same text, so the JSON means exactly what it did.
 pub fn json(serialized: &str) -> Cow<'_, str> {
     let escaped = |c: char| hidden(c) && !matches!(c, '\n' | '\r' | '\t');
     if !serialized.chars().any(escaped) {
