@@ -3,7 +3,8 @@
 //! `kubectl apply -k docs/deploy` brings up is complete, every container can write where its
 //! program writes although its root filesystem is read-only, every mount names a volume, every
 //! referenced Secret, ConfigMap and claim is part of the set, memory limits sit above the
-//! measured peaks, and the drift CronJob keeps its key cache and outlasts a cold check.
+//! measured peaks, and the key caches outlive their pods with their owner-only modes and the
+//! drift CronJob outlasts a cold check.
 
 use std::collections::BTreeSet;
 use std::path::{Path, PathBuf};
@@ -393,6 +394,14 @@ fn the_drift_cronjob_keeps_its_cache_and_outlasts_a_cold_check() {
                 volume["persistentVolumeClaim"]["claimName"].is_string(),
                 "{workload}: the key cache is on a claim, not {volume}"
             );
+            // keyshare ignores a cache group or others can write; the kubelet's default
+            // fsGroup handling (Always) makes the whole volume group-writable at every mount.
+            if !spec["securityContext"]["fsGroup"].is_null() {
+                assert_eq!(
+                    spec["securityContext"]["fsGroupChangePolicy"], "OnRootMismatch",
+                    "{workload}: a mount must keep the cache owner-only"
+                );
+            }
         }
     }
 }
