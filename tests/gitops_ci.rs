@@ -599,3 +599,86 @@ async fn a_long_plan_becomes_several_comments_that_each_fit() {
         );
     }
 }
+
+/// The composite action's cache key: its first step, run as GitHub would (from the action's
+/// files, here the repository), names the runner image and a digest of exactly what the build
+/// reads, the files the Dockerfile's build stage copies. A file missing from the digest would
+/// let a changed keyshare reuse an old binary.
+#[test]
+fn the_action_keys_its_binary_on_what_the_build_reads() {
+    let action = read_yaml("action.yml");
+    assert_eq!(action["runs"]["using"], "composite");
+    let steps = action["runs"]["steps"].as_sequence().unwrap();
+    let rev = steps
+        .iter()
+        .find(|step| step["id"].as_str() == Some("rev"))
+        .expect("the revision step");
+    let script = rev["run"].as_str().unwrap();
+
+    let dockerfile = std::fs::read_to_string(Path::new(ROOT).join("Dockerfile")).unwrap();
+    let copied: Vec<&str> = dockerfile
+        .lines()
+        .filter(|line| line.starts_with("COPY ") && !line.contains("--from"))
+        .flat_map(|line| {
+            let words: Vec<&str> = line.split_whitespace().collect();
+            words[1..words.len() - 1].to_vec()
+        })
+        .collect();
+    let digested: Vec<&str> = script
+        .split_once("find ")
+        .unwrap()
+        .1
+        .split(" -type")
+        .next()
+        .unwrap()
+        .split_whitespace()
+        .collect();
+    for path in &copied {
+        assert!(
+            digested.contains(path),
+            "the digest covers {path}: {script}"
+        );
+    }
+
+    let dir = tempfile::tempdir().unwrap();
+    let output = dir.path().join("output");
+    let run = |root: &Path| {
+        std::fs::write(&output, "").unwrap();
+        assert_cmd::Command::new("bash")
+            .args(["-eo", "pipefail", "-c", script])
+            .env("GITHUB_ACTION_PATH", root)
+            .env("GITHUB_OUTPUT", &output)
+            .env("ImageOS", "ubuntu24")
+            .env("RUNNER_OS", "Linux")
+            .env("RUNNER_ARCH", "X64")
+            .assert()
+            .success();
+        let written = std::fs::read_to_string(&output).unwrap();
+        written
+            .strip_prefix("key=")
+            .expect("the step sets the output `key`")
+            .trim()
+            .to_owned()
+    };
+    let key = run(Path::new(ROOT));
+    assert!(
+        key.starts_with("keyshare-bin-ubuntu24-X64-") && key.len() == 42,
+        "{key}"
+    );
+
+    // A copy of the build's files with one source changed gets another key.
+    let copy = dir.path().join("copy");
+    std::fs::create_dir(&copy).unwrap();
+    for path in &copied {
+        let copied = std::process::Command::new("cp")
+            .args(["-r", path])
+            .arg(&copy)
+            .current_dir(ROOT)
+            .status()
+            .unwrap();
+        assert!(copied.success());
+    }
+    assert_eq!(run(&copy), key, "the same files give the same key");
+    std::fs::write(copy.join("src/lib.rs"), "// changed\n").unwrap();
+    assert_ne!(run(&copy), key, "a changed source gives a new key");
+}
