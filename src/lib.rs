@@ -13,11 +13,13 @@
 //! - [`controller`]: `keyshare watch`: the reconcile loop, metrics, health and notifications.
 //! - [`sim`]: a faithful local Okta simulator (axum), for tests, benchmarks and `demo`.
 //! - [`cli`]: the command line.
+//! - [`fsio`]: file reads with a size cap and writes that replace only regular files.
 
 pub mod apply;
 pub mod cli;
 pub mod config;
 pub mod controller;
+pub mod fsio;
 pub mod okta;
 pub mod plan;
 pub mod planfile;

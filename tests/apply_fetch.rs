@@ -113,12 +113,12 @@ async fn the_key_cache_spares_every_key_list_of_a_group_in_sync() {
     let dir = tempfile::tempdir().unwrap();
     let path = KeyCache::file_for(dir.path(), &org.sim.base_url());
     let mut cache = KeyCache::empty(&org.sim.base_url());
-    cache.remember(&cold);
+    cache.remember(&cold, Timestamp::now());
     cache.save(&path).unwrap();
     let before = calls(&org.client);
 
     let options = FetchOptions {
-        known_keys: KeyCache::load(&path, &org.sim.base_url()).keys().clone(),
+        known_keys: KeyCache::load(&path, &org.sim.base_url()).known_keys(Timestamp::now()),
         ..FetchOptions::default()
     };
     let warm = fetch_with(&org.client, &desired, &options).await;

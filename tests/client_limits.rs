@@ -198,7 +198,7 @@ async fn an_exhausted_bucket_fails_naming_the_bucket_and_the_wait() {
     );
     assert!(message.starts_with(&expected_start), "{message}");
     assert!(
-        message.ends_with("s, beyond the wait allowed. Other integrations may be using the bucket: retry later, or check Reports › Rate Limits in the admin console"),
+        message.ends_with("s, beyond the 1 s keyshare may wait (--max-rate-limit-wait). Other integrations may be using the bucket: retry later, or check Reports › Rate Limits in the admin console"),
         "{message}"
     );
     assert_eq!(polite.stats().buckets[&Bucket::Apps].rate_limited, 1);

@@ -12,7 +12,7 @@ use jiff::Timestamp;
 
 use super::cost::{AppReads, BucketLimits, References, choose_app_reads};
 use crate::config::{AppSelector, DesiredState};
-use crate::okta::{ApiError, AppId, AppQuery, Application, JsonWebKey, Kid, OktaApi};
+use crate::okta::{ApiError, AppId, AppQuery, Application, JsonWebKey, KeyFacts, Kid, OktaApi};
 use crate::plan::{LiveSnapshot, key_needs};
 
 /// How [`fetch_snapshot`] reads.
@@ -30,10 +30,10 @@ pub struct FetchOptions {
     /// Whether members are expected to sign with their source's key already, e.g. because a
     /// previous run converged; lets the cost model consider a kid filter.
     pub members_in_sync: bool,
-    /// Key metadata known without asking Okta (the key cache: a kid's metadata never
-    /// changes). A key listed here spares the read of its source's key list while it is
-    /// valid for the policy.
-    pub known_keys: BTreeMap<Kid, JsonWebKey>,
+    /// Key facts known without asking Okta (the key cache: a kid's expiry and certificate
+    /// never change). A key listed here spares the read of its source's key list while it is
+    /// valid for the policy, unless `rotateAfter` needs the source's copy's date.
+    pub known_keys: BTreeMap<Kid, KeyFacts>,
 }
 
 impl Default for FetchOptions {
@@ -109,7 +109,7 @@ pub async fn fetch(
         "reading apps"
     );
     let mut live = LiveSnapshot {
-        key_meta: options.known_keys.clone(),
+        key_facts: options.known_keys.clone(),
         ..LiveSnapshot::default()
     };
     let (apps, org_apps) = read_apps(api, &wanted, reads, options.concurrency).await?;

@@ -1,12 +1,16 @@
-//! One writer per org at a time on this machine, like Terraform's state lock: two applies
+//! One writer per org at a time among those sharing a lock directory (the key cache's,
+//! `cli::okta_args` chooses it), like Terraform's state lock: two applies
 //! started together would otherwise both plan a generate and leave a second new key on the
 //! source (Okta offers no conditional write to prevent it). `keyshare apply` holds the lock
 //! from planning to the last check, and `keyshare watch --self-heal` from its last plan to the
 //! check after healing, so that each plans against the other's result.
 //!
 //! It is an advisory OS file lock: released by the kernel when the process ends, even by
-//! SIGKILL, so a crashed writer never leaves the org locked. Writers on different machines are
-//! serialized by the CI system instead (docs/ci.md: one concurrency group per org). This module
+//! SIGKILL, so a crashed writer never leaves the org locked. Writers with different lock
+//! directories (another `XDG_CACHE_HOME` or `--key-cache`, another user, container or machine)
+//! do not see each other's lock; the CI system serializes those (docs/ci.md: one concurrency
+//! group per org). The directory is never one shared by every user: any local user could then
+//! hold an org's lock for ever and stop every apply (docs/configuration.md). This module
 //! never decides whether to wait: [`OrgLock::acquire`] waits, [`OrgLock::try_acquire`] does not.
 
 use std::fs::{File, OpenOptions, TryLockError};

@@ -9,7 +9,7 @@
 mod interrupt;
 mod verify;
 
-use std::io::{BufRead, IsTerminal, Write};
+use std::io::{BufRead, IsTerminal};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
@@ -24,10 +24,12 @@ use crate::apply::{
     ApplyReport, Executed, OrgLock, ProgressEvent, StepOutcome, execute_until, known_key,
     with_known_keys,
 };
+use crate::cli::console::{diag, diagln, out, outln};
 use crate::config::DesiredState;
 use crate::okta::http::HttpClient;
 use crate::plan::{LiveSnapshot, Plan, Step};
 use crate::planfile::{self, PlanFile, StaleError};
+use crate::render::escape::terminal;
 use crate::render::{AppliedView, Command, RenderContext, Report, StepView};
 use interrupt::Interrupts;
 
@@ -77,15 +79,17 @@ pub async fn run(args: ApplyArgs, verbose: u8) -> anyhow::Result<ExitStatus> {
         &planned.live,
         text && stdout_color(),
     );
+    // An apply's output is dropped when standard output is closed: the apply goes on and
+    // ends by its own outcome, never abandoned half-way because its reader left.
     if text {
-        print!("{plan_text}");
+        let _ = out!("{plan_text}");
     }
     let mut report = ApplyReport::default();
     let mut shown = planned.live.clone();
     if !planned.plan.is_empty() {
         if !args.auto_approve {
             if !text {
-                eprint!("{plan_text}");
+                diag!("{plan_text}");
             }
             confirm(text)?;
         }
@@ -98,24 +102,24 @@ pub async fn run(args: ApplyArgs, verbose: u8) -> anyhow::Result<ExitStatus> {
         let verified = verify::verify(&client, &planned.plan, &planned.live, &report).await?;
         // The report shows the keys the groups got, certificates included.
         for group in &verified {
-            shown.key_meta.insert(group.kid.clone(), group.key.clone());
+            shown.insert_facts(group.key.clone());
         }
         if let Some(desired) = &desired {
             check_converged(&client, &reads, desired).await?;
         }
         if text {
-            print!("{}", verify::describe(&verified));
-            println!("Apply complete: {report}.");
+            let _ = out!("{}", verify::describe(&verified));
+            let _ = outln!("Apply complete: {report}.");
         }
     }
     if !text {
-        print!(
+        let _ = out!(
             "{}",
             applied_report(args.format, &planned.plan, &report, &shown, &client)
         );
     }
     if verbose > 0 {
-        eprint!("API calls:\n{}", client.stats());
+        diag!("API calls:\n{}", client.stats());
     }
     Ok(ExitStatus::Success)
 }
@@ -124,8 +128,8 @@ pub async fn run(args: ApplyArgs, verbose: u8) -> anyhow::Result<ExitStatus> {
 /// a self-healing `watch`) holds it.
 fn lock(okta: &OktaArgs, org: &url::Url) -> anyhow::Result<OrgLock> {
     Ok(OrgLock::acquire(&okta.lock_dir(), org, |path| {
-        eprintln!(
-            "Waiting for another keyshare apply or self-healing watch against {org} on this machine to finish (lock {}).",
+        diagln!(
+            "Waiting for another keyshare apply or self-healing watch against {org} that holds the apply lock {} to finish.",
             path.display()
         );
     })?)
@@ -230,7 +234,8 @@ async fn run_steps(
         snapshot: &planned.live,
     };
     // The executor names a generated key by its kid once it is known, so these lines do too.
-    let sentence = |step: &Step| StepView::of(step, &ctx).sentence();
+    // They reach the terminal (progress bar, step lines, interrupt messages): escaped once here.
+    let sentence = |step: &Step| terminal(&StepView::of(step, &ctx).sentence()).into_owned();
     let bar = progress_bar(planned.plan.steps.len());
     let interrupts = stop_on_signal
         .map(|rerun| Interrupts::listen(bar.clone(), rerun))
@@ -255,17 +260,21 @@ async fn run_steps(
             if print_steps {
                 let result = match (outcome, step) {
                     // Like Terraform's `[id=…]`: the computed value, once known.
-                    (StepOutcome::Done, Step::Generate { group, .. }) => generated
-                        .get(group)
-                        .map_or_else(|| "done".to_owned(), |kid| format!("done, key {kid}")),
+                    (StepOutcome::Done, Step::Generate { group, .. }) => {
+                        generated.get(group).map_or_else(
+                            || "done".to_owned(),
+                            |kid| format!("done, key {}", terminal(&kid.0)),
+                        )
+                    }
                     (StepOutcome::Done, _) => "done".to_owned(),
                     (StepOutcome::AlreadyDone, _) => "already done".to_owned(),
                     (StepOutcome::Adopted(kid), _) => {
-                        format!("adopted {kid} after an ambiguous failure")
+                        format!("adopted {} after an ambiguous failure", terminal(&kid.0))
                     }
                 };
                 let line = format!("[{index}/{total}] {}: {result}", sentence(step));
-                bar.suspend(|| println!("{line}"));
+                // A progress line nobody can read is no reason to stop between two steps.
+                let _ = bar.suspend(|| outln!("{line}"));
             }
             if let Some(interrupts) = &interrupts {
                 interrupts.step_finished();
@@ -355,10 +364,9 @@ fn confirm(on_stdout: bool) -> anyhow::Result<()> {
     }
     let question = "\nDo you want to perform these actions in Okta? Only 'yes' will be accepted: ";
     if on_stdout {
-        print!("{question}");
-        std::io::stdout().flush()?;
+        out!("{question}")?;
     } else {
-        eprint!("{question}");
+        diag!("{question}");
     }
     let mut answer = String::new();
     std::io::stdin().lock().read_line(&mut answer)?;

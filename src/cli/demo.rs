@@ -12,6 +12,7 @@ use super::apply::apply_planned;
 use super::ExitStatus;
 use super::output::{Format, render, stdout_color};
 use super::session::{Reads, load};
+use crate::cli::console::{out, outln};
 use crate::config::DesiredState;
 use crate::okta::http::{Auth, ClientSettings, HttpClient, Secret, parse_org_url};
 use crate::okta::{AppId, OktaApi};
@@ -34,12 +35,12 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<ExitStatus> {
     let running = sim::start(SimConfig::default())
         .await
         .context("cannot start the in-process simulator")?;
-    println!(
+    outln!(
         "keyshare demo: an Okta simulator is serving the guide's org at {}",
         running.base_url()
-    );
+    )?;
     let (desired, shown_dir, _tempdir) = desired_state(args.dir)?;
-    println!("Desired state: {}\n", shown_dir.display());
+    outln!("Desired state: {}\n", shown_dir.display())?;
     let settings = ClientSettings::new(
         parse_org_url(&running.base_url())?,
         Auth::Ssws(Secret::new(sim::config::DEFAULT_TOKEN)),
@@ -47,46 +48,46 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<ExitStatus> {
     let client = HttpClient::new(settings)?;
     let color = stdout_color();
 
-    heading("1. plan: what keyshare would change");
+    heading("1. plan: what keyshare would change")?;
     let first = Reads::fresh()
         .plan(&client, &desired, Timestamp::now())
         .await?;
-    print!(
+    out!(
         "{}",
         render(Format::Text, Command::Plan, &first.plan, &first.live, color,)
-    );
+    )?;
 
-    heading("2. apply");
+    heading("2. apply")?;
     let report = apply_planned(&client, &Reads::fresh(), &desired, &first).await?;
-    println!("Apply complete: {report}.");
+    outln!("Apply complete: {report}.")?;
 
-    heading("3. drift: does Okta still match?");
+    heading("3. drift: does Okta still match?")?;
     show_drift(&client, &desired, color).await?;
 
-    heading("4. someone switches an app back to its old key in the Admin Console");
+    heading("4. someone switches an app back to its old key in the Admin Console")?;
     let (app, old_kid) = first_switched_member(&first)?;
     let current = client.get_app(&app).await?;
     client
         .replace_app(&app, &current.with_signing_kid(&old_kid))
         .await?;
-    println!("{} ({app}) now signs with {old_kid} again.", current.label);
+    outln!("{} ({app}) now signs with {old_kid} again.", current.label)?;
 
-    heading("5. drift: caught");
+    heading("5. drift: caught")?;
     let drifted = show_drift(&client, &desired, color).await?;
     if drifted.plan.is_empty() {
         bail!("the out-of-band change was not detected as drift");
     }
 
-    heading("6. apply: heal the drift");
+    heading("6. apply: heal the drift")?;
     let report = apply_planned(&client, &Reads::fresh(), &desired, &drifted).await?;
-    println!("Apply complete: {report}.");
+    outln!("Apply complete: {report}.")?;
 
-    heading("7. drift: in sync again");
+    heading("7. drift: in sync again")?;
     let last = show_drift(&client, &desired, color).await?;
     if !last.plan.is_empty() {
         bail!("the org is not in sync after the second apply");
     }
-    println!("\nAPI calls made by this demo:\n{}", client.stats());
+    outln!("\nAPI calls made by this demo:\n{}", client.stats())?;
     Ok(ExitStatus::Success)
 }
 
@@ -98,7 +99,7 @@ async fn show_drift(
     let planned = Reads::fresh()
         .plan(client, desired, Timestamp::now())
         .await?;
-    print!(
+    out!(
         "{}",
         render(
             Format::Text,
@@ -107,7 +108,7 @@ async fn show_drift(
             &planned.live,
             color,
         )
-    );
+    )?;
     Ok(planned)
 }
 
@@ -153,6 +154,6 @@ fn desired_state(
     ))
 }
 
-fn heading(text: &str) {
-    println!("\n── {text}\n");
+fn heading(text: &str) -> std::io::Result<()> {
+    outln!("\n── {text}\n")
 }

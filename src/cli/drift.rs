@@ -11,6 +11,7 @@ use super::ExitStatus;
 use super::okta_args::OktaArgs;
 use super::output::{Format, render_with_stats, stdout_color};
 use super::session::Session;
+use crate::cli::console::{diag, out};
 use crate::render::Command;
 
 #[derive(Debug, clap::Args)]
@@ -28,7 +29,7 @@ pub struct DriftArgs {
 pub async fn run(args: DriftArgs, verbose: u8) -> anyhow::Result<ExitStatus> {
     let session = Session::open(&args.dir, &args.okta)?;
     let planned = session.plan(Timestamp::now()).await?;
-    print!(
+    out!(
         "{}",
         render_with_stats(
             args.format,
@@ -37,9 +38,9 @@ pub async fn run(args: DriftArgs, verbose: u8) -> anyhow::Result<ExitStatus> {
             session.client.stats(),
             stdout_color()
         )
-    );
+    )?;
     if verbose > 0 {
-        eprint!("API calls:\n{}", session.client.stats());
+        diag!("API calls:\n{}", session.client.stats());
     }
     Ok(if planned.plan.is_empty() {
         ExitStatus::Success

@@ -12,8 +12,10 @@ use jiff::Timestamp;
 
 use super::ExitStatus;
 use super::okta_args::OktaArgs;
+use crate::cli::console::outln;
 use crate::okta::http::HttpClient;
 use crate::okta::{AppId, AppQuery, AppStatus, Application, JsonWebKey, Kid, OktaApi};
+use crate::render::escape::{terminal, yaml_comment};
 
 #[derive(Debug, clap::Args)]
 pub struct ImportArgs {
@@ -55,7 +57,7 @@ pub async fn run(args: ImportArgs) -> anyhow::Result<ExitStatus> {
         written.push((path, group));
     }
     for (path, group) in &written {
-        println!(
+        let line = format!(
             "Wrote {}: {} ({}) and {} member(s) sharing key {}.",
             path.display(),
             group.source.label,
@@ -63,13 +65,14 @@ pub async fn run(args: ImportArgs) -> anyhow::Result<ExitStatus> {
             group.members.len(),
             group.kid
         );
+        outln!("{}", terminal(&line))?;
     }
-    println!(
+    outln!(
         "Imported {} group(s) into {}; {alone} app(s) sign with a key no other app holds and were left out.\nCheck with: keyshare plan {} (expect no changes).",
         written.len(),
         args.out.display(),
         args.out.display()
-    );
+    )?;
     Ok(ExitStatus::Success)
 }
 
@@ -106,7 +109,9 @@ async fn read_apps(client: &HttpClient, ids: &[String]) -> anyhow::Result<Vec<Ap
 fn shared_groups(apps: Vec<Application>) -> (Vec<Shared>, usize) {
     let mut by_kid: BTreeMap<Kid, Vec<Application>> = BTreeMap::new();
     for app in apps {
-        if !app.sign_on_mode.has_shareable_signing_key() {
+        // An app keyshare could not plan for would make the imported files fail to plan.
+        if !app.is_signing_app() || app.problem().is_some() {
+            tracing::debug!(app = %app.id, mode = app.sign_on_mode_text(), problem = ?app.problem(), "not a signing app; not imported");
             continue;
         }
         if let Some(kid) = app.signing_kid.clone() {
@@ -122,8 +127,8 @@ fn shared_groups(apps: Vec<Application>) -> (Vec<Shared>, usize) {
         }
         // An ACTIVE app is the natural home of the key; ties go by label, then id.
         apps.sort_by(|a, b| {
-            (a.status != AppStatus::Active, &a.label, &a.id).cmp(&(
-                b.status != AppStatus::Active,
+            (a.status != Some(AppStatus::Active), &a.label, &a.id).cmp(&(
+                b.status != Some(AppStatus::Active),
                 &b.label,
                 &b.id,
             ))
@@ -175,14 +180,20 @@ fn validity_years(key: &JsonWebKey) -> u8 {
     years.clamp(2.0, 10.0) as u8
 }
 
-/// The group's YAML document, with comments naming each app.
+/// The group's YAML document, with comments naming each app. Text from Okta is escaped for
+/// where it goes: scalars by the YAML serializer, comments by [`yaml_comment`], so that no
+/// label can end its comment and add YAML of its own.
 fn group_yaml(name: &str, group: &Shared, key: &JsonWebKey, org: &str) -> String {
-    let quote = |s: &str| serde_json::to_string(s).expect("a string serializes");
-    let comment = |s: &str| s.replace(['\n', '\r'], " ");
+    let quote = |s: &str| {
+        let yaml = serde_yaml::to_string(s).expect("a string serializes");
+        yaml.trim_end_matches('\n').to_owned()
+    };
+    let comment = |s: &str| yaml_comment(s).into_owned();
     let mut out = format!(
-        "# Imported by `keyshare import` from {org} at {}.\n# These apps already sign with one shared key, {}.\napiVersion: keyshare/v1\nkind: SigningKeyGroup\nmetadata:\n  name: {}\nspec:\n  source: {}   # {}\n  members:\n",
+        "# Imported by `keyshare import` from {} at {}.\n# These apps already sign with one shared key, {}.\napiVersion: keyshare/v1\nkind: SigningKeyGroup\nmetadata:\n  name: {}\nspec:\n  source: {}   # {}\n  members:\n",
+        comment(org),
         Timestamp::now(),
-        group.kid,
+        comment(&group.kid.0),
         quote(name),
         quote(&group.source.id.0),
         comment(&group.source.label),
@@ -206,19 +217,12 @@ fn group_yaml(name: &str, group: &Shared, key: &JsonWebKey, org: &str) -> String
 
 /// Writes a file that must not exist yet.
 fn write_new(path: &Path, text: &str) -> anyhow::Result<()> {
-    use std::io::Write as _;
-    let mut file = std::fs::OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(path)
-        .with_context(|| {
-            format!(
-                "cannot create {} (an existing file is never overwritten; remove it or choose another --out)",
-                path.display()
-            )
-        })?;
-    file.write_all(text.as_bytes())
-        .with_context(|| format!("cannot write {}", path.display()))
+    crate::fsio::create_new(path, text.as_bytes()).with_context(|| {
+        format!(
+            "cannot create {} (an existing file is never overwritten; remove it or choose another --out)",
+            path.display()
+        )
+    })
 }
 
 #[cfg(test)]

@@ -1,6 +1,10 @@
 //! `keyshare keys [DIR] [--all]`: the key inventory. For every app of the desired state (or,
 //! with `--all`, every app in the org that signs with a key): its keys, which one it signs
 //! with, when each expires, and which other apps hold the same key. Only reads.
+//!
+//! With `--all` it only looks, so it never fails for an app the desired state does not name:
+//! apps of other modes (directory integrations list with a null mode) are counted as not
+//! signing apps, and an unmanaged app whose key list is odd is shown with the reason.
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;
@@ -13,8 +17,9 @@ use super::ExitStatus;
 use super::okta_args::OktaArgs;
 use super::output::Format;
 use super::session::{Reads, load};
+use crate::cli::console::{diag, out};
 use crate::okta::http::HttpClient;
-use crate::okta::{AppId, AppQuery, Application, OktaApi};
+use crate::okta::{ApiError, AppId, AppQuery, Application, OktaApi};
 use crate::render::keys::{InventoryApp, KeysReport, render_json, render_markdown, render_text};
 
 /// Key lists read at once.
@@ -48,33 +53,41 @@ pub async fn run(args: KeysArgs, verbose: u8) -> anyhow::Result<ExitStatus> {
         Some(dir) => managed_apps(&client, dir, now).await?,
         None => BTreeMap::new(),
     };
+    let mut not_signing_apps = BTreeMap::new();
     let apps: Vec<Application> = if args.all {
-        client
+        let listed = client
             .list_apps(&AppQuery {
                 limit: Some(200),
                 ..AppQuery::default()
             })
             .await
-            .with_context(|| format!("cannot list the apps of {}", client.org_url()))?
-            .into_iter()
-            .filter(|app| app.sign_on_mode.has_shareable_signing_key())
-            .collect()
+            .with_context(|| format!("cannot list the apps of {}", client.org_url()))?;
+        let (signing, others): (Vec<_>, Vec<_>) =
+            listed.into_iter().partition(Application::is_signing_app);
+        for app in others {
+            tracing::debug!(app = %app.id, mode = app.sign_on_mode_text(), "not a signing app");
+            *not_signing_apps
+                .entry(app.sign_on_mode_text().to_owned())
+                .or_insert(0) += 1;
+        }
+        signing
     } else {
         groups.values().map(|(app, _)| app.clone()).collect()
     };
     let inventory = read_keys(&client, apps, &groups).await?;
     let mut report = KeysReport::new(if args.all { "all" } else { "managed" }, &inventory, now);
+    report.not_signing_apps = not_signing_apps;
     report.api_calls = Some(client.stats());
-    print!(
+    out!(
         "{}",
         match args.format {
             Format::Text => render_text(&report),
             Format::Json => render_json(&report),
             Format::Markdown => render_markdown(&report),
         }
-    );
+    )?;
     if verbose > 0 {
-        eprint!("API calls:\n{}", client.stats());
+        diag!("API calls:\n{}", client.stats());
     }
     Ok(ExitStatus::Success)
 }
@@ -98,7 +111,9 @@ async fn managed_apps(
     Ok(apps)
 }
 
-/// Each app's key list, concurrently within a bound.
+/// Each app's key list, concurrently within a bound. An unmanaged app whose list Okta answers
+/// oddly for is shown with the reason; a managed app's, or a failure of the org as a whole
+/// (credentials, rate limit, network), ends the inventory.
 async fn read_keys(
     client: &HttpClient,
     apps: Vec<Application>,
@@ -106,14 +121,39 @@ async fn read_keys(
 ) -> anyhow::Result<Vec<InventoryApp>> {
     stream::iter(apps)
         .map(|app| async move {
-            let keys = client
-                .list_keys(&app.id)
-                .await
-                .with_context(|| format!("cannot list the keys of {} ({})", app.label, app.id))?;
             let group = groups.get(&app.id).map(|(_, name)| name.clone());
-            Ok::<_, anyhow::Error>(InventoryApp { app, keys, group })
+            let (keys, keys_unreadable) = match client.list_keys(&app.id).await {
+                Ok(keys) => (keys, None),
+                Err(error) if group.is_none() && about_this_app(&error) => {
+                    tracing::debug!(app = %app.id, %error, "an unmanaged app's key list is not readable");
+                    (Vec::new(), Some(error.to_string()))
+                }
+                Err(error) => {
+                    return Err(error).with_context(|| {
+                        format!("cannot list the keys of {} ({})", app.label, app.id)
+                    });
+                }
+            };
+            Ok::<_, anyhow::Error>(InventoryApp {
+                app,
+                keys,
+                group,
+                keys_unreadable,
+            })
         })
         .buffer_unordered(CONCURRENCY)
         .try_collect()
         .await
+}
+
+/// Whether a failed key-list read says something about this one app (an answer of an odd
+/// shape, or a 4xx such as the app being gone since the listing) rather than about the org.
+fn about_this_app(error: &ApiError) -> bool {
+    match error {
+        ApiError::InvalidResponse { .. } => true,
+        ApiError::Okta { status, .. } | ApiError::UnexpectedStatus { status, .. } => {
+            (400..500).contains(status) && *status != 429
+        }
+        _ => false,
+    }
 }

@@ -7,6 +7,7 @@
 //! by a second signal (`apply/interrupt.rs`).
 
 mod apply;
+mod console;
 mod demo;
 mod drift;
 mod import;
@@ -126,14 +127,29 @@ async fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
     }
 }
 
-/// Prints `error: …` and one `Caused by:` line per source, as uv and cargo do.
+/// Prints `error: …` and one `Caused by:` line per source, as uv and cargo do. Messages can
+/// quote Okta (labels, answers), so each of their lines is escaped for the terminal.
 fn report(err: &anyhow::Error) -> ExitCode {
     let mut stderr = std::io::stderr().lock();
-    let _ = writeln!(stderr, "error: {err}");
+    let _ = writeln!(stderr, "error: {}", terminal_lines(&err.to_string()));
     for cause in err.chain().skip(1) {
-        let _ = writeln!(stderr, "  Caused by: {cause}");
+        let _ = writeln!(
+            stderr,
+            "  Caused by: {}",
+            terminal_lines(&cause.to_string())
+        );
     }
     ExitCode::from(1)
+}
+
+/// A message of several lines (a configuration error lists one problem per line) with each
+/// line escaped for the terminal.
+fn terminal_lines(message: &str) -> String {
+    message
+        .split('\n')
+        .map(crate::render::escape::terminal)
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 fn is_broken_pipe(err: &anyhow::Error) -> bool {
@@ -157,7 +173,9 @@ fn init_tracing(verbose: u8, watch_log: Option<watch::LogFormat>) {
         .unwrap_or_else(|_| tracing_subscriber::EnvFilter::new(default));
     let logs = tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
+        .with_writer(console::Logs)
+        // A log line that cannot be written has nowhere to be reported either.
+        .log_internal_errors(false)
         .with_ansi(std::io::stderr().is_terminal());
     let _ = match watch_log {
         Some(watch::LogFormat::Json) => logs.json().try_init(),

@@ -50,7 +50,9 @@ pub struct OktaArgs {
     pub org_url: Option<String>,
 
     /// API token for SSWS authorization.
-    #[arg(long, env = "OKTA_CLIENT_TOKEN", hide_env_values = true, value_name = "TOKEN", value_parser = secret)]
+    // Secrets take values that start with `-` (a PEM key always does): refused as an unknown
+    // flag, clap would print the value, the secret, in its error.
+    #[arg(long, env = "OKTA_CLIENT_TOKEN", hide_env_values = true, value_name = "TOKEN", value_parser = secret, allow_hyphen_values = true)]
     pub token: Option<Secret>,
 
     /// SSWS (API token) or PrivateKey (OAuth service app).
@@ -72,7 +74,7 @@ pub struct OktaArgs {
     pub scopes: Option<String>,
 
     /// The service app's RSA private key: PEM (PKCS#1 or PKCS#8) or JWK, inline or a file path.
-    #[arg(long, env = "OKTA_CLIENT_PRIVATEKEY", hide_env_values = true, value_name = "KEY|FILE", value_parser = secret)]
+    #[arg(long, env = "OKTA_CLIENT_PRIVATEKEY", hide_env_values = true, value_name = "KEY|FILE", value_parser = secret, allow_hyphen_values = true)]
     pub private_key: Option<Secret>,
 
     /// The private key's id (`kid`) in the service app's key set; needed when it has several.
@@ -92,6 +94,10 @@ pub struct OktaArgs {
     /// Time limit for one HTTP request, e.g. 30s or 2m.
     #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = duration)]
     pub timeout: Duration,
+
+    /// The longest one request may wait on Okta's rate limits before failing, e.g. 5m or 30s.
+    #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = duration)]
+    pub max_rate_limit_wait: Duration,
 
     /// Extra trusted root certificates (PEM), for a private CA or a TLS-inspecting proxy.
     #[arg(long, value_name = "FILE")]
@@ -120,6 +126,7 @@ impl OktaArgs {
         settings.max_api_capacity_pct = self.max_api_capacity;
         settings.max_in_flight = usize::from(self.max_in_flight);
         settings.timeout = self.timeout;
+        settings.max_rate_limit_wait = self.max_rate_limit_wait;
         settings.ca_cert.clone_from(&self.ca_cert);
         settings.check()?;
         Ok(settings)
@@ -293,11 +300,14 @@ mod tests {
             "2",
             "--timeout",
             "1m 5s",
+            "--max-rate-limit-wait",
+            "45s",
         ])
         .unwrap();
         assert_eq!(settings.max_api_capacity_pct, 30);
         assert_eq!(settings.max_in_flight, 2);
         assert_eq!(settings.timeout, Duration::from_secs(65));
+        assert_eq!(settings.max_rate_limit_wait, Duration::from_secs(45));
         let Auth::PrivateKey {
             client_id,
             scopes,
@@ -350,6 +360,21 @@ mod tests {
     }
 
     #[test]
+    fn a_pem_key_is_taken_as_the_flags_value() {
+        let pem = "-----BEGIN PRIVATE KEY-----\nMII\n-----END PRIVATE KEY-----\n";
+        let cli = Cli::try_parse_from([
+            "keyshare",
+            "--private-key",
+            pem,
+            "--token",
+            "-starts-with-a-dash",
+        ])
+        .unwrap();
+        assert_eq!(cli.okta.private_key.unwrap().expose(), pem);
+        assert_eq!(cli.okta.token.unwrap().expose(), "-starts-with-a-dash");
+    }
+
+    #[test]
     fn defaults_and_debug_hide_the_token() {
         let cli = Cli::try_parse_from([
             "keyshare",
@@ -364,6 +389,7 @@ mod tests {
         assert_eq!(settings.max_api_capacity_pct, 50);
         assert_eq!(settings.max_in_flight, 8);
         assert_eq!(settings.timeout, Duration::from_secs(30));
+        assert_eq!(settings.max_rate_limit_wait, Duration::from_secs(300));
         assert!(!format!("{settings:?}").contains("00secret-token"));
     }
 

@@ -10,6 +10,7 @@ use super::ExitStatus;
 use super::okta_args::OktaArgs;
 use super::output::{Format, render_with_stats, stdout_color};
 use super::session::{Reads, Session};
+use crate::cli::console::{diag, out, outln};
 use crate::planfile::PlanFile;
 use crate::render::Command;
 
@@ -52,7 +53,7 @@ pub async fn run(args: PlanArgs, verbose: u8) -> anyhow::Result<ExitStatus> {
         .write(out)
         .context("the plan was made but not saved")?;
     }
-    print!(
+    out!(
         "{}",
         render_with_stats(
             args.format,
@@ -61,16 +62,16 @@ pub async fn run(args: PlanArgs, verbose: u8) -> anyhow::Result<ExitStatus> {
             session.client.stats(),
             stdout_color()
         )
-    );
+    )?;
     if let (Some(out), Format::Text) = (&args.out, args.format) {
-        println!(
+        outln!(
             "\nSaved the plan to {}. To carry out exactly these steps, run:\n    keyshare apply {}",
             out.display(),
             out.display()
-        );
+        )?;
     }
     if verbose > 0 {
-        eprint!("API calls:\n{}", session.client.stats());
+        diag!("API calls:\n{}", session.client.stats());
     }
     Ok(if planned.plan.is_empty() {
         ExitStatus::Success

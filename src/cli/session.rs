@@ -1,9 +1,10 @@
 //! What every online command does first: load the desired state, connect to Okta, read the
 //! live snapshot and plan. Commands differ only in what they do with the plan.
 //!
-//! The session's reads go through the key-metadata cache (docs/performance.md): a kid's
-//! metadata and the org's app count learnt in one run spare calls in the next. The cache is
-//! an optimisation only; failing to write it is a warning, never an error.
+//! The session's reads go through the key cache (docs/performance.md): a kid's expiry and
+//! certificate and the org's app count learnt in one run spare calls in the next, for as long
+//! as the cache may stand for Okta's answer. The cache is an optimisation only; failing to
+//! write it is a warning, never an error.
 
 use std::path::{Path, PathBuf};
 
@@ -89,13 +90,13 @@ impl Reads {
             org_apps: cache.org_apps(),
             // A warm cache means an earlier run read this org: steady state, where members
             // mostly sign with their group's key already.
-            members_in_sync: !cache.keys().is_empty(),
-            known_keys: cache.keys().clone(),
+            members_in_sync: !cache.is_empty(),
+            known_keys: cache.known_keys(now),
             ..FetchOptions::default()
         };
         let reading = read_and_plan(client, desired, now, &options);
         let (planned, org_apps) = read_progress::showing_reads(client, reading).await?;
-        let grew = cache.remember(&planned.live);
+        let grew = cache.remember(&planned.live, now);
         let counted = org_apps.is_some_and(|count| cache.learn_org_apps(count));
         if let Some(path) = &self.key_cache
             && (grew || counted)

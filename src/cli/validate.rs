@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use anyhow::Context;
 
 use super::ExitStatus;
+use crate::cli::console::outln;
 use crate::config;
 
 #[derive(Debug, clap::Args)]
@@ -18,11 +19,11 @@ pub fn run(args: ValidateArgs) -> anyhow::Result<ExitStatus> {
     let desired = config::load_dir(&args.dir)
         .with_context(|| format!("the desired state in {} is not valid", args.dir.display()))?;
     let apps: usize = desired.groups.iter().map(|g| 1 + g.members.len()).sum();
-    println!(
+    outln!(
         "Valid: {} group(s), {} app reference(s) in {}.",
         desired.groups.len(),
         apps,
         args.dir.display()
-    );
+    )?;
     Ok(ExitStatus::Success)
 }

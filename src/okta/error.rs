@@ -54,6 +54,16 @@ pub enum ApiError {
         expected: &'static str,
         detail: String,
     },
+    /// The answer's body was larger than keyshare reads; it stopped reading at the limit.
+    #[error(
+        "{method} {path}: the answer from {host} is larger than {limit_mib} MiB, the most keyshare reads of one answer, so it stopped reading. Okta's answers are far smaller: check that --org-url / OKTA_CLIENT_ORGURL names the Okta org, and any proxy in HTTPS_PROXY"
+    )]
+    TooLarge {
+        method: &'static str,
+        path: String,
+        host: String,
+        limit_mib: usize,
+    },
     /// The request did not reach Okta or no answer came back.
     #[error("{method} {path}: could not reach {host}: {detail}")]
     Transport {
@@ -67,7 +77,7 @@ pub enum ApiError {
     },
     /// The rate-limit budget ran out: Okta kept answering 429 past the retry budget.
     #[error(
-        "{method} {path}: rate limit of the `{bucket}` bucket still exhausted after waiting {waited_secs} s; its window resets in {reset_in_secs} s, beyond the wait allowed. Other integrations may be using the bucket: retry later, or check Reports › Rate Limits in the admin console"
+        "{method} {path}: rate limit of the `{bucket}` bucket still exhausted after waiting {waited_secs} s; its window resets in {reset_in_secs} s, beyond the {allowed_secs} s keyshare may wait (--max-rate-limit-wait). Other integrations may be using the bucket: retry later, or check Reports › Rate Limits in the admin console"
     )]
     RateLimited {
         method: &'static str,
@@ -76,6 +86,18 @@ pub enum ApiError {
         waited_secs: u64,
         /// How far away the bucket's next reset was when keyshare gave up.
         reset_in_secs: u64,
+        /// The longest one request may wait on rate limits (`max_rate_limit_wait`).
+        allowed_secs: u64,
+    },
+    /// Okta kept answering 429 after each of the bucket's resets.
+    #[error(
+        "{method} {path}: Okta answered 429 (rate limited) {answers} times in a row in the `{bucket}` bucket, each after waiting for the reset it announced; keyshare stops asking. Another integration may be using the whole bucket, or a proxy answers for Okta: retry later, or check Reports › Rate Limits in the admin console"
+    )]
+    RateLimitedRepeatedly {
+        method: &'static str,
+        path: String,
+        bucket: String,
+        answers: u32,
     },
     /// Okta refused the credentials (401) or their rights (403); `advice` names the setting,
     /// scope or admin role to check.
@@ -208,7 +230,8 @@ impl ApiError {
         match self {
             Self::Transport { maybe_sent, .. } => *maybe_sent,
             Self::Okta { status, .. } | Self::UnexpectedStatus { status, .. } => *status >= 500,
-            Self::InvalidResponse { .. } => true,
+            // The request reached the server, and a write may have taken effect.
+            Self::InvalidResponse { .. } | Self::TooLarge { .. } => true,
             _ => false,
         }
     }

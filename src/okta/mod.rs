@@ -11,4 +11,4 @@ pub mod model;
 
 pub use api::{AppQuery, OktaApi};
 pub use error::{ApiError, OktaErrorBody, SettingsError};
-pub use model::{AppId, AppStatus, Application, JsonWebKey, Kid, ModelError, SignOnMode};
+pub use model::{AppId, AppStatus, Application, JsonWebKey, KeyFacts, Kid, ModelError, SignOnMode};

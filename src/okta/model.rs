@@ -1,8 +1,18 @@
 //! Okta objects as keyshare reads them: applications and their key credentials.
 //!
 //! An [`Application`] keeps every field it came with, unknown ones included, so that a PUT sends
-//! back exactly what was read with only `credentials.signing.kid` changed (DESIGN "Applying
-//! safely"). The typed fields are a read-only view over that JSON.
+//! back exactly what was read with only `credentials.signing.kid` changed (docs/design.md
+//! "Applying safely"). The typed fields are a read-only view over that JSON.
+//!
+//! Reading is lenient, acting is strict. Real listings hold apps keyshare never manages whose
+//! shape the spec does not allow: directory integrations with `"signOnMode": null` and
+//! `credentials.signing: {}`, `profile: null`, modes the spec does not list (docs/okta-api.md
+//! §2). Reading such an app never fails; what is odd about it is kept as its
+//! [`Application::problem`], which the planner turns into a precise error only for an app the
+//! desired state names. Only an element keyshare cannot even name (not an object, or without a
+//! string `id`) is refused, and a listing skips it. A [`JsonWebKey`] is read as one copy of a
+//! key, on one app: Okta dates each app's copy of a shared kid on its own, and only
+//! [`KeyFacts`] are the same on every copy.
 
 use std::fmt;
 use std::sync::Arc;
@@ -149,7 +159,7 @@ impl fmt::Display for AppStatus {
 }
 
 /// An answer from Okta that does not have the shape keyshare relies on.
-#[derive(Debug, thiserror::Error, PartialEq, Eq)]
+#[derive(Debug, Clone, thiserror::Error, PartialEq, Eq)]
 pub enum ModelError {
     #[error("an application object is not a JSON object")]
     NotAnObject,
@@ -172,36 +182,56 @@ pub struct Application {
     digest: Arc<str>,
     pub id: AppId,
     pub name: Option<String>,
+    /// `label`; empty when Okta sent none, which [`Application::problem`] then says.
     pub label: String,
-    pub status: AppStatus,
-    pub sign_on_mode: SignOnMode,
+    /// `status`; none when Okta sent none, which [`Application::problem`] then says.
+    pub status: Option<AppStatus>,
+    /// `signOnMode`; none when Okta sent `null` (directory integrations do) or none at all.
+    pub sign_on_mode: Option<SignOnMode>,
     /// `credentials.signing.kid`: the key the app signs with, when its mode has one.
     pub signing_kid: Option<Kid>,
     /// `lastUpdated` exactly as Okta sent it (one-second precision).
     pub last_updated: Option<String>,
+    problem: Option<ModelError>,
 }
 
 impl Application {
     /// Reads an application from Okta's JSON, keeping the whole object.
+    ///
+    /// Fails only when the value is not an object or has no string `id`: nothing could refer
+    /// to it. Any other field keyshare reads that is missing or of another type leaves its
+    /// typed view empty and is kept as [`Application::problem`].
     pub fn from_json(value: Value) -> Result<Self, ModelError> {
         let Value::Object(raw) = value else {
             return Err(ModelError::NotAnObject);
         };
+        let Some(id) = raw.get("id").and_then(Value::as_str).map(AppId::from) else {
+            return Err(ModelError::BadField {
+                id: "<no id>".to_owned(),
+                field: "id",
+                expected: "a string",
+            });
+        };
         let digest = hex::encode(Sha256::digest(canonical_json_of_map(&raw).as_bytes()));
-        let id = raw
-            .get("id")
-            .and_then(Value::as_str)
-            .unwrap_or("<no id>")
-            .to_owned();
-        let text = |field: &'static str| -> Result<String, ModelError> {
-            raw.get(field)
-                .and_then(Value::as_str)
-                .map(str::to_owned)
-                .ok_or_else(|| ModelError::BadField {
-                    id: id.clone(),
+        let mut problem = None;
+        let mut text = |field: &'static str| -> Option<String> {
+            let value = raw.get(field).and_then(Value::as_str).map(str::to_owned);
+            if value.is_none() && problem.is_none() {
+                problem = Some(ModelError::BadField {
+                    id: id.0.clone(),
                     field,
                     expected: "a string",
-                })
+                });
+            }
+            value
+        };
+        let label = text("label").unwrap_or_default();
+        let status = text("status").map(AppStatus::from);
+        // `null` is how real orgs list directory integrations: an app without a sign-on mode,
+        // not a misread one. A missing field or another type is a problem.
+        let sign_on_mode = match raw.get("signOnMode") {
+            Some(Value::Null) => None,
+            _ => text("signOnMode").map(SignOnMode::from),
         };
         let optional_text = |field: &str| raw.get(field).and_then(Value::as_str).map(str::to_owned);
         let signing_kid = raw
@@ -211,16 +241,43 @@ impl Application {
             .and_then(Value::as_str)
             .map(Kid::from);
         Ok(Self {
-            id: AppId(text("id")?),
-            label: text("label")?,
-            status: AppStatus::from(text("status")?),
-            sign_on_mode: SignOnMode::from(text("signOnMode")?),
             name: optional_text("name"),
             last_updated: optional_text("lastUpdated"),
+            id,
+            label,
+            status,
+            sign_on_mode,
             signing_kid,
+            problem,
             raw: Value::Object(raw).to_string().into(),
             digest: digest.into(),
         })
+    }
+
+    /// The first field keyshare reads that Okta sent missing or of another type, if any.
+    /// Harmless for an app keyshare only lists; an app the desired state names must have none.
+    pub fn problem(&self) -> Option<&ModelError> {
+        self.problem.as_ref()
+    }
+
+    /// Whether the app signs assertions with a key that can be shared by cloning (SAML 2.0,
+    /// SAML 1.1, WS-Federation). Apps without a sign-on mode never do.
+    pub fn is_signing_app(&self) -> bool {
+        self.sign_on_mode
+            .as_ref()
+            .is_some_and(SignOnMode::has_shareable_signing_key)
+    }
+
+    /// The sign-on mode as Okta spells it, `null` when it sent none.
+    pub fn sign_on_mode_text(&self) -> &str {
+        self.sign_on_mode
+            .as_ref()
+            .map_or("null", SignOnMode::as_str)
+    }
+
+    /// The status as Okta spells it, `null` when it sent none.
+    pub fn status_text(&self) -> &str {
+        self.status.as_ref().map_or("null", AppStatus::as_str)
     }
 
     /// The whole object as read.
@@ -306,7 +363,10 @@ fn write_object(map: &Map<String, Value>, out: &mut String) {
     out.push('}');
 }
 
-/// An application key credential (REFERENCE §5.1).
+/// One app's copy of an application key credential (docs/okta-api.md §5.1).
+///
+/// A kid cloned to several apps is listed by each of them with the same [`KeyFacts`] but with
+/// its own `created` and `lastUpdated`: a clone is dated at the clone, not at the generate.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct JsonWebKey {
     pub kid: Kid,
@@ -314,12 +374,13 @@ pub struct JsonWebKey {
     pub kty: Option<String>,
     #[serde(rename = "use", default)]
     pub use_: Option<String>,
+    /// When this copy came to this app: generated on it, or cloned to it.
     pub created: Timestamp,
     #[serde(rename = "lastUpdated", default)]
     pub last_updated: Option<Timestamp>,
     #[serde(rename = "expiresAt")]
     pub expires_at: Timestamp,
-    #[serde(default)]
+    #[serde(default, deserialize_with = "null_as_empty")]
     pub x5c: Vec<String>,
     #[serde(rename = "x5t#S256", default)]
     pub x5t_s256: Option<String>,
@@ -334,6 +395,41 @@ impl JsonWebKey {
     pub fn certificate_der_base64(&self) -> Option<&str> {
         self.x5c.first().map(String::as_str)
     }
+
+    /// What this copy has in common with every other copy of its kid.
+    pub fn facts(&self) -> KeyFacts {
+        KeyFacts {
+            kid: self.kid.clone(),
+            expires_at: self.expires_at,
+            x5c: self.x5c.clone(),
+            x5t_s256: self.x5t_s256.clone(),
+        }
+    }
+}
+
+/// What is the same on every copy of a kid, whichever app lists it, and never changes: the
+/// expiry and the certificate. A copy's dates are not among them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct KeyFacts {
+    pub kid: Kid,
+    #[serde(rename = "expiresAt")]
+    pub expires_at: Timestamp,
+    #[serde(default, deserialize_with = "null_as_empty")]
+    pub x5c: Vec<String>,
+    #[serde(rename = "x5t#S256", default)]
+    pub x5t_s256: Option<String>,
+}
+
+impl KeyFacts {
+    /// The certificate, standard base64 DER, when Okta sent one.
+    pub fn certificate_der_base64(&self) -> Option<&str> {
+        self.x5c.first().map(String::as_str)
+    }
+}
+
+/// `null` read as an empty list: Okta sends nulls where the spec promises arrays.
+fn null_as_empty<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
+    Ok(Option::<Vec<String>>::deserialize(d)?.unwrap_or_default())
 }
 
 #[cfg(test)]
@@ -363,20 +459,96 @@ mod tests {
         v["signOnMode"] = json!("FUTURE_MODE");
         v["status"] = json!("SUSPENDED");
         let app = Application::from_json(v).unwrap();
-        assert_eq!(app.sign_on_mode, SignOnMode::Other("FUTURE_MODE".into()));
-        assert_eq!(app.status, AppStatus::Other("SUSPENDED".into()));
-        assert!(!app.sign_on_mode.has_shareable_signing_key());
+        assert_eq!(
+            app.sign_on_mode,
+            Some(SignOnMode::Other("FUTURE_MODE".into()))
+        );
+        assert_eq!(app.status, Some(AppStatus::Other("SUSPENDED".into())));
+        assert!(!app.is_signing_app());
+        assert_eq!(app.problem(), None, "an unknown value is not a wrong type");
     }
 
     #[test]
-    fn missing_label_is_named() {
+    fn a_missing_label_is_kept_as_the_apps_problem() {
         let mut v = saml_app();
         v.as_object_mut().unwrap().remove("label");
-        let err = Application::from_json(v).unwrap_err();
+        let app = Application::from_json(v.clone()).unwrap();
         assert_eq!(
-            err.to_string(),
+            app.problem().unwrap().to_string(),
             "application 0oa1: field `label` is missing or not a string"
         );
+        assert_eq!(Value::Object(app.json()), v);
+    }
+
+    /// A directory integration as real listings show it (the shape of an Okta
+    /// `custom_identity_source` app, with made-up ids): read, kept verbatim, not a signing app.
+    #[test]
+    fn a_directory_app_with_null_mode_reads_as_not_a_signing_app() {
+        let v = json!({"id":"0oadir1","orn":"orn:okta:idp:00o1:apps:custom_identity_source:0oadir1",
+            "name":"custom_identity_source","label":"Custom Identity Source","status":"ACTIVE",
+            "lastUpdated":"2025-10-24T07:35:40.000Z","created":"2025-10-24T07:33:19.000Z",
+            "accessibility":{"selfService":false,"errorRedirectUrl":null,"loginRedirectUrl":null},
+            "features":["IMPORT_PROFILE_UPDATES"],"signOnMode":null,
+            "credentials":{"userNameTemplate":{"template":"${source.login}","type":"BUILT_IN"},"signing":{}},
+            "universalLogout":{"status":"UNSUPPORTED"},"profile":null,
+            "settings":{"app":{},"notifications":{"vpn":{"network":{"connection":"DISABLED"},"message":null,"helpUrl":null}},
+                        "notes":{"admin":null,"enduser":null}},
+            "_links":{"appLinks":[]}});
+        let app = Application::from_json(v.clone()).unwrap();
+        assert_eq!(app.sign_on_mode, None);
+        assert_eq!(app.sign_on_mode_text(), "null");
+        assert_eq!(app.signing_kid, None);
+        assert!(!app.is_signing_app());
+        assert_eq!(app.problem(), None, "null is how Okta lists directory apps");
+        assert_eq!(Value::Object(app.json()), v, "nulls included");
+        let body = app.with_signing_kid(&Kid::from("k"));
+        let mut expected = v;
+        expected["credentials"]["signing"]["kid"] = json!("k");
+        assert_eq!(Value::Object(body), expected);
+    }
+
+    #[test]
+    fn a_missing_or_mistyped_mode_is_a_problem() {
+        for mode in [None, Some(json!(2))] {
+            let mut v = saml_app();
+            match &mode {
+                Some(m) => v["signOnMode"] = m.clone(),
+                None => drop(v.as_object_mut().unwrap().remove("signOnMode")),
+            }
+            let app = Application::from_json(v).unwrap();
+            assert_eq!(app.sign_on_mode, None, "{mode:?}");
+            assert_eq!(
+                app.problem().unwrap().to_string(),
+                "application 0oa1: field `signOnMode` is missing or not a string"
+            );
+        }
+    }
+
+    #[test]
+    fn only_an_element_nothing_can_refer_to_is_refused() {
+        assert_eq!(
+            Application::from_json(json!([])).unwrap_err(),
+            ModelError::NotAnObject
+        );
+        for id in [json!(null), json!(7)] {
+            let mut v = saml_app();
+            v["id"] = id;
+            let err = Application::from_json(v).unwrap_err().to_string();
+            assert_eq!(
+                err,
+                "application <no id>: field `id` is missing or not a string"
+            );
+        }
+    }
+
+    #[test]
+    fn key_copies_read_nulls_as_absent() {
+        let key: JsonWebKey = serde_json::from_value(json!({"kid":"k","kty":null,"use":"sig",
+            "created":"2025-03-14T03:26:19.000Z","lastUpdated":null,
+            "expiresAt":"2035-03-14T03:01:15.000Z","x5c":null,"x5t#S256":null,"zz":1}))
+        .unwrap();
+        assert!(key.x5c.is_empty() && key.kty.is_none() && key.last_updated.is_none());
+        assert_eq!(key.facts().expires_at, key.expires_at);
     }
 
     #[test]

@@ -3,12 +3,14 @@
 //! No I/O, no clock, no randomness: everything the planner knows arrives as arguments, so that
 //! a plan can be tested as a table and re-derived exactly. The order of steps is part of the
 //! contract: generate → clone → switch, with every switch last and back to back.
-//! DESIGN.md "How the plan is derived" is the specification.
+//! docs/design.md "How the plan is derived" is the specification.
 //!
 //! # Layout
-//! - `live`: [`LiveSnapshot`], what the planner knows of the org.
+//! - `live`: [`LiveSnapshot`], what the planner knows of the org: each app's copies of its
+//!   keys, and the facts every copy of a kid shares.
 //! - `resolve`: step 1, app references (id, label, name) → apps, every error collected.
-//! - `choose`: step 2, the group key by policy (pinned, active, resumed, generated).
+//! - `choose`: step 2, the group key by policy (pinned, active, resumed, generated), and what
+//!   a key's age is for `rotateAfter`.
 //! - `planner`: steps 3 and 4, [`plan`] and [`key_needs`] (which key lists to read).
 //! - `drift`: [`GroupDrift`], what a plan says is out of sync, for `keyshare drift`.
 
@@ -23,6 +25,7 @@ use jiff::{SignedDuration, Timestamp};
 use crate::config::Location;
 use crate::okta::{AppId, Kid};
 
+pub use choose::CLOCK_SKEW;
 pub use drift::GroupDrift;
 pub use live::LiveSnapshot;
 pub use planner::{KeyNeeds, key_needs, plan};
@@ -223,7 +226,8 @@ pub enum KeyChoice {
 pub enum RotationReason {
     /// The source signs with no key.
     NoActiveKey,
-    /// The source signs with a key that is not in its own key list.
+    /// The source signs with a key that is not in its own key list, so neither its expiry
+    /// nor its age can be known.
     ActiveKeyUnknown { kid: Kid },
     /// The active key expires within `rotateBefore`.
     ExpiresWithin {
@@ -231,7 +235,8 @@ pub enum RotationReason {
         expires_at: Timestamp,
         window: SignedDuration,
     },
-    /// The active key was created before `rotateAfter`.
+    /// The active key was created before `rotateAfter`: `created` is the source's copy's date,
+    /// the key's age (see `choose`).
     CreatedBefore {
         kid: Kid,
         created: Timestamp,

@@ -18,7 +18,7 @@ use super::{
     AppPrecondition, GroupPlan, KeyChoice, KeyRef, LiveSnapshot, Plan, PlanError, Step, Warning,
 };
 use crate::config::{DesiredState, SigningKeyGroup};
-use crate::okta::{AppId, AppStatus, Application, JsonWebKey, Kid};
+use crate::okta::{AppId, AppStatus, Application, KeyFacts, Kid};
 
 /// Without `rotateBefore`, keyshare warns from this long before the group key expires.
 const EXPIRY_WARNING: SignedDuration = SignedDuration::from_hours(90 * 24);
@@ -135,7 +135,7 @@ struct GroupKey<'a> {
     key: KeyRef,
     choice: KeyChoice,
     holder: &'a Application,
-    meta: Option<&'a JsonWebKey>,
+    meta: Option<&'a KeyFacts>,
 }
 
 impl GroupKey<'_> {
@@ -268,11 +268,11 @@ fn warnings(
     let name = &group.spec.name;
     let mut warnings: Vec<Warning> = group
         .apps()
-        .filter(|app| app.status != AppStatus::Active)
+        .filter(|app| app.status != Some(AppStatus::Active))
         .map(|app| Warning::AppNotActive {
             group: name.clone(),
             app: app.id.clone(),
-            status: app.status.to_string(),
+            status: app.status_text().to_owned(),
         })
         .collect();
     let policy = &group.spec.key;

@@ -1,7 +1,8 @@
 //! Step 1 of planning: app references (id, label, name) resolved against the live snapshot.
 //!
-//! Every reference must match exactly one app whose sign-on mode has a shareable signing key,
-//! and an app may appear once in the whole desired state. Resolution never guesses: a label
+//! Every reference must match exactly one app whose sign-on mode has a shareable signing key
+//! and whose answer has the shape the spec promises (any app may be odd in a listing; an app
+//! the desired state names may not), and an app may appear once in the whole desired state. Resolution never guesses: a label
 //! that matches two apps is an error, not the first of them.
 #![allow(
     clippy::result_large_err,
@@ -106,12 +107,23 @@ impl<'a> Resolver<'a> {
         r: &'a AppRef,
     ) -> Result<&'a Application, PlanError> {
         let app = self.find(group, r)?;
-        if !app.sign_on_mode.has_shareable_signing_key() {
+        // The shape is judged first, so that a misread answer is reported as one rather than
+        // as an app of the wrong kind.
+        if let Some(problem) = app.problem() {
+            return Err(PlanError::MalformedApp {
+                group: group.name.clone(),
+                app: app.id.clone(),
+                label: app.label.clone(),
+                problem: problem.to_string(),
+                location: r.location.clone(),
+            });
+        }
+        if !app.is_signing_app() {
             return Err(PlanError::NoSigningKey {
                 group: group.name.clone(),
                 app: app.id.clone(),
                 label: app.label.clone(),
-                mode: app.sign_on_mode.to_string(),
+                mode: app.sign_on_mode_text().to_owned(),
                 location: r.location.clone(),
             });
         }
@@ -199,7 +211,7 @@ impl<'a> Resolver<'a> {
 /// enum, or no `credentials.signing.kid` (every SAML and WS-Fed app signs with a key). Acting
 /// on such an answer could generate and switch keys for an app keyshare misread.
 fn malformed(app: &Application) -> Option<String> {
-    if let AppStatus::Other(status) = &app.status {
+    if let Some(AppStatus::Other(status)) = &app.status {
         return Some(format!(
             "status {status:?} is none of ACTIVE, INACTIVE, DELETED"
         ));

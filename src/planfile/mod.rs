@@ -15,7 +15,6 @@
 mod fresh;
 mod view;
 
-use std::io::Write as _;
 use std::path::{Path, PathBuf};
 
 use jiff::Timestamp;
@@ -23,6 +22,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
+use crate::fsio;
 use crate::okta::model::canonical_json;
 use crate::plan::{LiveSnapshot, Plan};
 
@@ -34,6 +34,10 @@ pub const KIND: &str = "keyshare/plan";
 
 /// The version of the plan file format; raised on any incompatible change.
 pub const FORMAT_VERSION: u32 = 1;
+
+/// The largest plan file read. A plan records ids, kids and digests, about 1 KiB per app, so
+/// this holds tens of thousands of apps; it bounds the memory a wrong path can cost.
+const MAX_PLAN_BYTES: u64 = 64 << 20;
 
 /// The keyshare version that writes and reads plan files.
 pub const KEYSHARE_VERSION: &str = env!("CARGO_PKG_VERSION");
@@ -124,32 +128,24 @@ impl PlanFile {
         Plan::from(self.plan.clone())
     }
 
-    /// Writes the file owner-only (0600 on Unix), replacing `path` atomically.
+    /// Writes the file owner-only (0600 on Unix), replacing `path` atomically; a path that
+    /// holds anything but a regular file (`/dev/null`, a FIFO) is refused and left alone.
     pub fn write(&self, path: &Path) -> Result<(), PlanFileError> {
-        let error = |source| PlanFileError::Write {
-            path: path.to_owned(),
-            source,
-        };
-        let dir = match path.parent() {
-            Some(p) if !p.as_os_str().is_empty() => p,
-            _ => Path::new("."),
-        };
-        // tempfile creates the file with mode 0600, and persisting keeps that mode.
-        let mut temp = tempfile::NamedTempFile::new_in(dir).map_err(error)?;
         let mut text = serde_json::to_string_pretty(self).expect("a plan file serializes");
         text.push('\n');
-        temp.write_all(text.as_bytes()).map_err(error)?;
-        temp.as_file().sync_all().map_err(error)?;
-        temp.persist(path).map_err(|e| error(e.error))?;
-        Ok(())
+        fsio::replace_owner_only(path, text.as_bytes()).map_err(|source| PlanFileError::Write {
+            path: path.to_owned(),
+            source,
+        })
     }
 
     /// Reads and checks a plan file: complete, of this format and keyshare version, unedited.
     pub fn read(path: &Path) -> Result<Self, PlanFileError> {
-        let bytes = std::fs::read(path).map_err(|source| PlanFileError::Read {
-            path: path.to_owned(),
-            source,
-        })?;
+        let bytes =
+            fsio::read_capped(path, MAX_PLAN_BYTES).map_err(|source| PlanFileError::Read {
+                path: path.to_owned(),
+                source,
+            })?;
         Self::parse(path, &bytes)
     }
 

@@ -13,6 +13,8 @@ use serde::Serialize;
 
 use super::FORMAT_VERSION;
 use super::cert::Certificate;
+use super::escape::terminal;
+use super::markdown::escape;
 use crate::okta::http::CallStats;
 use crate::okta::{Application, JsonWebKey};
 
@@ -22,6 +24,9 @@ pub struct InventoryApp {
     pub app: Application,
     pub keys: Vec<JsonWebKey>,
     pub group: Option<String>,
+    /// Why the key list could not be read, for an app the desired state does not name (a
+    /// managed app's odd list is an error, not a line of the inventory).
+    pub keys_unreadable: Option<String>,
 }
 
 /// What `keyshare keys` reports.
@@ -33,6 +38,10 @@ pub struct KeysReport {
     /// `managed` (apps of the desired state) or `all` (every app with a signing key).
     pub scope: &'static str,
     pub apps: Vec<AppKeys>,
+    /// With `--all`: the org's other apps, which sign with no shareable key, counted by
+    /// sign-on mode (`null` for directory integrations, which have none).
+    #[serde(skip_serializing_if = "BTreeMap::is_empty")]
+    pub not_signing_apps: BTreeMap<String, usize>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub api_calls: Option<CallStats>,
 }
@@ -49,6 +58,9 @@ pub struct AppKeys {
     /// `credentials.signing.kid`.
     pub signing_kid: Option<String>,
     pub keys: Vec<KeyEntry>,
+    /// Why the key list could not be read, when it could not.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub keys_unreadable: Option<String>,
 }
 
 /// One key of an app.
@@ -57,6 +69,8 @@ pub struct KeyEntry {
     pub kid: String,
     /// True for the key the app signs with.
     pub active: bool,
+    /// This app's copy's date: when the key was generated on the app or cloned to it (each
+    /// app holding a shared kid dates its own copy).
     pub created: Timestamp,
     pub expires_at: Timestamp,
     /// Whole days from the report's `now` to expiry; negative once expired.
@@ -89,6 +103,7 @@ impl KeysReport {
             command: "keys",
             scope,
             apps: views,
+            not_signing_apps: BTreeMap::new(),
             api_calls: None,
         }
     }
@@ -132,11 +147,12 @@ fn app_keys(
     AppKeys {
         id: app.id.0.clone(),
         label: app.label.clone(),
-        status: app.status.to_string(),
-        sign_on_mode: app.sign_on_mode.to_string(),
+        status: app.status_text().to_owned(),
+        sign_on_mode: app.sign_on_mode_text().to_owned(),
         group: entry.group.clone(),
         signing_kid: app.signing_kid.as_ref().map(|k| k.0.clone()),
         keys,
+        keys_unreadable: entry.keys_unreadable.clone(),
     }
 }
 
@@ -148,27 +164,28 @@ pub fn render_text(report: &KeysReport) -> String {
             .group
             .as_deref()
             .map_or_else(|| "not managed".to_owned(), |g| format!("group {g}"));
-        let _ = writeln!(
-            out,
+        let line = format!(
             "{} ({}) {} {}, {group}",
             app.label, app.id, app.sign_on_mode, app.status
         );
-        if app.keys.is_empty() {
+        let _ = writeln!(out, "{}", terminal(&line));
+        if let Some(why) = &app.keys_unreadable {
+            let _ = writeln!(out, "  (key list not readable: {})", terminal(why));
+        } else if app.keys.is_empty() {
             out.push_str("  (no keys)\n");
         }
         for key in &app.keys {
             let mark = if key.active { "*" } else { " " };
-            let _ = write!(
-                out,
+            let mut line = format!(
                 "  {mark} {}  expires {} ({})",
                 key.kid,
                 key.expires_at,
                 days(key.expires_in_days)
             );
             if !key.shared_with.is_empty() {
-                let _ = write!(out, "  shared with {}", key.shared_with.join(", "));
+                let _ = write!(line, "  shared with {}", key.shared_with.join(", "));
             }
-            out.push('\n');
+            let _ = writeln!(out, "{}", terminal(&line));
         }
     }
     let keys: usize = report.apps.iter().map(|a| a.keys.len()).sum();
@@ -177,15 +194,32 @@ pub fn render_text(report: &KeysReport) -> String {
         "\n{} app(s), {keys} key(s); * marks the key an app signs with.",
         report.apps.len()
     );
+    if !report.not_signing_apps.is_empty() {
+        let _ = writeln!(
+            out,
+            "Not signing apps, not shown: {}.",
+            terminal(&not_signing(&report.not_signing_apps))
+        );
+    }
     out
+}
+
+/// `226 OPENID_CONNECT, 14 null`: the counts by mode, largest first.
+fn not_signing(counts: &BTreeMap<String, usize>) -> String {
+    let mut counts: Vec<_> = counts.iter().collect();
+    counts.sort_by(|a, b| b.1.cmp(a.1).then(a.0.cmp(b.0)));
+    let parts: Vec<String> = counts
+        .iter()
+        .map(|(mode, n)| format!("{n} {mode}"))
+        .collect();
+    parts.join(", ")
 }
 
 /// The inventory as JSON (docs/json-output.md), ending in a newline.
 pub fn render_json(report: &KeysReport) -> String {
-    let mut out = serde_json::to_string_pretty(report)
+    let out = serde_json::to_string_pretty(report)
         .expect("a keys report holds only strings, numbers, booleans and timestamps");
-    out.push('\n');
-    out
+    format!("{}\n", super::escape::json(&out))
 }
 
 /// The inventory as a Markdown table, with the `<!-- keyshare:keys -->` marker.
@@ -198,20 +232,37 @@ pub fn render_markdown(report: &KeysReport) -> String {
             let _ = writeln!(
                 out,
                 "| {} (`{}`) | {} | `{}` | {} | {} ({}) | {} |",
-                cell(&app.label),
-                app.id,
-                app.group.as_deref().map_or_else(|| "—".to_owned(), cell),
-                key.kid,
+                escape(&app.label),
+                code_text(&app.id),
+                app.group.as_deref().map_or_else(|| "—".to_owned(), escape),
+                code_text(&key.kid),
                 if key.active { "✅" } else { "" },
                 key.expires_at,
                 days(key.expires_in_days),
                 if key.shared_with.is_empty() {
                     "—".to_owned()
                 } else {
-                    cell(&key.shared_with.join(", "))
+                    escape(&key.shared_with.join(", "))
                 }
             );
         }
+        if let Some(why) = &app.keys_unreadable {
+            let _ = writeln!(
+                out,
+                "| {} (`{}`) | {} | key list not readable: {} | | | |",
+                escape(&app.label),
+                app.id,
+                app.group.as_deref().map_or_else(|| "—".to_owned(), escape),
+                escape(why)
+            );
+        }
+    }
+    if !report.not_signing_apps.is_empty() {
+        let _ = writeln!(
+            out,
+            "\nNot signing apps, not shown: {}.",
+            escape(&not_signing(&report.not_signing_apps))
+        );
     }
     out
 }
@@ -224,10 +275,7 @@ fn days(n: i64) -> String {
     }
 }
 
-/// Text in a table cell: no pipes, no line breaks, no HTML.
-fn cell(text: &str) -> String {
-    text.replace('|', "\\|")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace(['\n', '\r'], " ")
+/// Text inside a code span of a table cell, which ends at a backtick and at a pipe.
+fn code_text(text: &str) -> String {
+    terminal(text).replace('`', "'").replace('|', "\\|")
 }

@@ -12,6 +12,7 @@ use similar::TextDiff;
 
 use super::cert::Certificate;
 use super::comments::split;
+use super::escape::terminal;
 use super::view::{AppView, GroupView, KeyView, Report, StepView};
 use super::{Command, RenderContext};
 use crate::okta::{Application, Kid};
@@ -187,7 +188,10 @@ fn trust_warning(
         .find(|g| g.name == group.name)
         .map(|g| &g.key);
     let certificate = match key_ref {
-        Some(KeyRef::Existing(kid)) => ctx.snapshot.key(kid).and_then(Certificate::of),
+        Some(KeyRef::Existing(kid)) => ctx
+            .snapshot
+            .key(kid)
+            .and_then(|facts| Certificate::from_base64(facts.certificate_der_base64()?)),
         _ => None,
     };
     match (key_ref, certificate) {
@@ -215,7 +219,11 @@ fn app_diff(step: &StepView, ctx: &RenderContext<'_>) -> Option<String> {
         return None;
     };
     let application = ctx.snapshot.apps.get(&crate::okta::AppId(on.id.clone()))?;
-    let diff = json_diff(application, to);
+    // JSON escapes only C0 controls; the rest of what acts on the display is escaped per line.
+    let diff: String = json_diff(application, to)
+        .lines()
+        .map(|line| format!("{}\n", terminal(line)))
+        .collect();
     let fence = fence_for(&diff);
     Some(format!(
         "<details><summary>{}: <code>credentials.signing.kid</code></summary>\n\n{fence}diff\n{diff}{fence}\n\n</details>",
@@ -266,7 +274,8 @@ fn app_html(view: &AppView) -> String {
 }
 
 fn html(text: &str) -> String {
-    text.replace('&', "&amp;")
+    terminal(text)
+        .replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
         .replace('"', "&quot;")
@@ -279,11 +288,12 @@ fn key(view: &KeyView) -> String {
 }
 
 fn code(text: &str) -> String {
-    format!("`{}`", text.replace('`', "'"))
+    format!("`{}`", terminal(text).replace('`', "'"))
 }
 
 /// Escapes what Markdown or HTML would read as markup in text from Okta or the config.
-fn escape(text: &str) -> String {
+pub(super) fn escape(text: &str) -> String {
+    let text = terminal(text);
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
@@ -294,7 +304,6 @@ fn escape(text: &str) -> String {
                 out.push('\\');
                 out.push(c);
             }
-            '\n' | '\r' => out.push(' '),
             c => out.push(c),
         }
     }

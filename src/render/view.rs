@@ -249,7 +249,7 @@ impl AppView {
         Self {
             id: id.0.clone(),
             label: app.map(|a| a.label.clone()),
-            status: app.map(|a| a.status.to_string()),
+            status: app.map(|a| a.status_text().to_owned()),
         }
     }
 

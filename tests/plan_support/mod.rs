@@ -93,7 +93,7 @@ impl Org {
     pub fn fetch(&self, desired: &DesiredState) -> (LiveSnapshot, Vec<Vec<String>>) {
         let mut live = self.apps.clone();
         for key in &self.cache {
-            live.key_meta.insert(key.kid.clone(), key.clone());
+            live.insert_facts(key.facts());
         }
         let mut rounds = Vec::new();
         loop {

@@ -14,6 +14,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use indicatif::ProgressBar;
 use tokio::sync::watch;
 
+use crate::cli::console::diagln;
 use crate::cli::signals::StopSignals;
 
 /// The exit code of an apply ended at once by a signal (128 + SIGINT, as shells report
@@ -96,7 +97,7 @@ async fn handle(
             |step| format!("finishing {step}, then stopping"),
         );
         bar.suspend(|| {
-            eprintln!(
+            diagln!(
                 "Interrupt received: {doing}. Press Ctrl-C again to stop at once (safe: a re-run resumes)."
             );
         });
@@ -113,6 +114,6 @@ async fn handle(
         None => " after the steps: every step that ran took effect".to_owned(),
     };
     bar.finish_and_clear();
-    eprintln!("Stopping at once{what_ran}. {rerun}");
+    diagln!("Stopping at once{what_ran}. {rerun}");
     std::process::exit(EXIT_AT_ONCE);
 }

@@ -15,9 +15,10 @@ use std::fmt::Write as _;
 use anyhow::{Context, bail};
 
 use crate::apply::ApplyReport;
-use crate::okta::{AppId, JsonWebKey, Kid, OktaApi, SignOnMode};
+use crate::okta::{AppId, KeyFacts, Kid, OktaApi, SignOnMode};
 use crate::plan::{GroupPlan, KeyRef, LiveSnapshot, Plan, Step};
 use crate::render::cert::Certificate;
+use crate::render::escape::terminal;
 
 /// One group as found after the apply.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -26,7 +27,7 @@ pub struct Verified {
     pub kid: Kid,
     /// The key's metadata, certificate included: from the plan's reads, or read from the
     /// source after the apply when they did not hold it (a generated key).
-    pub key: JsonWebKey,
+    pub key: KeyFacts,
     /// Apps that sign with the key, as `Label (id)`.
     pub apps: Vec<String>,
     /// Switched SAML apps whose metadata publishes the key's certificate.
@@ -84,7 +85,8 @@ async fn verify_group(
         None => api
             .get_key(&group.source, &kid)
             .await
-            .with_context(|| format!("after apply, cannot read key {kid} of {}", group.source))?,
+            .with_context(|| format!("after apply, cannot read key {kid} of {}", group.source))?
+            .facts(),
     };
     let expected = key
         .certificate_der_base64()
@@ -110,8 +112,10 @@ async fn verify_group(
                 group.name
             );
         }
-        if matches!(app.sign_on_mode, SignOnMode::Saml2 | SignOnMode::Saml11)
-            && switched.contains(id)
+        if matches!(
+            app.sign_on_mode,
+            Some(SignOnMode::Saml2 | SignOnMode::Saml11)
+        ) && switched.contains(id)
         {
             check_metadata(api, id, &name, expected.as_ref()).await?;
             verified.saml_apps += 1;
@@ -156,8 +160,7 @@ fn signing_certificate(xml: &str) -> Option<&str> {
 pub fn describe(verified: &[Verified]) -> String {
     let mut out = String::new();
     for group in verified {
-        let _ = write!(
-            out,
+        let mut line = format!(
             "Verified group {}: {} sign with {}",
             group.group,
             group.apps.join(", "),
@@ -165,14 +168,16 @@ pub fn describe(verified: &[Verified]) -> String {
         );
         if group.saml_apps > 0 {
             let _ = write!(
-                out,
+                line,
                 "; the SAML metadata of the {} switched app(s) publishes its certificate",
                 group.saml_apps
             );
         }
         if let Some(fingerprint) = &group.fingerprint {
-            let _ = write!(out, " (SHA-256 {fingerprint})");
+            let _ = write!(line, " (SHA-256 {fingerprint})");
         }
+        // Labels and kids come from Okta.
+        out.push_str(&terminal(&line));
         out.push_str(".\n");
     }
     out

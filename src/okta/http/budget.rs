@@ -1,4 +1,4 @@
-//! The rate-limit budget: keeps keyshare within its share of each Okta bucket (REFERENCE §6).
+//! The rate-limit budget: keeps keyshare within its share of each Okta bucket (docs/okta-api.md §6).
 //!
 //! Each bucket's window is learned from `X-Rate-Limit-*` headers. A request is admitted only
 //! while the bucket's remaining count stays above the reserve left for the org's other
@@ -29,6 +29,15 @@ const RESET_SLACK: Duration = Duration::from_millis(100);
 /// Slack added to a reset placed through the clock estimate, whose bounds already include
 /// every round trip: only timer granularity is left.
 const TIMER_SLACK: Duration = Duration::from_millis(10);
+
+/// The furthest a window's reset can be from the answer that reports it: Okta's app buckets
+/// count requests per minute (docs/okta-api.md §6). A reset further away (a `Date` hours
+/// stale, a server that sends nonsense) is awaited this long at most, then looked at again.
+pub const LONGEST_WINDOW: Duration = Duration::from_secs(60);
+
+/// The wait after an answer whose reset is not ahead of its `Date`. Okta's reset always is,
+/// so the headers are stale or wrong; waiting for nothing would resend at once, in a loop.
+pub const PAST_RESET_WAIT: Duration = Duration::from_secs(1);
 
 /// The longest a waiting request sleeps before looking again; a safety net in case a wake-up
 /// is missed, not the normal path.
@@ -74,10 +83,19 @@ impl RateHeaders {
     /// How long from the moment of the answer until the window resets, by the server's clock
     /// (`Date`), or by ours when the server sent none. `Date` is truncated to the second, so
     /// `reset − date` is the longest the reset can be away: waiting that long is always enough.
+    /// Never more than [`LONGEST_WINDOW`], and [`PAST_RESET_WAIT`] for a reset not ahead.
     pub fn until_reset(&self) -> Duration {
         let now = self.date_epoch.unwrap_or_else(local_epoch);
-        let secs = u64::try_from(self.reset_epoch.saturating_sub(now)).unwrap_or(0);
-        Duration::from_secs(secs) + RESET_SLACK
+        let wait = match u64::try_from(self.reset_epoch.saturating_sub(now)) {
+            Ok(secs) if secs > 0 => Duration::from_secs(secs).min(LONGEST_WINDOW),
+            _ => PAST_RESET_WAIT,
+        };
+        wait + RESET_SLACK
+    }
+
+    /// Whether the reset is ahead of the answer's clock, as Okta's always is.
+    fn reset_is_ahead(&self) -> bool {
+        self.reset_epoch > self.date_epoch.unwrap_or_else(local_epoch)
     }
 }
 
@@ -102,8 +120,9 @@ struct BucketState {
     window: Option<Window>,
     /// A request is out to learn an unknown window.
     probing: bool,
-    /// The reset of the last window that ended, to recognise late answers from it.
-    ended_reset: Option<i64>,
+    /// The reset of the last window that ended, and when we saw it end, to recognise late
+    /// answers from it: answers to requests sent before then.
+    ended: Option<(i64, Instant)>,
     /// Success answers came without rate-limit headers (a proxy may strip them): nothing to
     /// pace by, so only the in-flight cap applies until headers appear again.
     unmetered: bool,
@@ -134,6 +153,15 @@ enum Admission {
     WaitForProbe,
 }
 
+/// A request that [`Budget::admit`] would have had to hold back longer than allowed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Held {
+    /// How long it waited before giving up.
+    pub waited: Duration,
+    /// How far away the bucket's reset was then (zero when still unknown).
+    pub reset_in: Duration,
+}
+
 /// A request admitted to a bucket; dropping it ends the request's claim.
 #[derive(Debug)]
 pub struct Ticket<'a> {
@@ -160,21 +188,42 @@ impl Budget {
     }
 
     /// Waits until `bucket` has room, then claims it. Returns the ticket and how long it waited.
-    pub async fn admit(&self, bucket: Bucket) -> (Ticket<'_>, Duration) {
+    /// Waits at most `allowed`: when the bucket's reset lies further away, or `allowed` has
+    /// passed waiting for another request to learn the window, it gives up at once with
+    /// [`Held`] rather than sleep for a wait that would fail anyway.
+    pub async fn admit(
+        &self,
+        bucket: Bucket,
+        allowed: Duration,
+    ) -> Result<(Ticket<'_>, Duration), Held> {
         let started = Instant::now();
+        let deadline = started + allowed;
         loop {
             let wake = self.changed.notified();
-            let wait = match self.try_admit(bucket, Instant::now()) {
+            let now = Instant::now();
+            let wait = match self.try_admit(bucket, now) {
                 Admission::Go { probe } => {
                     let ticket = Ticket {
                         budget: self,
                         bucket,
                         probe,
                     };
-                    return (ticket, started.elapsed());
+                    return Ok((ticket, started.elapsed()));
                 }
-                Admission::WaitUntil(at) => at.min(Instant::now() + RECHECK),
-                Admission::WaitForProbe => Instant::now() + RECHECK,
+                Admission::WaitUntil(at) if at > deadline => {
+                    return Err(Held {
+                        waited: started.elapsed(),
+                        reset_in: at - now,
+                    });
+                }
+                Admission::WaitForProbe if now >= deadline => {
+                    return Err(Held {
+                        waited: started.elapsed(),
+                        reset_in: Duration::ZERO,
+                    });
+                }
+                Admission::WaitUntil(at) => at.min(now + RECHECK),
+                Admission::WaitForProbe => deadline.min(now + RECHECK),
             };
             tokio::select! {
                 () = wake => {}
@@ -188,7 +237,7 @@ impl Budget {
         let state = buckets.entry(bucket).or_default();
         if let Some(w) = state.window.filter(|w| now >= w.reset_at) {
             state.window = None;
-            state.ended_reset = Some(w.reset_epoch);
+            state.ended = Some((w.reset_epoch, now));
         }
         match &mut state.window {
             None if state.unmetered => {
@@ -226,8 +275,14 @@ impl Budget {
         let reset_at = self.reset_at(headers, in_flight.received);
         let mut buckets = self.lock();
         let state = buckets.entry(bucket).or_default();
-        // An answer that left Okta before the window we saw end must not bring it back.
-        if state.ended_reset.is_some_and(|r| headers.reset_epoch <= r) {
+        // An answer that left Okta before the window we saw end must not bring it back. An
+        // answer to a request sent after that end is no late answer, whatever reset it reports:
+        // ignoring it would let the next request go at once, and a server that keeps reporting
+        // a past reset would be asked again and again without a pause.
+        if state
+            .ended
+            .is_some_and(|(r, at)| headers.reset_epoch <= r && in_flight.sent < at)
+        {
             return;
         }
         let fresh = Window {
@@ -266,11 +321,19 @@ impl Budget {
     /// when there is one, never later than the answer alone allows.
     fn reset_at(&self, headers: &RateHeaders, received: Instant) -> Instant {
         let from_answer = received + headers.until_reset();
+        if !headers.reset_is_ahead() {
+            // The clock estimate would place a past reset in the past: no wait at all.
+            return from_answer;
+        }
         let estimated = self
             .lock_clock()
             .instant_of(headers.reset_epoch)
             .map(|at| at + TIMER_SLACK);
-        estimated.map_or(from_answer, |at| at.min(from_answer))
+        // Never at the answer itself: a window that ends as it is reported would let a server
+        // that answers 429 again and again be asked without any pause.
+        estimated
+            .map_or(from_answer, |at| at.min(from_answer))
+            .max(received + TIMER_SLACK)
     }
 
     /// Learns that a success answer in `bucket` carried no rate-limit headers.
@@ -375,8 +438,24 @@ mod tests {
     }
 
     #[test]
-    fn reset_in_the_past_by_server_clock_means_no_wait() {
-        assert_eq!(headers(20, 0, 100, 105).until_reset(), RESET_SLACK);
+    fn a_reset_in_the_past_or_far_away_is_awaited_a_sane_time() {
+        let table = [
+            // (reset, date) → wait before slack
+            (100, 105, PAST_RESET_WAIT),
+            (100, 100, PAST_RESET_WAIT),
+            (i64::MIN, i64::MAX, PAST_RESET_WAIT),
+            (130, 100, Duration::from_secs(30)),
+            (100 + 3600, 100, LONGEST_WINDOW),
+            (i64::MAX, i64::MIN, LONGEST_WINDOW),
+        ];
+        for (reset, date, wait) in table {
+            let h = headers(20, 0, reset, date);
+            assert_eq!(
+                h.until_reset(),
+                wait + RESET_SLACK,
+                "reset {reset}, date {date}"
+            );
+        }
     }
 
     #[test]
@@ -519,7 +598,12 @@ mod tests {
             budget.try_admit(Bucket::Apps, after_reset),
             Admission::Go { probe: true }
         );
-        budget.observe(Bucket::Apps, &headers(20, 18, 1002, 1001), at(after_reset));
+        // Sent before the window ended, answered after.
+        let late = InFlight {
+            sent: t0 + Duration::from_secs(1),
+            received: after_reset,
+        };
+        budget.observe(Bucket::Apps, &headers(20, 18, 1002, 1001), late);
         assert_eq!(
             budget.try_admit(Bucket::Apps, after_reset),
             Admission::WaitForProbe
@@ -569,11 +653,140 @@ mod tests {
         let budget = Budget::new(50);
         let start = Instant::now();
         budget.observe(Bucket::Apps, &headers(20, 10, 1001, 1000), at(start));
-        let (ticket, waited) = budget.admit(Bucket::Apps).await;
+        let (ticket, waited) = budget
+            .admit(Bucket::Apps, Duration::from_secs(5))
+            .await
+            .unwrap();
         assert!(waited >= Duration::from_secs(1), "waited {waited:?}");
         assert!(
             ticket.probe,
             "the first request after a reset learns the new window"
         );
+    }
+
+    #[tokio::test]
+    async fn a_reset_beyond_the_allowed_wait_is_refused_at_once() {
+        let budget = Budget::new(50);
+        // A 200 saying nothing is left and the reset is an hour away.
+        budget.observe(
+            Bucket::Apps,
+            &headers(20, 0, 1000 + 3600, 1000),
+            at(Instant::now()),
+        );
+        let held = budget
+            .admit(Bucket::Apps, Duration::from_secs(5))
+            .await
+            .unwrap_err();
+        assert!(held.waited < Duration::from_secs(5), "{held:?}");
+        assert!(
+            held.reset_in > Duration::from_secs(5) && held.reset_in <= LONGEST_WINDOW + RESET_SLACK,
+            "{held:?}"
+        );
+    }
+
+    /// One answer of a property case: headers and timing, relative to the previous answer.
+    #[derive(Debug, Clone)]
+    struct Answered {
+        limit: u32,
+        remaining: u32,
+        /// Reset minus `Date` (or minus our clock when there is no `Date`), in seconds.
+        reset_ahead: i64,
+        /// `Date` minus our clock, in seconds: a skewed or stale server clock.
+        date_skew: Option<i64>,
+        /// From the previous answer to sending this request, and the round trip.
+        gap_ms: u64,
+        rtt_ms: u64,
+    }
+
+    fn answered() -> impl proptest::strategy::Strategy<Value = Answered> {
+        use proptest::prelude::*;
+        let seconds = prop_oneof![
+            -5_i64..5,
+            -100_000_i64..100_000,
+            Just(i64::MIN / 2),
+            Just(i64::MAX / 2),
+        ];
+        let skew = proptest::option::of(prop_oneof![-5_i64..5, -100_000_i64..100_000]);
+        let count = prop_oneof![0_u32..30, Just(u32::MAX)];
+        (
+            count.clone(),
+            count,
+            seconds,
+            skew,
+            0_u64..3000,
+            0_u64..3000,
+        )
+            .prop_map(
+                |(limit, remaining, reset_ahead, date_skew, gap_ms, rtt_ms)| Answered {
+                    limit,
+                    remaining,
+                    reset_ahead,
+                    date_skew,
+                    gap_ms,
+                    rtt_ms,
+                },
+            )
+    }
+
+    /// When a request wanting to go at `at` is admitted, as [`Budget::admit`] would admit it
+    /// (no other request is in flight), and whether it learns the window.
+    fn admitted(budget: &Budget, mut at: Instant) -> (Instant, bool) {
+        loop {
+            match budget.try_admit(Bucket::Apps, at) {
+                Admission::Go { probe } => return (at, probe),
+                Admission::WaitUntil(reset) => at = reset.max(at),
+                Admission::WaitForProbe => unreachable!("one request at a time"),
+            }
+        }
+    }
+
+    proptest::proptest! {
+        /// One request after another, with any rate-limit headers and `Date` in any order: no
+        /// wait computed from them is longer than a window, and an answer that leaves the
+        /// bucket used up for us is never followed by a request at once (which is how a
+        /// server that keeps answering 429 was asked hundreds of times a second). A reset
+        /// reported in the past holds the next request back for a sane minimum.
+        #[test]
+        fn every_wait_is_bounded_and_none_is_zero(
+            answers in proptest::collection::vec(answered(), 1..20)
+        ) {
+            let budget = Budget::new(50);
+            let local_epoch = 1_700_000_000_i64;
+            let t0 = Instant::now();
+            let mut clock = t0;
+            for a in answers {
+                let (sent, probe) = admitted(&budget, clock + Duration::from_millis(a.gap_ms));
+                let received = sent + Duration::from_millis(a.rtt_ms);
+                clock = received;
+                let elapsed = i64::try_from((received - t0).as_secs()).unwrap();
+                let date = a.date_skew.map(|skew| local_epoch + elapsed + skew);
+                let base = date.unwrap_or_else(local_epoch_now);
+                let rate = RateHeaders {
+                    limit: a.limit,
+                    remaining: a.remaining,
+                    reset_epoch: base.saturating_add(a.reset_ahead),
+                    date_epoch: date,
+                };
+                budget.observe(Bucket::Apps, &rate, InFlight { sent, received });
+                budget.release(Bucket::Apps, probe);
+                if let Some(wait) = budget.blocked_for(Bucket::Apps, received) {
+                    proptest::prop_assert!(wait <= LONGEST_WINDOW + RESET_SLACK, "{wait:?} after {rate:?}");
+                }
+                let reserve = rate.limit - budget.allowance(rate.limit).min(rate.limit);
+                if probe && !rate.is_concurrency_limit() && rate.remaining <= reserve {
+                    let least = if rate.reset_is_ahead() { TIMER_SLACK } else { PAST_RESET_WAIT };
+                    let held = budget.blocked_for(Bucket::Apps, received).unwrap_or_default();
+                    proptest::prop_assert!(
+                        held >= least,
+                        "the next request goes {held:?} after {rate:?}"
+                    );
+                }
+            }
+        }
+    }
+
+    /// Our clock as the headers count it, for answers without `Date`.
+    fn local_epoch_now() -> i64 {
+        local_epoch()
     }
 }

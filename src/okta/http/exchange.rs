@@ -14,6 +14,7 @@ use tracing::{Instrument, Span, field};
 use url::Url;
 
 use super::Inner;
+use super::body::{self, BodyError};
 use super::budget::{InFlight, RateHeaders};
 use super::failure::{self, RequestLabel};
 use super::retry::{self, Attempt, Next, Repeat};
@@ -34,6 +35,12 @@ pub struct Call {
     /// Whether the request may be sent again after it may have reached Okta.
     pub repeat: Repeat,
 }
+
+/// Bucket 429s (not concurrency ones) that one request may get before it fails. Each comes
+/// after waiting for the bucket's reset, and Okta's windows are a minute long, so the default
+/// `max_rate_limit_wait` of 5 minutes allows about six; more means the server answers 429
+/// whatever the window, and asking again would never end.
+const MAX_RATE_LIMITED: u32 = 12;
 
 /// A success answer (2xx).
 #[derive(Debug)]
@@ -103,12 +110,15 @@ impl Inner {
         let label = call.label();
         let mut delays = retry::backoff(self.retry);
         let mut rate_waited = Duration::ZERO;
+        let mut rate_limited = 0_u32;
         let mut renewed_credentials = false;
         let mut attempt = 0_u32;
         loop {
             attempt += 1;
             span.record("attempt", attempt);
-            let received = self.attempt(call, attempt > 1, span).await?;
+            let received = self
+                .attempt(call, attempt > 1, span, &mut rate_waited)
+                .await?;
             let outcome = match &received {
                 Ok((status, headers, _)) => Attempt::Answered {
                     status: *status,
@@ -135,17 +145,33 @@ impl Inner {
                 }
                 Next::Fail => return Err(self.failure(&label, received)),
                 Next::WaitForReset => {
+                    self.stats.record(bucket, Event::RateLimited);
+                    rate_limited += 1;
+                    if rate_limited > MAX_RATE_LIMITED {
+                        return Err(ApiError::RateLimitedRepeatedly {
+                            method: label.method,
+                            path: label.path.clone(),
+                            bucket: bucket.as_str().to_owned(),
+                            answers: rate_limited,
+                        });
+                    }
                     let wait = self
                         .budget
                         .blocked_for(bucket, Instant::now())
                         .unwrap_or_default();
-                    self.note_rate_limit(&label, bucket, wait, &mut rate_waited)?;
-                    // The budget holds the next attempt back until the bucket's reset.
+                    // Fail now rather than after a wait that cannot end in time; the budget
+                    // holds the next attempt back until the reset, and that wait is counted
+                    // when it is over.
+                    self.check_rate_wait(&label, bucket, rate_waited, wait)?;
+                    tracing::info!(wait_ms = wait.as_millis(), "rate limited; waiting");
                     Duration::ZERO
                 }
                 Next::PauseForConcurrency => {
+                    self.stats.record(bucket, Event::RateLimited);
                     let wait = retry::concurrency_pause();
-                    self.note_rate_limit(&label, bucket, wait, &mut rate_waited)?;
+                    self.check_rate_wait(&label, bucket, rate_waited, wait)?;
+                    tracing::info!(wait_ms = wait.as_millis(), "concurrency limited; pausing");
+                    rate_waited += wait;
                     wait
                 }
                 Next::Backoff => match delays.next() {
@@ -163,34 +189,58 @@ impl Inner {
         }
     }
 
-    /// Counts a 429 and the wait it causes; fails once the operation has waited too long.
-    fn note_rate_limit(
+    /// Fails when waiting `wait` more would take the operation past `max_rate_limit_wait`.
+    fn check_rate_wait(
         &self,
         label: &RequestLabel,
         bucket: Bucket,
+        waited: Duration,
         wait: Duration,
-        waited: &mut Duration,
     ) -> Result<(), ApiError> {
-        self.stats.record(bucket, Event::RateLimited);
-        if *waited + wait > self.max_rate_limit_wait {
-            return Err(ApiError::RateLimited {
-                method: label.method,
-                path: label.path.clone(),
-                bucket: bucket.as_str().to_owned(),
-                waited_secs: waited.as_secs(),
-                reset_in_secs: wait.as_secs(),
-            });
+        if waited + wait > self.max_rate_limit_wait {
+            return Err(self.rate_limited(label, bucket, waited, wait));
         }
-        *waited += wait;
-        tracing::info!(wait_ms = wait.as_millis(), "rate limited; waiting");
         Ok(())
     }
 
-    /// One attempt: wait for the budget and a free slot, send, read the whole answer.
-    /// The outer error is a credentials failure, which no resend can fix.
-    async fn attempt(&self, call: &Call, retry: bool, span: &Span) -> Result<Received, ApiError> {
+    fn rate_limited(
+        &self,
+        label: &RequestLabel,
+        bucket: Bucket,
+        waited: Duration,
+        reset_in: Duration,
+    ) -> ApiError {
+        ApiError::RateLimited {
+            method: label.method,
+            path: label.path.clone(),
+            bucket: bucket.as_str().to_owned(),
+            waited_secs: waited.as_secs(),
+            reset_in_secs: reset_in.as_secs(),
+            allowed_secs: self.max_rate_limit_wait.as_secs(),
+        }
+    }
+
+    /// One attempt: wait for the budget and a free slot, send, read the whole answer. The wait
+    /// for the budget counts towards the operation's `max_rate_limit_wait`, kept in
+    /// `rate_waited`. The outer error is one no resend can fix: a credentials failure, an
+    /// answer too large to read, or a bucket whose reset lies beyond the wait left.
+    async fn attempt(
+        &self,
+        call: &Call,
+        retry: bool,
+        span: &Span,
+        rate_waited: &mut Duration,
+    ) -> Result<Received, ApiError> {
         let bucket = call.route.bucket();
-        let (ticket, waited) = self.budget.admit(bucket).await;
+        let allowed = self.max_rate_limit_wait.saturating_sub(*rate_waited);
+        let (ticket, waited) = match self.budget.admit(bucket, allowed).await {
+            Ok(admitted) => admitted,
+            Err(held) => {
+                let waited = *rate_waited + held.waited;
+                return Err(self.rate_limited(&call.label(), bucket, waited, held.reset_in));
+            }
+        };
+        *rate_waited += waited;
         if !waited.is_zero() {
             self.stats.record(bucket, Event::Waited(waited));
         }
@@ -203,7 +253,7 @@ impl Inner {
         self.stats.record(bucket, Event::Sent { retry });
         let received = async {
             let sent_at = Instant::now();
-            let response = request.send().await?;
+            let response = request.send().await.map_err(BodyError::Transport)?;
             let in_flight = InFlight {
                 sent: sent_at,
                 received: Instant::now(),
@@ -213,16 +263,28 @@ impl Inner {
             self.stats.record(bucket, Event::Answered { status });
             let headers = response.headers().clone();
             self.learn_limits(bucket, status, &headers, in_flight, span);
-            let body = response.bytes().await?.to_vec();
+            let body = body::read(response).await?;
             tracing::debug!(status, "okta answered");
             Ok((status, headers, body))
         }
         .await;
         drop(ticket);
-        if let Err(e) = &received {
-            tracing::debug!(maybe_sent = failure::may_have_been_sent(e), "no answer");
+        match received {
+            Ok(answer) => Ok(Ok(answer)),
+            Err(BodyError::Transport(e)) => {
+                tracing::debug!(maybe_sent = failure::may_have_been_sent(&e), "no answer");
+                Ok(Err(e))
+            }
+            Err(BodyError::TooLarge) => {
+                let RequestLabel { method, path } = call.label();
+                Err(ApiError::TooLarge {
+                    method,
+                    path,
+                    host: self.host.clone(),
+                    limit_mib: body::MAX_BODY_BYTES >> 20,
+                })
+            }
         }
-        Ok(received)
     }
 
     /// Feeds an answer's rate-limit headers to the budget, the span and the statistics.

@@ -162,8 +162,14 @@ pub fn snippet(body: &[u8]) -> String {
         .filter(|c| !c.is_control())
         .take(SNIPPET_CHARS + 1)
         .collect();
-    if one_line.is_empty() {
+    if body.is_empty() {
         return "(empty body)".to_owned();
+    }
+    if one_line.is_empty() {
+        return format!(
+            "({} bytes of whitespace and control characters only)",
+            body.len()
+        );
     }
     if one_line.chars().count() > SNIPPET_CHARS {
         one_line = one_line.chars().take(SNIPPET_CHARS).collect();
@@ -270,5 +276,9 @@ mod tests {
         assert_eq!(s.chars().count(), SNIPPET_CHARS + 1);
         assert!(s.ends_with('…'));
         assert_eq!(snippet(b"a\r\n\tb\x07"), "a b");
+        assert_eq!(
+            snippet(b" \r\n\t\x07 "),
+            "(6 bytes of whitespace and control characters only)"
+        );
     }
 }

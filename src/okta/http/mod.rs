@@ -11,11 +11,13 @@
 //!   `server_clock` (Okta's clock learned from `Date`); `retry`: what to do after an attempt.
 //! - `operations`: the `OktaApi` methods, each one route.
 //! - `pages`: following `Link: rel="next"` with loop guards; `link` parses the header.
+//! - `body`: reading an answer's body, at most 32 MiB.
 //! - `failure`: answers and transport failures → [`ApiError`] with advice.
 //! - `route`: route templates and rate-limit buckets; `stats`: calls made per bucket.
 //!
 //! Nothing in this module logs a header value, a body, or any credential.
 
+mod body;
 mod budget;
 mod credentials;
 mod exchange;
@@ -48,6 +50,9 @@ use stats::StatsRecorder;
 
 use crate::okta::ApiError;
 use crate::okta::error::SettingsError;
+
+/// The largest `--ca-cert` file read: the whole Mozilla root store is about 220 KiB.
+const MAX_CA_FILE_BYTES: u64 = 4 << 20;
 
 /// The HTTP client for one org. Cheap to clone: clones share connections, limits and counts.
 #[derive(Debug, Clone)]
@@ -127,7 +132,8 @@ fn build_http(settings: &ClientSettings) -> Result<reqwest::Client, SettingsErro
             path: path.display().to_string(),
             detail,
         };
-        let pem = std::fs::read(path).map_err(|e| bad(e.to_string()))?;
+        let pem =
+            crate::fsio::read_capped(path, MAX_CA_FILE_BYTES).map_err(|e| bad(e.to_string()))?;
         let certs = reqwest::Certificate::from_pem_bundle(&pem).map_err(|e| bad(e.to_string()))?;
         if certs.is_empty() {
             return Err(bad("it holds no PEM certificate".to_owned()));

@@ -1,7 +1,8 @@
 //! The [`OktaApi`] operations, each one route: build the URL, send, decode.
 //!
 //! Decoding keeps every field of an application (`Application::from_json`), so that a PUT can
-//! send back exactly what was read.
+//! send back exactly what was read. A listing never fails for one element: an element that is
+//! no app at all is skipped with a warning.
 
 use reqwest::Method;
 use serde::de::DeserializeOwned;
@@ -36,11 +37,18 @@ impl OktaApi for HttpClient {
         }
         let call = Call::get(url, Route::ListApps);
         let label = call.label();
-        inner
-            .all_pages(call, |v| {
-                Application::from_json(v).map_err(|e| invalid(&label, "application", e.to_string()))
+        // One element that is not an app would otherwise cost the whole org: it is skipped,
+        // and an app the desired state names that it hid is then read by id, strictly.
+        let apps = inner
+            .all_pages(call, |v| match Application::from_json(v) {
+                Ok(app) => Ok(Some(app)),
+                Err(error) => {
+                    tracing::warn!(path = %label.path, %error, "skipping a listed element that is not an app");
+                    Ok(None)
+                }
             })
-            .await
+            .await?;
+        Ok(apps.into_iter().flatten().collect())
     }
 
     async fn get_app(&self, id: &AppId) -> Result<Application, ApiError> {

@@ -16,6 +16,9 @@ use crate::okta::error::SettingsError;
 /// The scopes keyshare asks for when none are configured: read apps and change their keys.
 pub const DEFAULT_SCOPES: [&str; 2] = ["okta.apps.read", "okta.apps.manage"];
 
+/// The largest private key file read: an RSA key of 16384 bits is under 13 KiB as PEM or JWK.
+const MAX_KEY_FILE_BYTES: u64 = 1 << 20;
+
 /// Everything [`super::HttpClient::new`] needs.
 #[derive(Debug, Clone)]
 pub struct ClientSettings {
@@ -102,13 +105,18 @@ impl PrivateKeySource {
     pub fn load(&self) -> Result<Secret, SettingsError> {
         match self {
             Self::Inline(text) => Ok(text.clone()),
-            Self::File(path) => std::fs::read_to_string(path)
-                .map(Secret::from)
-                .map_err(|e| SettingsError::UnreadableFile {
+            Self::File(path) => {
+                let unreadable = |detail: String| SettingsError::UnreadableFile {
                     what: "the private key (--private-key / OKTA_CLIENT_PRIVATEKEY)",
                     path: path.display().to_string(),
-                    detail: e.to_string(),
-                }),
+                    detail,
+                };
+                let bytes = crate::fsio::read_capped(path, MAX_KEY_FILE_BYTES)
+                    .map_err(|e| unreadable(e.to_string()))?;
+                String::from_utf8(bytes)
+                    .map(Secret::from)
+                    .map_err(|_| unreadable("it is not text (PEM or JWK)".to_owned()))
+            }
         }
     }
 }
@@ -160,7 +168,7 @@ impl ClientSettings {
 /// Parses and checks an org URL given as text.
 pub fn parse_org_url(text: &str) -> Result<Url, SettingsError> {
     let url = Url::parse(text.trim()).map_err(|e| SettingsError::BadOrgUrl {
-        url: text.to_owned(),
+        url: without_userinfo(text),
         detail: e.to_string(),
     })?;
     check_org_url(&url)?;
@@ -169,19 +177,36 @@ pub fn parse_org_url(text: &str) -> Result<Url, SettingsError> {
 
 /// `https://` with a host, or `http://` to a loopback host (the local simulator).
 fn check_org_url(url: &Url) -> Result<(), SettingsError> {
+    let shown = without_userinfo(url.as_str());
     let bad = |detail: &str| SettingsError::BadOrgUrl {
-        url: url.to_string(),
+        url: shown.clone(),
         detail: detail.to_owned(),
     };
     let host = url.host().ok_or_else(|| bad("it has no host"))?;
     if !url.username().is_empty() || url.password().is_some() {
-        return Err(bad("it must not carry a user name or password"));
+        return Err(bad(
+            "it carries a user name or password (shown as ***), which keyshare never sends; remove the `user:password@` part and authenticate with --token / OKTA_CLIENT_TOKEN or OAuth",
+        ));
     }
     match url.scheme() {
         "https" => Ok(()),
         "http" if is_loopback(&host) => Ok(()),
-        "http" => Err(SettingsError::InsecureOrgUrl(url.to_string())),
+        "http" => Err(SettingsError::InsecureOrgUrl(shown)),
         _ => Err(bad("it must start with https://")),
+    }
+}
+
+/// `text` with the user name and password of a URL replaced by `***`, so that an error about
+/// the org URL never repeats a password. Works on text that is not a valid URL too.
+fn without_userinfo(text: &str) -> String {
+    let Some(scheme_end) = text.find("://").map(|i| i + 3) else {
+        return text.to_owned();
+    };
+    let rest = &text[scheme_end..];
+    let authority = rest.find(['/', '?', '#']).map_or(rest, |end| &rest[..end]);
+    match authority.rfind('@') {
+        Some(at) => format!("{}***{}", &text[..scheme_end], &text[scheme_end + at..]),
+        None => text.to_owned(),
     }
 }
 
@@ -217,6 +242,29 @@ mod tests {
         for (url, ok) in table {
             assert_eq!(parse_org_url(url).is_ok(), ok, "{url}");
         }
+    }
+
+    #[test]
+    fn a_password_in_the_org_url_is_never_repeated() {
+        let table = [
+            "https://admin:secret@x.okta.com",
+            "http://admin:secret@x.okta.com",
+            "https://admin:secret@x.okta.com:99999",
+            "https://admin:secret@@x.okta.com/path@x",
+            "https://secret@x.okta.com",
+            " https://admin:secret@",
+        ];
+        for text in table {
+            let err = parse_org_url(text).unwrap_err().to_string();
+            assert!(!err.contains("secret"), "{text}: {err}");
+            assert!(err.contains("***"), "{text}: {err}");
+        }
+        assert_eq!(
+            parse_org_url("https://admin:secret@x.okta.com")
+                .unwrap_err()
+                .to_string(),
+            "the org URL `https://***@x.okta.com/` (--org-url / OKTA_CLIENT_ORGURL) is not valid: it carries a user name or password (shown as ***), which keyshare never sends; remove the `user:password@` part and authenticate with --token / OKTA_CLIENT_TOKEN or OAuth"
+        );
     }
 
     #[test]

@@ -23,6 +23,7 @@ use url::Url;
 use self::dpop::Dpop;
 use self::key::SigningKey;
 use super::Inner;
+use super::body::{self, BodyError, MAX_BODY_BYTES};
 use super::budget::RateHeaders;
 use super::credentials::sensitive_header;
 use super::failure;
@@ -153,7 +154,10 @@ impl TokenSource {
             sent += 1;
             let (status, headers, body) = match send(request).await {
                 Ok(answer) => answer,
-                Err(e) => match delays.next() {
+                Err(BodyError::TooLarge) => {
+                    return Err(self.too_large());
+                }
+                Err(BodyError::Transport(e)) => match delays.next() {
                     Some(delay) => {
                         tokio::time::sleep(delay).await;
                         continue;
@@ -297,6 +301,19 @@ impl TokenSource {
         }
     }
 
+    /// The token endpoint's answer was too large to read: not Okta's.
+    fn too_large(&self) -> ApiError {
+        ApiError::Auth {
+            endpoint: self.token_url.to_string(),
+            status: None,
+            reason: format!(
+                "the answer is larger than {} MiB, the most keyshare reads of one answer",
+                MAX_BODY_BYTES >> 20
+            ),
+            advice: "Okta's token answers are far smaller: check that --org-url / OKTA_CLIENT_ORGURL names the Okta org, and any proxy in HTTPS_PROXY".to_owned(),
+        }
+    }
+
     fn local_error(&self, reason: &str) -> ApiError {
         ApiError::Auth {
             endpoint: self.token_url.to_string(),
@@ -324,13 +341,11 @@ fn advice_for(error: &str, scope: &str) -> String {
     }
 }
 
-async fn send(
-    request: reqwest::RequestBuilder,
-) -> Result<(u16, HeaderMap, Vec<u8>), reqwest::Error> {
-    let response = request.send().await?;
+async fn send(request: reqwest::RequestBuilder) -> Result<(u16, HeaderMap, Vec<u8>), BodyError> {
+    let response = request.send().await.map_err(BodyError::Transport)?;
     let status = response.status().as_u16();
     let headers = response.headers().clone();
-    let body = response.bytes().await?.to_vec();
+    let body = body::read(response).await?;
     Ok((status, headers, body))
 }
 
