@@ -287,8 +287,8 @@ impl Context {
         };
         let options = FetchOptions {
             org_apps: cache.org_apps(),
-            members_in_sync: !cache.keys().is_empty(),
-            known_keys: cache.keys().clone(),
+            members_in_sync: !cache.is_empty(),
+            known_keys: cache.known_keys(now),
             ..FetchOptions::default()
         };
         let fetch = fetch(&self.client, desired, now, &options);
@@ -310,7 +310,7 @@ impl Context {
                 }
             }
         };
-        let grew = cache.remember(&fetched.live);
+        let grew = cache.remember(&fetched.live, now);
         let counted = fetched
             .org_apps
             .is_some_and(|count| cache.learn_org_apps(count));
