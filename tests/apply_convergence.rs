@@ -58,6 +58,7 @@ fn policy() -> KeyPolicy {
     KeyPolicy {
         validity_years: 2,
         rotate_before: None,
+        stage: None,
         rotate_after: None,
         kid: None,
     }
@@ -128,6 +129,7 @@ fn cases() -> Vec<Case> {
                     vec![2],
                     KeyPolicy {
                         rotate_before: Some(SignedDuration::from_hours(60 * 24)),
+                        stage: None,
                         ..policy()
                     },
                 ),
