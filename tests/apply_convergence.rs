@@ -129,7 +129,6 @@ fn cases() -> Vec<Case> {
                     vec![2],
                     KeyPolicy {
                         rotate_before: Some(SignedDuration::from_hours(60 * 24)),
-                        stage: None,
                         ..policy()
                     },
                 ),

@@ -33,7 +33,6 @@ fn finance(key: KeyPolicy) -> DesiredState {
 fn rotate_before(d: i64) -> KeyPolicy {
     KeyPolicy {
         rotate_before: Some(days(d)),
-        stage: None,
         ..policy()
     }
 }

@@ -98,7 +98,7 @@ pub struct GroupView {
     pub members: Vec<AppView>,
     pub key: KeyView,
     pub key_expires_at: Option<Timestamp>,
-    /// `pinned`, `active`, `resumed` or `generated`.
+    /// `pinned`, `active`, `resumed`, `generated` or `staged`.
     pub key_choice: &'static str,
     /// Why the source's active key is not the group key, when it is not.
     pub rotation: Option<RotationView>,
@@ -224,6 +224,10 @@ pub enum WarningView {
         expires_at: Timestamp,
         message: String,
     },
+    ImmediateSwitch {
+        group: String,
+        message: String,
+    },
     UnusedKeys {
         group: String,
         app: AppView,
@@ -238,6 +242,7 @@ impl WarningView {
         match self {
             Self::AppNotActive { message, .. }
             | Self::KeyExpiringSoon { message, .. }
+            | Self::ImmediateSwitch { message, .. }
             | Self::UnusedKeys { message, .. } => message,
         }
     }
@@ -369,6 +374,7 @@ fn group_view(group: &GroupPlan, steps: &[StepView], ctx: &RenderContext<'_>) ->
         KeyChoice::Active => ("active", None),
         KeyChoice::Resumed { because } => ("resumed", Some(because)),
         KeyChoice::Generated { because } => ("generated", Some(because)),
+        KeyChoice::Staged { because, .. } => ("staged", Some(because)),
     };
     GroupView {
         name: group.name.clone(),
@@ -420,6 +426,12 @@ fn warning_view(warning: &Warning, ctx: &RenderContext<'_>) -> WarningView {
             group: group.clone(),
             kid: kid.0.clone(),
             expires_at: *expires_at,
+        },
+        Warning::ImmediateSwitch { group } => WarningView::ImmediateSwitch {
+            message: format!(
+                "group `{group}` has `switch: immediately`: its apps switch to a key no service provider could have loaded, so sign-ins fail at every service provider until its admin trusts the new certificate; remove `switch: immediately` to stage the key first"
+            ),
+            group: group.clone(),
         },
         Warning::UnusedKeys { group, app, kids } => {
             let app = AppView::of(app, ctx);
