@@ -1,5 +1,5 @@
-//! A key's X.509 certificate as a service provider's admin needs it: the SHA-256 fingerprint
-//! and the PEM text. Both are public; nothing here touches a private key.
+//! A key's X.509 certificate as a service provider's admin needs it: the SHA-256 and SHA-1
+//! fingerprints and the PEM text. All are public; nothing here touches a private key.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
@@ -35,6 +35,14 @@ impl Certificate {
     pub(crate) fn sha256_fingerprint(&self) -> String {
         let digest = Sha256::digest(&self.der);
         let hex: Vec<String> = digest.iter().map(|b| format!("{b:02X}")).collect();
+        hex.join(":")
+    }
+
+    /// `AB:CD:…` over SHA-1, as older service-provider consoles (ADFS, Salesforce) show it.
+    pub(crate) fn sha1_fingerprint(&self) -> String {
+        let digest =
+            aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA1_FOR_LEGACY_USE_ONLY, &self.der);
+        let hex: Vec<String> = digest.as_ref().iter().map(|b| format!("{b:02X}")).collect();
         hex.join(":")
     }
 

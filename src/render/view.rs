@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use jiff::Timestamp;
 use serde::Serialize;
 
+use super::stage::{SpActionView, StagingView};
 use super::{Command, RenderContext};
 use crate::apply::ApplyReport;
 use crate::okta::http::CallStats;
@@ -30,6 +31,10 @@ pub struct Report {
     /// The steps in the order they run (generate → clone → switch).
     pub steps: Vec<StepView>,
     pub warnings: Vec<WarningView>,
+    /// What service providers must do: per staging group that stages a key or switches to it,
+    /// the certificate to trust and by when. Absent when empty.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub sp_actions: Vec<SpActionView>,
     /// What `apply` did; present only in apply output.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub applied: Option<AppliedView>,
@@ -104,6 +109,9 @@ pub struct GroupView {
     pub rotation: Option<RotationView>,
     /// True when the group needs no step.
     pub in_sync: bool,
+    /// Where a group with `stageBefore` stands in its rotation; absent for other groups.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub staging: Option<StagingView>,
 }
 
 /// Why a key is being replaced.
@@ -249,7 +257,7 @@ impl WarningView {
 }
 
 impl AppView {
-    fn of(id: &AppId, ctx: &RenderContext<'_>) -> Self {
+    pub(super) fn of(id: &AppId, ctx: &RenderContext<'_>) -> Self {
         let app = ctx.snapshot.apps.get(id);
         Self {
             id: id.0.clone(),
@@ -275,7 +283,7 @@ impl std::fmt::Display for AppView {
 }
 
 impl KeyView {
-    fn of(key: &KeyRef) -> Self {
+    pub(super) fn of(key: &KeyRef) -> Self {
         match key {
             KeyRef::Existing(kid) => Self {
                 kid: Some(kid.0.clone()),
@@ -306,6 +314,11 @@ impl Report {
             .map(|g| group_view(g, &steps, ctx))
             .collect();
         groups.sort_by(|a, b| a.name.cmp(&b.name));
+        let sp_actions = plan
+            .groups
+            .iter()
+            .filter_map(|g| SpActionView::of(g, &steps, ctx))
+            .collect();
         Self {
             format_version: FORMAT_VERSION,
             command,
@@ -314,6 +327,7 @@ impl Report {
             groups,
             steps,
             warnings: plan.warnings.iter().map(|w| warning_view(w, ctx)).collect(),
+            sp_actions,
             applied: None,
             api_calls: None,
         }
@@ -385,6 +399,7 @@ fn group_view(group: &GroupPlan, steps: &[StepView], ctx: &RenderContext<'_>) ->
         key_choice,
         rotation: because.map(rotation_view),
         in_sync: !steps.iter().any(|s| s.group() == group.name),
+        staging: StagingView::of(group),
     }
 }
 
