@@ -5,9 +5,8 @@
 
 use std::path::PathBuf;
 
-use jiff::Timestamp;
 
-use super::ExitStatus;
+use super::{ExitStatus, clock};
 use super::okta_args::OktaArgs;
 use super::output::{Format, render_with_stats, stdout_color};
 use super::session::Session;
@@ -28,7 +27,7 @@ pub struct DriftArgs {
 
 pub async fn run(args: DriftArgs, verbose: u8) -> anyhow::Result<ExitStatus> {
     let session = Session::open(&args.dir, &args.okta)?;
-    let planned = session.plan(Timestamp::now()).await?;
+    let planned = session.plan(clock::now()?).await?;
     out!(
         "{}",
         render_with_stats(

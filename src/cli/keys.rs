@@ -13,7 +13,7 @@ use anyhow::Context;
 use futures_util::{StreamExt, TryStreamExt, stream};
 use jiff::Timestamp;
 
-use super::ExitStatus;
+use super::{ExitStatus, clock};
 use super::okta_args::OktaArgs;
 use super::output::Format;
 use super::session::{Reads, load};
@@ -43,7 +43,7 @@ pub struct KeysArgs {
 
 pub async fn run(args: KeysArgs, verbose: u8) -> anyhow::Result<ExitStatus> {
     let client = HttpClient::new(args.okta.to_settings()?)?;
-    let now = Timestamp::now();
+    let now = clock::now()?;
     let dir = match (&args.dir, args.all) {
         (Some(dir), _) => Some(dir.clone()),
         (None, false) => Some(PathBuf::from(".")),
