@@ -134,6 +134,34 @@ impl Scenario {
     }
 }
 
+/// The roles `keyshare keys --format json` gives the first app's keys, active first.
+async fn roles(s: &Scenario, day: i64) -> Vec<(&'static str, String)> {
+    let (json, _) = outputs(&s.keyshare(day, &["keys", "--format", "json"]).assert().code(0));
+    let report: Value = serde_json::from_str(&json).unwrap();
+    let app = report["apps"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|app| app["id"] == APPS[0])
+        .unwrap();
+    let mut roles: Vec<(&'static str, String)> = app["keys"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|key| {
+            let role = match key["role"].as_str().unwrap() {
+                "active" => "active",
+                "staged" => "staged",
+                "previous" => "previous",
+                _ => "other",
+            };
+            (role, key["kid"].as_str().unwrap().to_owned())
+        })
+        .collect();
+    roles.sort_by_key(|(role, _)| *role != "active");
+    roles
+}
+
 #[tokio::test]
 async fn a_five_app_group_stages_then_switches_after_the_soak() {
     let s = Scenario::new();
@@ -168,6 +196,18 @@ async fn a_five_app_group_stages_then_switches_after_the_soak() {
         assert_ne!(published, Some(staged_cert.clone()), "{id} publishes the staged key early");
     }
 
+    // The inventory names each key's role and shows what an SP admin compares.
+    assert_eq!(roles(&s, 45).await, vec![("active", shared.clone()), ("staged", staged.clone())]);
+    let (text, _) = outputs(&s.keyshare(45, &["keys", "--pem"]).assert().code(0));
+    let pem_body: String = staged_cert.chars().take(64).collect();
+    assert!(
+        text.contains("staged; SHA-256 ")
+            && text.contains("; SHA-1 ")
+            && text.contains("subject ")
+            && text.contains(&pem_body),
+        "{text}"
+    );
+
     // Still day 45: staged and not yet due is in sync, with the service providers' notice.
     let (text, _) = outputs(&s.keyshare(45, &["drift"]).assert().code(0));
     assert!(
@@ -189,6 +229,8 @@ async fn a_five_app_group_stages_then_switches_after_the_soak() {
     for id in APPS {
         assert_eq!(s.metadata(id, None).await, (200, Some(staged_cert.clone())), "{id}");
     }
+
+    assert_eq!(roles(&s, 75).await, vec![("active", staged.clone()), ("previous", shared.clone())]);
 
     // And in sync again, with the old key left in place.
     let (text, _) = outputs(&s.keyshare(75, &["plan"]).assert().code(0));

@@ -247,6 +247,25 @@ pub enum Phase {
     Overdue { key: KeyRef },
 }
 
+impl Phase {
+    /// The existing key the group stages, has staged or switches to: on every app by design,
+    /// never a leftover.
+    pub fn staged_kid(&self) -> Option<&Kid> {
+        match self {
+            Self::Staged { kid, .. }
+            | Self::SwitchDue { kid, .. }
+            | Self::StagingDue {
+                key: KeyRef::Existing(kid),
+                ..
+            }
+            | Self::Overdue {
+                key: KeyRef::Existing(kid),
+            } => Some(kid),
+            Self::InSync | Self::StagingDue { .. } | Self::Overdue { .. } => None,
+        }
+    }
+}
+
 /// Why a group's key is the one it is (DESIGN "How the plan is derived", step 2).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum KeyChoice {

@@ -204,7 +204,7 @@ fn plan_group(
         generate,
         clones,
         switches,
-        warnings: warnings(group, &key, staging_kid(phase.as_ref()), live, now),
+        warnings: warnings(group, &key, phase.as_ref().and_then(Phase::staged_kid), live, now),
         summary: GroupPlan {
             name: name.clone(),
             source: group.source.id.clone(),
@@ -276,22 +276,6 @@ fn precondition(app: &Application) -> AppPrecondition {
         last_updated: app.last_updated.clone(),
         signing_kid: app.signing_kid.clone(),
         digest: app.digest(),
-    }
-}
-
-/// The existing key a staging group stages or has staged: on the members by design, so never
-/// reported as unused.
-fn staging_kid(phase: Option<&Phase>) -> Option<&Kid> {
-    match phase? {
-        Phase::Staged { kid, .. }
-        | Phase::StagingDue {
-            key: KeyRef::Existing(kid),
-            ..
-        }
-        | Phase::Overdue {
-            key: KeyRef::Existing(kid),
-        } => Some(kid),
-        _ => None,
     }
 }
 
