@@ -208,6 +208,32 @@ async fn a_five_app_group_stages_then_switches_after_the_soak() {
         "{text}"
     );
 
+    // `keyshare metadata`: per app, Okta's metadata with both certificates, the staged one as
+    // PEM, and an index saying by when to trust it.
+    let out = s.dir.path().join("metadata");
+    s.keyshare(45, &["metadata", "--out", out.to_str().unwrap()])
+        .assert()
+        .code(0);
+    let active_cert = s.certificate(APPS[0], &shared).await;
+    for id in APPS {
+        let xml = std::fs::read_to_string(out.join(format!("{id}.xml"))).unwrap();
+        assert_eq!(xml.matches("KeyDescriptor use=\"signing\"").count(), 2, "{xml}");
+        assert!(xml.contains(&active_cert) && xml.contains(&staged_cert), "{xml}");
+        let pem = std::fs::read_to_string(out.join(format!("{id}.staged.pem"))).unwrap();
+        assert!(pem.starts_with("-----BEGIN CERTIFICATE-----\n") && pem.contains(&pem_body));
+        let index: Value =
+            serde_json::from_str(&std::fs::read_to_string(out.join(format!("{id}.json"))).unwrap())
+                .unwrap();
+        assert_eq!(index["staged"]["kid"], staged.as_str());
+        assert_eq!(index["active"]["kid"], shared.as_str());
+        let switch_at: Timestamp = index["switch_at"].as_str().unwrap().parse().unwrap();
+        // 30 days before the old key's expiry, which the simulator dated from its own start.
+        let off = switch_at.duration_since(s.start + SignedDuration::from_hours(24 * 70));
+        assert!(off.abs() < SignedDuration::from_secs(60), "switch at {switch_at}");
+        let md = std::fs::read_to_string(out.join(format!("{id}.md"))).unwrap();
+        assert!(md.contains("the service provider must trust its certificate by then"), "{md}");
+    }
+
     // Still day 45: staged and not yet due is in sync, with the service providers' notice.
     let (text, _) = outputs(&s.keyshare(45, &["drift"]).assert().code(0));
     assert!(
