@@ -4,7 +4,9 @@
 #   2. sdk:       the official Okta Python SDK runs a scripted session against `keyshare sim`;
 #   3. openapi:   every recorded exchange the OpenAPI subset describes validates against it;
 #   4. reference: every recorded exchange follows REFERENCE.md (and the ones the subset does
-#                 not describe, such as 401, /oauth2/v1/token and /__sim/, are checked there).
+#                 not describe, such as 401, /oauth2/v1/token and /__sim/, are checked there);
+#   5. saml-metadata: `keyshare metadata` output for a staged key loads in pysaml2, an
+#                 independent SAML library, with both signing certificates.
 # Each group prints `GROUP: N passed, M failed`; the script exits non-zero if any check fails.
 #
 # Usage: bash scripts/python-checks.sh [TRAFFIC_DIR]
@@ -70,4 +72,5 @@ KEYSHARE_SIM_TRAFFIC_DIR="$sdk_traffic" "${python[@]}" -m keyshare_checks.sdk_se
   --binary "$KEYSHARE_BIN" || status=1
 "${python[@]}" -m keyshare_checks.selftest --spec "$spec" "$traffic" "$sdk_traffic" || status=1
 "${python[@]}" -m keyshare_checks.check_traffic --spec "$spec" "$traffic" "$sdk_traffic" || status=1
+"${python[@]}" -m keyshare_checks.saml_metadata --binary "$KEYSHARE_BIN" || status=1
 exit "$status"
