@@ -5,6 +5,9 @@
 #     -p 9464:9464 keyshare watch /config --listen 0.0.0.0:9464
 #
 # No credentials are baked in: pass OKTA_CLIENT_* at run time (docs/deploy/ uses a Secret).
+# keyshare keeps its key-metadata cache (and the apply lock) in $XDG_CACHE_HOME/keyshare, else
+# $HOME/.cache/keyshare: with a read-only root filesystem, point XDG_CACHE_HOME at a writable
+# volume that outlives the container, or every check is cold (docs/deploy/README.md).
 
 # Build stage: the toolchain the crate is developed with. aws-lc-rs compiles C, which the
 # image's gcc handles; nothing else is needed.

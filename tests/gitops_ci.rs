@@ -2,7 +2,10 @@
 //! workflow YAML (GitHub's `run:` of the steps with id plan/drift/apply, GitLab's `script:`
 //! lines that call the scripts) and run verbatim with bash against a `keyshare sim` process,
 //! in the order a repository lives through them: PR preview, drift found, apply on merge,
-//! drift clean, PR preview with no changes.
+//! drift clean, PR preview with no changes. The key-metadata cache lands where the recipes'
+//! cache steps keep it between runs. The static checks below hold the recipes to what a real
+//! CI needs: a source install that names a commit, the Okta credentials given to the keyshare
+//! step alone, and an apply-on-merge that no other workflow can cancel while it waits.
 
 mod cli_support;
 
@@ -85,6 +88,12 @@ impl Workspace {
             config.join("finance.yaml"),
         )
         .unwrap();
+        #[cfg(unix)]
+        std::os::unix::fs::symlink(
+            Path::new(ROOT).join("examples"),
+            dir.path().join("examples"),
+        )
+        .unwrap();
         Self {
             out: dir.path().join("keyshare-out"),
             github_output: dir.path().join("github-output"),
@@ -93,12 +102,34 @@ impl Workspace {
         }
     }
 
+    /// The config repository's checkout: the directory the steps run in.
+    fn checkout(&self) -> &Path {
+        self.config.parent().unwrap()
+    }
+
+    /// The key-cache files keyshare wrote under `dir` (relative to the checkout).
+    fn cache_files(&self, dir: &str) -> Vec<PathBuf> {
+        std::fs::read_dir(self.checkout().join(dir))
+            .map(|entries| {
+                entries
+                    .map(|entry| entry.unwrap().path())
+                    .filter(|path| {
+                        let name = path.file_name().unwrap().to_string_lossy();
+                        name.starts_with("keys-") && name.ends_with(".json")
+                    })
+                    .collect()
+            })
+            .unwrap_or_default()
+    }
+
     fn file(&self, name: &str) -> String {
         std::fs::read_to_string(self.out.join(name)).unwrap_or_else(|_| panic!("{name} written"))
     }
 
-    /// Runs `step` from the repository root like a CI runner: the workflow's variables, the
-    /// org's settings, and `keyshare` on the PATH.
+    /// Runs `step` like a CI runner, from a checkout of the config repository (this temporary
+    /// directory, with keyshare's `examples/` where the recipes expect it): the workflow's
+    /// variables, the org's settings, and `keyshare` on the PATH. Relative paths in the
+    /// recipe, such as the key cache's, resolve in the checkout.
     fn run(&self, sim: &SimProcess, step: &Step) -> assert_cmd::assert::Assert {
         let bin = Path::new(env!("CARGO_BIN_EXE_keyshare")).parent().unwrap();
         let path = format!(
@@ -107,7 +138,7 @@ impl Workspace {
             std::env::var("PATH").unwrap_or_default()
         );
         let mut cmd = assert_cmd::Command::new("bash");
-        cmd.current_dir(ROOT)
+        cmd.current_dir(self.checkout())
             .args(["-eo", "pipefail", "-c", &step.command])
             .envs(&step.vars)
             .env("KEYSHARE_CONFIG_DIR", &self.config)
@@ -118,15 +149,24 @@ impl Workspace {
             .env("OKTA_CLIENT_TOKEN", cli_support::TOKEN)
             .env("NO_COLOR", "1")
             .env_remove("OKTA_CLIENT_AUTHORIZATIONMODE")
+            .env_remove("XDG_CACHE_HOME")
             .env_remove("RUST_LOG");
         cmd.assert()
     }
 }
 
-/// The life of a config repo through the recipes of one CI system.
-fn lifecycle(plan: &Step, drift: &Step, apply: &Step) {
+/// The life of a config repo through the recipes of one CI system; `kept` is the directory
+/// the CI system's cache keeps between runs, which must be where keyshare writes its cache.
+fn lifecycle(plan: &Step, drift: &Step, apply: &Step, kept: &str) {
     let sim = SimProcess::start(&[]);
     let ws = Workspace::new();
+    for step in [plan, drift, apply] {
+        assert_eq!(
+            step.vars.get("KEYSHARE_KEY_CACHE").map(String::as_str),
+            Some(kept),
+            "every keyshare step uses the cache directory the CI keeps"
+        );
+    }
 
     ws.run(&sim, plan).success();
     assert_eq!(ws.file("changes").trim(), "true");
@@ -144,6 +184,11 @@ fn lifecycle(plan: &Step, drift: &Step, apply: &Step) {
         "the guide's keys expire within 30 days"
     );
     assert!(ws.file("drift.md").starts_with("<!-- keyshare:drift -->"));
+    assert_eq!(
+        ws.cache_files(kept).len(),
+        1,
+        "the drift check left the org's key cache in {kept}, which the next run restores"
+    );
 
     ws.run(&sim, apply).success();
     let applied = ws.file("apply.md");
@@ -172,10 +217,15 @@ fn lifecycle(plan: &Step, drift: &Step, apply: &Step) {
 
 #[test]
 fn github_workflows_run_as_committed() {
+    let kept = github_kept_cache("keyshare-drift.yml");
+    for workflow in WORKFLOWS {
+        assert_eq!(github_kept_cache(workflow), kept, "{workflow}");
+    }
     lifecycle(
         &github_step("keyshare-plan.yml", "plan"),
         &github_step("keyshare-drift.yml", "drift"),
         &github_step("keyshare-apply.yml", "apply"),
+        &kept,
     );
 }
 
@@ -185,7 +235,226 @@ fn gitlab_jobs_run_as_committed() {
         &gitlab_job("keyshare-plan"),
         &gitlab_job("keyshare-drift"),
         &gitlab_job("keyshare-apply"),
+        &gitlab_kept_cache(),
     );
+}
+
+const WORKFLOWS: [&str; 3] = [
+    "keyshare-plan.yml",
+    "keyshare-drift.yml",
+    "keyshare-apply.yml",
+];
+
+/// The steps of every job of a GitHub workflow.
+fn github_steps(yaml: &Value) -> Vec<&Value> {
+    yaml["jobs"]
+        .as_mapping()
+        .expect("jobs")
+        .values()
+        .flat_map(|job| job["steps"].as_sequence().expect("steps").iter())
+        .collect()
+}
+
+/// The directory a GitHub workflow's `actions/cache` step keeps for the key cache, with
+/// `${{ env.X }}` resolved from the workflow's `env:`; also checks that the cache is keyed per
+/// org and restored from the newest older entry (a cache entry is never overwritten, so each
+/// run saves under a key of its own).
+fn github_kept_cache(workflow: &str) -> String {
+    let yaml = read_yaml(&format!("examples/ci/github/{workflow}"));
+    let caches: Vec<&Value> = github_steps(&yaml)
+        .into_iter()
+        .filter(|step| {
+            step["uses"]
+                .as_str()
+                .is_some_and(|uses| uses.starts_with("actions/cache@"))
+        })
+        .collect();
+    assert_eq!(caches.len(), 1, "{workflow} keeps one cache");
+    let with = &caches[0]["with"];
+    let key = with["key"].as_str().expect("key");
+    let restore = with["restore-keys"].as_str().expect("restore-keys").trim();
+    assert!(
+        key.contains("${{ vars.OKTA_CLIENT_ORGURL }}") && key.contains("${{ github.run_id }}"),
+        "{workflow}: one cache per org, saved under a new key each run: {key}"
+    );
+    assert!(
+        key.starts_with(restore) && restore.contains("OKTA_CLIENT_ORGURL"),
+        "{workflow}: restored from the same org's newest entry: {restore}"
+    );
+    let path = with["path"].as_str().expect("path");
+    let vars = keyshare_vars(&yaml["env"]);
+    match path
+        .strip_prefix("${{ env.")
+        .and_then(|rest| rest.strip_suffix(" }}"))
+    {
+        Some(var) => vars[var].clone(),
+        None => path.to_owned(),
+    }
+}
+
+/// The directory GitLab's `cache:` keeps for the key cache, checking that it is keyed per org.
+fn gitlab_kept_cache() -> String {
+    let yaml = read_yaml("examples/ci/gitlab/.gitlab-ci.yml");
+    let entry = yaml[".keyshare"]["cache"]
+        .as_sequence()
+        .expect("the template's caches")
+        .iter()
+        .find(|cache| {
+            cache["key"]
+                .as_str()
+                .is_some_and(|key| key.starts_with("keyshare-keys-"))
+        })
+        .expect("a key-cache entry");
+    assert_eq!(entry["key"].as_str(), Some("keyshare-keys-$KEYSHARE_ORG"));
+    let paths = entry["paths"].as_sequence().expect("paths");
+    assert_eq!(paths.len(), 1);
+    paths[0].as_str().unwrap().trim_end_matches('/').to_owned()
+}
+
+/// The Okta credentials reach the step that runs keyshare and nothing else: not the checkout,
+/// the install (every crate's build script) or the comment and issue steps. A workflow-level
+/// `env:` would hand them to every step.
+#[test]
+fn okta_credentials_reach_only_the_keyshare_step() {
+    for (workflow, id) in WORKFLOWS.iter().zip(["plan", "drift", "apply"]) {
+        let yaml = read_yaml(&format!("examples/ci/github/{workflow}"));
+        let text = |value: &Value| serde_yaml::to_string(value).unwrap();
+        assert!(
+            !text(&yaml["env"]).contains("OKTA_CLIENT"),
+            "{workflow}: no Okta setting in the workflow's env"
+        );
+        for job in yaml["jobs"].as_mapping().unwrap().values() {
+            assert!(
+                !text(&job["env"]).contains("OKTA_CLIENT"),
+                "{workflow}: no Okta setting in a job's env"
+            );
+        }
+        for step in github_steps(&yaml) {
+            let uses_secret = text(step).contains("secrets.");
+            let is_keyshare = step["id"].as_str() == Some(id);
+            assert_eq!(
+                uses_secret,
+                is_keyshare,
+                "{workflow}: only the keyshare step sees a secret: {}",
+                text(step)
+            );
+            if is_keyshare {
+                assert!(text(&step["env"]).contains("OKTA_CLIENT_PRIVATEKEY"));
+            }
+        }
+    }
+}
+
+/// GitHub keeps one running and one pending run per concurrency group, and a newly queued run
+/// cancels the pending one. So the apply's group holds applies alone: a drift run queued in it
+/// would cancel a pending apply-on-merge, and the merged change would never be applied. Among
+/// applies, the newer run is of a later commit of the default branch, which holds every change
+/// of the one it replaces.
+#[test]
+fn no_other_workflow_can_cancel_a_pending_apply() {
+    let apply = read_yaml("examples/ci/github/keyshare-apply.yml");
+    let group = apply["concurrency"]["group"].as_str().expect("a group");
+    assert_eq!(
+        apply["concurrency"]["cancel-in-progress"].as_bool(),
+        Some(false)
+    );
+    assert!(
+        apply["on"]["push"]["branches"] == serde_yaml::from_str::<Value>("[main]").unwrap(),
+        "applies come from the default branch only"
+    );
+    assert!(
+        apply["jobs"]["apply"]["if"]
+            .as_str()
+            .unwrap()
+            .contains("default_branch")
+    );
+    for workflow in ["keyshare-plan.yml", "keyshare-drift.yml"] {
+        let yaml = read_yaml(&format!("examples/ci/github/{workflow}"));
+        let other = yaml["concurrency"]["group"].as_str().unwrap_or_default();
+        assert!(
+            !other.starts_with(group.split("${{").next().unwrap()),
+            "{workflow} shares the apply's concurrency group ({other})"
+        );
+        for job in yaml["jobs"].as_mapping().unwrap().values() {
+            assert!(
+                job["concurrency"].is_null(),
+                "{workflow}: no job-level group"
+            );
+        }
+    }
+}
+
+/// `cargo install --git URL --rev R` needs a commit (or another revspec cargo can fetch): a
+/// branch name fails with "revspec 'main' not found" and needs `--branch`. The recipes pin a
+/// full commit SHA (also the binary cache's key) and every action by its commit.
+#[test]
+fn installs_name_a_commit() {
+    let gitlab = read_yaml("examples/ci/gitlab/.gitlab-ci.yml");
+    let rev = gitlab["variables"]["KEYSHARE_REV"]
+        .as_str()
+        .expect("KEYSHARE_REV");
+    assert!(
+        rev.len() == 40 && rev.chars().all(|c| c.is_ascii_hexdigit()),
+        "KEYSHARE_REV is a full commit SHA: {rev}"
+    );
+    let install: Vec<&str> = gitlab[".keyshare"]["before_script"]
+        .as_sequence()
+        .unwrap()
+        .iter()
+        .filter_map(Value::as_str)
+        .filter(|line| line.contains("cargo install"))
+        .collect();
+    assert_eq!(install.len(), 1);
+    assert!(install[0].contains(r#"--git "$KEYSHARE_GIT" --rev "$KEYSHARE_REV""#));
+
+    for workflow in WORKFLOWS {
+        let yaml = read_yaml(&format!("examples/ci/github/{workflow}"));
+        for step in github_steps(&yaml) {
+            if let Some(uses) = step["uses"].as_str() {
+                let (_, pin) = uses.split_once('@').expect("a pinned action");
+                assert!(
+                    pin.len() == 40 && pin.chars().all(|c| c.is_ascii_hexdigit()),
+                    "{workflow}: {uses} is pinned to a commit"
+                );
+            }
+            let run = step["run"].as_str().unwrap_or_default();
+            assert!(
+                !run.contains("cargo install"),
+                "{workflow} builds through the action"
+            );
+        }
+    }
+
+    // Nowhere in the docs or recipes does a branch name follow --rev.
+    let mut files = vec![Path::new(ROOT).join("README.md")];
+    for dir in ["docs", "examples/ci"] {
+        let mut stack = vec![Path::new(ROOT).join(dir)];
+        while let Some(dir) = stack.pop() {
+            for entry in std::fs::read_dir(dir).unwrap() {
+                let path = entry.unwrap().path();
+                if path.is_dir() {
+                    stack.push(path);
+                } else {
+                    files.push(path);
+                }
+            }
+        }
+    }
+    for file in files {
+        let Ok(text) = std::fs::read_to_string(&file) else {
+            continue;
+        };
+        for branch in ["main", "master", "HEAD"] {
+            for bad in [format!("--rev {branch}"), format!("--rev \"{branch}\"")] {
+                assert!(!text.contains(&bad), "{}: {bad}", file.display());
+            }
+            assert!(
+                !text.contains(&format!("KEYSHARE_REV: {branch}")),
+                "{}: KEYSHARE_REV: {branch}",
+                file.display()
+            );
+        }
+    }
 }
 
 #[test]
@@ -329,4 +598,87 @@ async fn a_long_plan_becomes_several_comments_that_each_fit() {
             i + 1
         );
     }
+}
+
+/// The composite action's cache key: its first step, run as GitHub would (from the action's
+/// files, here the repository), names the runner image and a digest of exactly what the build
+/// reads, the files the Dockerfile's build stage copies. A file missing from the digest would
+/// let a changed keyshare reuse an old binary.
+#[test]
+fn the_action_keys_its_binary_on_what_the_build_reads() {
+    let action = read_yaml("action.yml");
+    assert_eq!(action["runs"]["using"], "composite");
+    let steps = action["runs"]["steps"].as_sequence().unwrap();
+    let rev = steps
+        .iter()
+        .find(|step| step["id"].as_str() == Some("rev"))
+        .expect("the revision step");
+    let script = rev["run"].as_str().unwrap();
+
+    let dockerfile = std::fs::read_to_string(Path::new(ROOT).join("Dockerfile")).unwrap();
+    let copied: Vec<&str> = dockerfile
+        .lines()
+        .filter(|line| line.starts_with("COPY ") && !line.contains("--from"))
+        .flat_map(|line| {
+            let words: Vec<&str> = line.split_whitespace().collect();
+            words[1..words.len() - 1].to_vec()
+        })
+        .collect();
+    let digested: Vec<&str> = script
+        .split_once("find ")
+        .unwrap()
+        .1
+        .split(" -type")
+        .next()
+        .unwrap()
+        .split_whitespace()
+        .collect();
+    for path in &copied {
+        assert!(
+            digested.contains(path),
+            "the digest covers {path}: {script}"
+        );
+    }
+
+    let dir = tempfile::tempdir().unwrap();
+    let output = dir.path().join("output");
+    let run = |root: &Path| {
+        std::fs::write(&output, "").unwrap();
+        assert_cmd::Command::new("bash")
+            .args(["-eo", "pipefail", "-c", script])
+            .env("GITHUB_ACTION_PATH", root)
+            .env("GITHUB_OUTPUT", &output)
+            .env("ImageOS", "ubuntu24")
+            .env("RUNNER_OS", "Linux")
+            .env("RUNNER_ARCH", "X64")
+            .assert()
+            .success();
+        let written = std::fs::read_to_string(&output).unwrap();
+        written
+            .strip_prefix("key=")
+            .expect("the step sets the output `key`")
+            .trim()
+            .to_owned()
+    };
+    let key = run(Path::new(ROOT));
+    assert!(
+        key.starts_with("keyshare-bin-ubuntu24-X64-") && key.len() == 42,
+        "{key}"
+    );
+
+    // A copy of the build's files with one source changed gets another key.
+    let copy = dir.path().join("copy");
+    std::fs::create_dir(&copy).unwrap();
+    for path in &copied {
+        let copied = std::process::Command::new("cp")
+            .args(["-r", path])
+            .arg(&copy)
+            .current_dir(ROOT)
+            .status()
+            .unwrap();
+        assert!(copied.success());
+    }
+    assert_eq!(run(&copy), key, "the same files give the same key");
+    std::fs::write(copy.join("src/lib.rs"), "// changed\n").unwrap();
+    assert_ne!(run(&copy), key, "a changed source gives a new key");
 }

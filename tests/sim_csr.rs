@@ -278,16 +278,27 @@ async fn saml_metadata_carries_the_active_signing_certificate() {
     let response = sim
         .get(&format!("/api/v1/apps/{APP2}/sso/saml/metadata"))
         .await;
-    assert_eq!(response.headers()["content-type"], "application/xml");
+    assert_eq!(
+        response.headers()["content-type"],
+        "application/xml;charset=ISO-8859-1",
+        "as recorded"
+    );
     let xml = response.text().await.unwrap();
     assert!(
         xml.starts_with("<?xml version=\"1.0\" encoding=\"UTF-8\"?><md:EntityDescriptor"),
         "{xml}"
     );
-    assert!(xml.contains(&format!(
-        "<ds:X509Certificate>{}</ds:X509Certificate>",
-        key["x5c"][0].as_str().unwrap()
-    )));
+    let certificate = |xml: &str| {
+        let start = xml.find("<ds:X509Certificate>").unwrap() + "<ds:X509Certificate>".len();
+        let end = xml.find("</ds:X509Certificate>").unwrap();
+        xml[start..end].to_owned()
+    };
+    let wrapped = certificate(&xml);
+    assert!(
+        wrapped.lines().all(|line| line.len() <= 76) && wrapped.lines().count() > 1,
+        "wrapped at 76 columns, as recorded: {wrapped}"
+    );
+    assert_eq!(wrapped.replace('\n', ""), key["x5c"][0].as_str().unwrap());
 
     let generated: Value = sim
         .post(&format!(
@@ -304,7 +315,10 @@ async fn saml_metadata_carries_the_active_signing_certificate() {
         .text()
         .await
         .unwrap();
-    assert!(by_kid.contains(generated["x5c"][0].as_str().unwrap()));
+    assert_eq!(
+        certificate(&by_kid).replace('\n', ""),
+        generated["x5c"][0].as_str().unwrap()
+    );
     assert_eq!(
         error_of(
             sim.get(&format!("/api/v1/apps/{APP2}/sso/saml/metadata?kid=nope"))

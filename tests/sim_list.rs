@@ -138,9 +138,11 @@ async fn next_links_walk_every_page_and_keep_q_and_filter() {
     let base = sim.running.base_url();
     let next = &pages[0][1];
     assert!(
-        next.starts_with(&format!(
-            "<{base}/api/v1/apps?q=synthetic&limit=2&after=0oa"
-        )),
+        next.starts_with(&format!("<{base}/api/v1/apps?after=0oa")),
+        "{next}"
+    );
+    assert!(
+        next.ends_with("&limit=2&q=synthetic>; rel=\"next\""),
         "{next}"
     );
 }
@@ -163,10 +165,14 @@ async fn after_works_with_the_callers_own_limit_q_and_filter() {
         labels(&sim, &format!("limit=2&after={cursor}")).await,
         ["Payroll (DE)", "SharePoint"]
     );
-    assert!(
-        labels(&sim, "after=0oaUNKNOWN00000000000").await.is_empty(),
-        "an unknown cursor ends the list"
+    let (status, code, summary, causes) =
+        error_of(sim.get("/api/v1/apps?after=0oaUNKNOWN00000000000").await).await;
+    assert_eq!(
+        (status, code.as_str(), summary.as_str()),
+        (400, "E0000029", "Invalid paging request."),
+        "an unknown cursor is refused as a real org refused one"
     );
+    assert_eq!(causes, ["Invalid cursor."]);
 }
 
 #[tokio::test]

@@ -38,6 +38,10 @@ PREFIXES = {"E0000001": "Api validation failed: ", "E0000007": "Not found: "}
 # app list (terraform-provider-okta#2251: `filter=name sw "Atlassian"` -> 400 E0000031 with
 # `errorCauses: []`): allowed there only, and exactly in that form.
 LIST_FILTER_ERROR = ("E0000031", "Invalid search criteria.")
+# Not in §7's table either, but recorded from a real org for an unknown `after`
+# cursor on the app list (okta-sdk-python cassette
+# test_list_applications_pagination_with_after, interaction 6), with one cause.
+LIST_PAGING_ERROR = ("E0000029", "Invalid paging request.", [{"errorSummary": "Invalid cursor."}])
 # Injected outages (issue 3 §7): any 5xx carries Okta's E0000009 body.
 SERVER_ERROR = ("E0000009", "Internal Server Error")
 
@@ -151,6 +155,11 @@ def _okta_error(exchange: Exchange) -> list[str]:
             problems.append(f"E0000031 on {exchange.method} {exchange.path}: only the app list answers it")
         elif body["errorCauses"]:
             problems.append("E0000031 carries errorCauses; the recorded real answer has none")
+    elif (code, summary) == LIST_PAGING_ERROR[:2]:
+        if not (exchange.status == 400 and exchange.method == "GET" and exchange.path == "/api/v1/apps"):
+            problems.append(f"E0000029 on {exchange.method} {exchange.path}: only the app list answers it")
+        elif body["errorCauses"] != LIST_PAGING_ERROR[2]:
+            problems.append(f"E0000029 causes {body['errorCauses']!r}, not the recorded ones")
     elif exchange.status in ERROR_CODES:
         codes = ERROR_CODES[exchange.status]
         if code not in codes:

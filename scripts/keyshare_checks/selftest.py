@@ -123,6 +123,27 @@ def cases(ex: Exemplars):
     return [
         ("app without the required label", with_body(app, without("label")), "openapi"),
         (
+            "app with a null label (not a null recorded real answers send)",
+            with_body(app, set_member("label", None)),
+            "openapi",
+        ),
+        (
+            "app with a recorded null: accessibility.errorRedirectUrl",
+            with_body(
+                app,
+                lambda b: {**b, "accessibility": {**b["accessibility"], "errorRedirectUrl": None}},
+            ),
+            None,
+        ),
+        (
+            "listing holding a directory app (signOnMode null) with a broken SAML app",
+            with_body(
+                page,
+                lambda b: [{**b[0], "signOnMode": None}, {k: v for k, v in b[0].items() if k != "label"}],
+            ),
+            "openapi",
+        ),
+        (
             "SAML app whose signOn lacks responseSigned (oneOf by signOnMode)",
             with_body(
                 app,

@@ -28,6 +28,7 @@ use crate::config::DesiredState;
 use crate::okta::http::HttpClient;
 use crate::plan::{LiveSnapshot, Plan, Step};
 use crate::planfile::{self, PlanFile, StaleError};
+use crate::render::escape::terminal;
 use crate::render::{AppliedView, Command, RenderContext, Report, StepView};
 use interrupt::Interrupts;
 
@@ -232,7 +233,8 @@ async fn run_steps(
         snapshot: &planned.live,
     };
     // The executor names a generated key by its kid once it is known, so these lines do too.
-    let sentence = |step: &Step| StepView::of(step, &ctx).sentence();
+    // They reach the terminal (progress bar, step lines, interrupt messages): escaped once here.
+    let sentence = |step: &Step| terminal(&StepView::of(step, &ctx).sentence()).into_owned();
     let bar = progress_bar(planned.plan.steps.len());
     let interrupts = stop_on_signal
         .map(|rerun| Interrupts::listen(bar.clone(), rerun))
@@ -257,13 +259,16 @@ async fn run_steps(
             if print_steps {
                 let result = match (outcome, step) {
                     // Like Terraform's `[id=…]`: the computed value, once known.
-                    (StepOutcome::Done, Step::Generate { group, .. }) => generated
-                        .get(group)
-                        .map_or_else(|| "done".to_owned(), |kid| format!("done, key {kid}")),
+                    (StepOutcome::Done, Step::Generate { group, .. }) => {
+                        generated.get(group).map_or_else(
+                            || "done".to_owned(),
+                            |kid| format!("done, key {}", terminal(&kid.0)),
+                        )
+                    }
                     (StepOutcome::Done, _) => "done".to_owned(),
                     (StepOutcome::AlreadyDone, _) => "already done".to_owned(),
                     (StepOutcome::Adopted(kid), _) => {
-                        format!("adopted {kid} after an ambiguous failure")
+                        format!("adopted {} after an ambiguous failure", terminal(&kid.0))
                     }
                 };
                 let line = format!("[{index}/{total}] {}: {result}", sentence(step));

@@ -15,6 +15,7 @@ use super::okta_args::OktaArgs;
 use crate::cli::console::outln;
 use crate::okta::http::HttpClient;
 use crate::okta::{AppId, AppQuery, AppStatus, Application, JsonWebKey, Kid, OktaApi};
+use crate::render::escape::{terminal, yaml_comment};
 
 #[derive(Debug, clap::Args)]
 pub struct ImportArgs {
@@ -56,14 +57,15 @@ pub async fn run(args: ImportArgs) -> anyhow::Result<ExitStatus> {
         written.push((path, group));
     }
     for (path, group) in &written {
-        outln!(
+        let line = format!(
             "Wrote {}: {} ({}) and {} member(s) sharing key {}.",
             path.display(),
             group.source.label,
             group.source.id,
             group.members.len(),
             group.kid
-        )?;
+        );
+        outln!("{}", terminal(&line))?;
     }
     outln!(
         "Imported {} group(s) into {}; {alone} app(s) sign with a key no other app holds and were left out.\nCheck with: keyshare plan {} (expect no changes).",
@@ -178,14 +180,20 @@ fn validity_years(key: &JsonWebKey) -> u8 {
     years.clamp(2.0, 10.0) as u8
 }
 
-/// The group's YAML document, with comments naming each app.
+/// The group's YAML document, with comments naming each app. Text from Okta is escaped for
+/// where it goes: scalars by the YAML serializer, comments by [`yaml_comment`], so that no
+/// label can end its comment and add YAML of its own.
 fn group_yaml(name: &str, group: &Shared, key: &JsonWebKey, org: &str) -> String {
-    let quote = |s: &str| serde_json::to_string(s).expect("a string serializes");
-    let comment = |s: &str| s.replace(['\n', '\r'], " ");
+    let quote = |s: &str| {
+        let yaml = serde_yaml::to_string(s).expect("a string serializes");
+        yaml.trim_end_matches('\n').to_owned()
+    };
+    let comment = |s: &str| yaml_comment(s).into_owned();
     let mut out = format!(
-        "# Imported by `keyshare import` from {org} at {}.\n# These apps already sign with one shared key, {}.\napiVersion: keyshare/v1\nkind: SigningKeyGroup\nmetadata:\n  name: {}\nspec:\n  source: {}   # {}\n  members:\n",
+        "# Imported by `keyshare import` from {} at {}.\n# These apps already sign with one shared key, {}.\napiVersion: keyshare/v1\nkind: SigningKeyGroup\nmetadata:\n  name: {}\nspec:\n  source: {}   # {}\n  members:\n",
+        comment(org),
         Timestamp::now(),
-        group.kid,
+        comment(&group.kid.0),
         quote(name),
         quote(&group.source.id.0),
         comment(&group.source.label),

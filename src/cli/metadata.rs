@@ -23,6 +23,7 @@ use crate::okta::http::HttpClient;
 use crate::okta::{AppId, Application, Kid, OktaApi};
 use crate::plan::{GroupPlan, LiveSnapshot, Phase};
 use crate::render::cert::Certificate;
+use crate::render::escape::terminal;
 
 /// The version of the index files' JSON.
 const INDEX_VERSION: u32 = 1;
@@ -57,9 +58,9 @@ pub async fn run(args: MetadataArgs) -> anyhow::Result<ExitStatus> {
             if !app.sign_on_mode_text().starts_with("SAML") {
                 diagln!(
                     "{} ({}) is {}: Okta publishes no SAML metadata for it; skipped",
-                    app.label,
+                    terminal(&app.label),
                     app.id,
-                    app.sign_on_mode_text()
+                    terminal(app.sign_on_mode_text())
                 );
                 continue;
             }

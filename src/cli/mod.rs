@@ -132,14 +132,29 @@ async fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
     }
 }
 
-/// Prints `error: …` and one `Caused by:` line per source, as uv and cargo do.
+/// Prints `error: …` and one `Caused by:` line per source, as uv and cargo do. Messages can
+/// quote Okta (labels, answers), so each of their lines is escaped for the terminal.
 fn report(err: &anyhow::Error) -> ExitCode {
     let mut stderr = std::io::stderr().lock();
-    let _ = writeln!(stderr, "error: {err}");
+    let _ = writeln!(stderr, "error: {}", terminal_lines(&err.to_string()));
     for cause in err.chain().skip(1) {
-        let _ = writeln!(stderr, "  Caused by: {cause}");
+        let _ = writeln!(
+            stderr,
+            "  Caused by: {}",
+            terminal_lines(&cause.to_string())
+        );
     }
     ExitCode::from(1)
+}
+
+/// A message of several lines (a configuration error lists one problem per line) with each
+/// line escaped for the terminal.
+fn terminal_lines(message: &str) -> String {
+    message
+        .split('\n')
+        .map(crate::render::escape::terminal)
+        .collect::<Vec<_>>()
+        .join("\n")
 }
 
 fn is_broken_pipe(err: &anyhow::Error) -> bool {

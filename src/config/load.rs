@@ -2,8 +2,10 @@
 //!
 //! The walk is sorted (so that problems and "first defined at" places are stable), follows
 //! symlinks but reports loops, and skips hidden entries such as `.git`. Each file is checked for
-//! size and UTF-8 before any YAML parser sees it. Problems are collected across all files; the
-//! loader never stops at the first.
+//! size, UTF-8 and the line breaks YAML parsers disagree on before any YAML parser sees it, and
+//! for nesting depth before the (slower) parser behind serde_yaml does. A byte-order mark is
+//! allowed, as YAML allows it. Problems are collected across all files; the loader never stops
+//! at the first.
 
 use std::fs;
 use std::io::Read;
@@ -14,7 +16,7 @@ use serde::de::IgnoredAny;
 use walkdir::{DirEntry, WalkDir};
 
 use super::error::{ConfigError, Problem};
-use super::marks::{self, DocMarks, DuplicateKey, Seg};
+use super::marks::{self, DocMarks, DuplicateKey, MAX_DEPTH, Seg, TooDeep};
 use super::raw::RawGroup;
 use super::resolve::{self, DocPlace};
 use super::{DesiredState, Location, SigningKeyGroup};
@@ -55,10 +57,21 @@ pub fn load_dir(dir: &Path) -> Result<DesiredState, ConfigError> {
 
 /// The YAML files under `dir`, in walk order, and the problems met on the way.
 fn find_files(dir: &Path) -> (Vec<PathBuf>, Vec<Problem>) {
-    if !dir.exists() {
+    let Ok(metadata) = fs::metadata(dir) else {
         let problem = Problem::path(
             dir,
             "no such directory; pass the directory that holds the desired-state YAML files",
+        );
+        return (Vec::new(), vec![problem]);
+    };
+    if !metadata.is_dir() && !metadata.is_file() {
+        // Never opened: reading a FIFO would wait for a writer, and a device may never end.
+        let problem = Problem::path(
+            dir,
+            format!(
+                "is {}, not a directory; pass the directory that holds the desired-state YAML files",
+                special_kind(&metadata.file_type())
+            ),
         );
         return (Vec::new(), vec![problem]);
     }
@@ -79,6 +92,20 @@ fn find_files(dir: &Path) -> (Vec<PathBuf>, Vec<Problem>) {
         }
     }
     (files, problems)
+}
+
+/// What a path that is neither a directory nor a regular file is, for a message.
+fn special_kind(file_type: &fs::FileType) -> &'static str {
+    use std::os::unix::fs::FileTypeExt as _;
+    if file_type.is_fifo() {
+        "a FIFO (named pipe)"
+    } else if file_type.is_socket() {
+        "a socket"
+    } else if file_type.is_char_device() || file_type.is_block_device() {
+        "a device"
+    } else {
+        "neither a file nor a directory"
+    }
 }
 
 fn is_hidden(entry: &DirEntry) -> bool {
@@ -150,7 +177,7 @@ fn read_text(path: &Path) -> Result<String, Problem> {
     if bytes.len() as u64 > MAX_FILE_BYTES {
         return Err(too_large());
     }
-    String::from_utf8(bytes).map_err(|err| {
+    let text = String::from_utf8(bytes).map_err(|err| {
         let valid = &err.as_bytes()[..err.utf8_error().valid_up_to()];
         let line = valid.iter().filter(|b| **b == b'\n').count() + 1;
         let line_start = valid.iter().rposition(|b| *b == b'\n').map_or(0, |i| i + 1);
@@ -166,7 +193,44 @@ fn read_text(path: &Path) -> Result<String, Problem> {
             },
             "not valid UTF-8; save the file as UTF-8",
         )
-    })
+    })?;
+    // YAML allows a byte-order mark at the start; editors hide it, so columns count without it.
+    let text = match text.strip_prefix('\u{feff}') {
+        Some(rest) => rest.to_owned(),
+        None => text,
+    };
+    check_line_breaks(path, &text)?;
+    Ok(text)
+}
+
+/// Refuses NEL (U+0085), LINE SEPARATOR (U+2028) and PARAGRAPH SEPARATOR (U+2029): YAML 1.1
+/// parsers (the one behind serde_yaml) end a line there and YAML 1.2 parsers (the position
+/// index) do not, so the two would read different documents, and a comment could hide YAML
+/// that only one of them sees.
+fn check_line_breaks(path: &Path, text: &str) -> Result<(), Problem> {
+    let Some((at, found)) = text
+        .char_indices()
+        .find(|(_, c)| matches!(c, '\u{85}' | '\u{2028}' | '\u{2029}'))
+    else {
+        return Ok(());
+    };
+    let before = &text[..at];
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let (name, escape) = match found {
+        '\u{85}' => ("NEXT LINE (U+0085)", "\\N"),
+        '\u{2028}' => ("LINE SEPARATOR (U+2028)", "\\L"),
+        _ => ("PARAGRAPH SEPARATOR (U+2029)", "\\P"),
+    };
+    Err(Problem::at(
+        Location {
+            file: path.to_path_buf(),
+            line: before.matches('\n').count() + 1,
+            column: before[line_start..].chars().count() + 1,
+        },
+        format!(
+            "an invisible {name}, which YAML parsers disagree on (some end the line there); remove it, or write it as `{escape}` inside a double-quoted string"
+        ),
+    ))
 }
 
 /// Parses and checks every document of one file.
@@ -176,9 +240,44 @@ fn load_text(
     groups: &mut Vec<SigningKeyGroup>,
     problems: &mut Vec<Problem>,
 ) {
+    // First: this pass is linear and stops at the depth bound; serde_yaml's is not.
+    let index = match marks::index_documents(text) {
+        Ok(index) => index,
+        Err(TooDeep {
+            pos: (line, column),
+        }) => {
+            problems.push(Problem::at(
+                Location {
+                    file: file.to_path_buf(),
+                    line,
+                    column,
+                },
+                format!(
+                    "collections nested more than {MAX_DEPTH} levels deep here; a SigningKeyGroup document needs 4, so write it as in docs/desired-state.md or move this file out of the directory"
+                ),
+            ));
+            return;
+        }
+    };
+    if let Some(((line, column), why)) = index.stopped {
+        // This parser stopped early, so the depth of the rest is unknown, and serde_yaml's may
+        // read on where this one stopped (they disagree on a few inputs, such as a tab after a
+        // colon). It gets the file only if the file cannot nest past the bound anywhere.
+        if text.matches(['[', '{']).count() > MAX_DEPTH {
+            problems.push(Problem::at(
+                Location {
+                    file: file.to_path_buf(),
+                    line,
+                    column,
+                },
+                format!("{why}; fix the YAML syntax here"),
+            ));
+            return;
+        }
+    }
+    let doc_marks = index.docs;
     let (non_empty, syntax_problem) = scan_documents(file, text);
     problems.extend(syntax_problem);
-    let doc_marks = marks::index_documents(text);
     let missing = DocMarks::default();
     let documents = serde_yaml::Deserializer::from_str(text).zip(non_empty);
     for (index, (document, non_empty)) in documents.enumerate() {
@@ -213,7 +312,7 @@ fn load_text(
                 Ok(group) => groups.push(group),
                 Err(found) => problems.extend(found),
             },
-            Err(err) => problems.push(yaml_problem(file, &err, "see docs/desired-state.md")),
+            Err(err) => problems.push(yaml_problem(file, text, &err, "see docs/desired-state.md")),
         }
     }
 }
@@ -243,7 +342,7 @@ fn scan_documents(file: &Path, text: &str) -> (Vec<bool>, Option<Problem>) {
         match Option::<IgnoredAny>::deserialize(document) {
             Ok(content) => non_empty.push(content.is_some()),
             Err(err) => {
-                let problem = yaml_problem(file, &err, "fix the YAML syntax here");
+                let problem = yaml_problem(file, text, &err, "fix the YAML syntax here");
                 return (non_empty, Some(problem));
             }
         }
@@ -252,19 +351,42 @@ fn scan_documents(file: &Path, text: &str) -> (Vec<bool>, Option<Problem>) {
 }
 
 /// A serde_yaml error as a problem at its own location, with what to do.
-fn yaml_problem(file: &Path, err: &serde_yaml::Error, fix: &str) -> Problem {
-    let message =
-        strip_positions(&err.to_string()).replace("expected i64", "expected a whole number");
+fn yaml_problem(file: &Path, text: &str, err: &serde_yaml::Error, fix: &str) -> Problem {
+    let message = strip_positions(&err.to_string());
     let place = err.location().map(|at| Location {
         file: file.to_path_buf(),
         line: at.line(),
         column: at.column(),
     });
-    let message = format!("{message}; {fix}");
+    // serde_yaml hands a value with a local tag (`!ref x`) over as an enum, and says so.
+    let message = match message.find("invalid type: enum") {
+        Some(at) => {
+            let tag = place
+                .as_ref()
+                .and_then(|p| tag_at(text, p.line, p.column))
+                .unwrap_or("!…");
+            format!(
+                "{}the YAML tag `{tag}` means nothing to keyshare; remove it and write the value alone",
+                &message[..at]
+            )
+        }
+        None => format!("{message}; {fix}"),
+    };
     match place {
         Some(location) => Problem::at(location, message),
         None => Problem::path(file, message),
     }
+}
+
+/// The tag (`!name`) written at a 1-based line and column of `text`, if one starts there.
+fn tag_at(text: &str, line: usize, column: usize) -> Option<&str> {
+    let line = text.lines().nth(line.checked_sub(1)?)?;
+    let start = line.char_indices().nth(column.checked_sub(1)?)?.0;
+    let rest = &line[start..];
+    let end = rest
+        .find(|c: char| c.is_whitespace() || matches!(c, ',' | ']' | '}'))
+        .unwrap_or(rest.len());
+    rest.starts_with('!').then(|| &rest[..end])
 }
 
 /// Removes the ` at line L column C` (and ` at position P`) that serde_yaml writes into its

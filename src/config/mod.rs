@@ -175,7 +175,10 @@ impl AppSelector {
 impl fmt::Display for AppSelector {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            Self::Id(id) => write!(f, "{id}"),
+            // An Okta id is letters and digits; anything else (a trailing space, a zero-width
+            // character) would print invisibly, so such an id is quoted and escaped.
+            Self::Id(id) if id.0.chars().all(|c| c.is_ascii_alphanumeric()) => write!(f, "{id}"),
+            Self::Id(id) => write!(f, "{:?}", id.0),
             Self::Label(l) => write!(f, "{{label: {l:?}}}"),
             Self::Name(n) => write!(f, "{{name: {n:?}}}"),
         }

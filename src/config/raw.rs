@@ -52,7 +52,8 @@ pub(super) struct RawSpec {
 )]
 pub(super) struct RawKey {
     /// Wider than the valid range so that `resolve` can say what is allowed.
-    pub validity_years: i64,
+    #[serde(deserialize_with = "whole_number")]
+    pub validity_years: i128,
     pub rotate_before: Option<String>,
     pub stage_before: Option<String>,
     pub switch: Option<String>,
@@ -103,4 +104,47 @@ impl<'de> Deserialize<'de> for RawAppRef {
 
         deserializer.deserialize_any(RefVisitor)
     }
+}
+
+/// Any integer YAML can write, `!!int "2"` included, saturated to `i128`. serde's own `i64`
+/// refuses both a tagged integer and one past `i64` with "invalid type: integer", which reads
+/// as if the value were not a number at all.
+fn whole_number<'de, D: de::Deserializer<'de>>(deserializer: D) -> Result<i128, D::Error> {
+    struct WholeNumber;
+
+    impl Visitor<'_> for WholeNumber {
+        type Value = i128;
+
+        fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+            f.write_str("a whole number, unquoted")
+        }
+
+        fn visit_i64<E: de::Error>(self, v: i64) -> Result<i128, E> {
+            Ok(v.into())
+        }
+
+        fn visit_u64<E: de::Error>(self, v: u64) -> Result<i128, E> {
+            Ok(v.into())
+        }
+
+        fn visit_i128<E: de::Error>(self, v: i128) -> Result<i128, E> {
+            Ok(v)
+        }
+
+        fn visit_u128<E: de::Error>(self, v: u128) -> Result<i128, E> {
+            Ok(i128::try_from(v).unwrap_or(i128::MAX))
+        }
+
+        /// Digits past `u128` arrive as a float; whole, it is still a whole number.
+        fn visit_f64<E: de::Error>(self, v: f64) -> Result<i128, E> {
+            if v.fract() == 0.0 {
+                // `as` saturates, and any such number is out of range anyway.
+                Ok(v as i128)
+            } else {
+                Err(E::invalid_type(de::Unexpected::Float(v), &self))
+            }
+        }
+    }
+
+    deserializer.deserialize_any(WholeNumber)
 }

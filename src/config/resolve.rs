@@ -8,6 +8,7 @@
 use std::collections::HashMap;
 use std::path::Path;
 
+use jiff::fmt::temporal::Pieces;
 use jiff::{SignedDuration, Timestamp};
 
 use super::error::Problem;
@@ -19,7 +20,7 @@ use super::{
 use crate::okta::{AppId, Kid};
 
 /// Okta's bounds for `validityYears` (REFERENCE: generate key).
-const VALIDITY_YEARS: std::ops::RangeInclusive<i64> = 2..=10;
+const VALIDITY_YEARS: std::ops::RangeInclusive<i128> = 2..=10;
 
 /// Finds places in one document of one file.
 pub(super) struct DocPlace<'a> {
@@ -237,11 +238,15 @@ fn resolve_key(
         .ok()
         .filter(|_| VALIDITY_YEARS.contains(&raw.validity_years));
     if validity_years.is_none() {
+        // As written: a number too large for any integer type was saturated on the way here.
+        let written = place
+            .marks
+            .scalar(&keys(&["spec", "key", "validityYears"]))
+            .map_or_else(|| raw.validity_years.to_string(), str::to_owned);
         problems.push(Problem::at(
             at("validityYears"),
             format!(
-                "spec.key.validityYears: {} is outside Okta's range 2..10; choose a whole number of years from 2 to 10",
-                raw.validity_years
+                "spec.key.validityYears: {written} is outside Okta's range 2..10; choose a whole number of years from 2 to 10"
             ),
         ));
     }
@@ -300,9 +305,7 @@ fn resolve_key(
         Err(_) => {
             problems.push(Problem::at(
                 at("rotateAfter"),
-                format!(
-                    "spec.key.rotateAfter: `{text}` is not an RFC 3339 instant; write one with a time zone, such as `2026-11-26T00:00:00Z`"
-                ),
+                format!("spec.key.rotateAfter: `{text}` {}", instant_problem(&text)),
             ));
             None
         }
@@ -397,6 +400,22 @@ fn check_stage(
                 ),
             ));
         }
+    }
+}
+
+/// Why `text`, which is not a [`Timestamp`], is not one, and what to write instead.
+fn instant_problem(text: &str) -> String {
+    let example = "such as `2026-11-26T00:00:00Z`";
+    match Pieces::parse(text) {
+        // Well formed, with a zone: only the range is left (Timestamp ends in 9999-12-30).
+        Ok(pieces) if pieces.time().is_some() && pieces.offset().is_some() => format!(
+            "is past the latest instant keyshare can represent ({}); write an earlier one, {example}",
+            Timestamp::MAX.strftime("%Y-%m-%dT%H:%M:%SZ")
+        ),
+        Ok(pieces) if pieces.time().is_some() => {
+            format!("has no time zone, which an RFC 3339 instant needs; add one, {example}")
+        }
+        _ => format!("is not an RFC 3339 instant; write one with a time zone, {example}"),
     }
 }
 

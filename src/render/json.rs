@@ -1,6 +1,8 @@
 //! JSON for programs: the [`Report`] as documented in docs/json-output.md, versioned by
-//! `format_version`.
+//! `format_version`. Characters a terminal would act on are written as `\uXXXX` escapes
+//! ([`escape::json`]), so the output is safe to look at and decodes to the same values.
 
+use super::escape;
 use super::view::Report;
 use super::{Command, RenderContext};
 use crate::plan::Plan;
@@ -12,8 +14,7 @@ pub fn render(plan: &Plan, ctx: &RenderContext<'_>, command: Command) -> String 
 
 /// Renders an already built report.
 pub fn render_report(report: &Report) -> String {
-    let mut out = serde_json::to_string_pretty(report)
+    let out = serde_json::to_string_pretty(report)
         .expect("a report holds only strings, numbers, booleans and timestamps");
-    out.push('\n');
-    out
+    format!("{}\n", escape::json(&out))
 }

@@ -13,6 +13,8 @@ use serde::Serialize;
 
 use super::FORMAT_VERSION;
 use super::cert::Certificate;
+use super::escape::terminal;
+use super::markdown::escape;
 use crate::okta::http::CallStats;
 use crate::okta::{Application, JsonWebKey, Kid};
 
@@ -215,29 +217,28 @@ pub fn render_text(report: &KeysReport) -> String {
             .group
             .as_deref()
             .map_or_else(|| "not managed".to_owned(), |g| format!("group {g}"));
-        let _ = writeln!(
-            out,
+        let line = format!(
             "{} ({}) {} {}, {group}",
             app.label, app.id, app.sign_on_mode, app.status
         );
+        let _ = writeln!(out, "{}", terminal(&line));
         if let Some(why) = &app.keys_unreadable {
-            let _ = writeln!(out, "  (key list not readable: {why})");
+            let _ = writeln!(out, "  (key list not readable: {})", terminal(why));
         } else if app.keys.is_empty() {
             out.push_str("  (no keys)\n");
         }
         for key in &app.keys {
             let mark = if key.active { "*" } else { " " };
-            let _ = write!(
-                out,
+            let mut line = format!(
                 "  {mark} {}  expires {} ({})",
                 key.kid,
                 key.expires_at,
                 days(key.expires_in_days)
             );
             if !key.shared_with.is_empty() {
-                let _ = write!(out, "  shared with {}", key.shared_with.join(", "));
+                let _ = write!(line, "  shared with {}", key.shared_with.join(", "));
             }
-            out.push('\n');
+            let _ = writeln!(out, "{}", terminal(&line));
             write_certificate(&mut out, key);
         }
     }
@@ -251,7 +252,7 @@ pub fn render_text(report: &KeysReport) -> String {
         let _ = writeln!(
             out,
             "Not signing apps, not shown: {}.",
-            not_signing(&report.not_signing_apps)
+            terminal(&not_signing(&report.not_signing_apps))
         );
     }
     out
@@ -269,6 +270,7 @@ fn write_certificate(out: &mut String, key: &KeyEntry) {
         key.sha1_fingerprint.clone().unwrap_or_else(unknown)
     );
     if let (Some(subject), Some(from), Some(to)) = (&key.subject, key.not_before, key.not_after) {
+        let subject = terminal(subject);
         let _ = writeln!(out, "      subject {subject}; valid {from} to {to}");
     }
     // Unindented, so that it can be copied into a file as it is.
@@ -290,10 +292,9 @@ fn not_signing(counts: &BTreeMap<String, usize>) -> String {
 
 /// The inventory as JSON (docs/json-output.md), ending in a newline.
 pub fn render_json(report: &KeysReport) -> String {
-    let mut out = serde_json::to_string_pretty(report)
+    let out = serde_json::to_string_pretty(report)
         .expect("a keys report holds only strings, numbers, booleans and timestamps");
-    out.push('\n');
-    out
+    format!("{}\n", super::escape::json(&out))
 }
 
 /// The inventory as a Markdown table, with the `<!-- keyshare:keys -->` marker.
@@ -306,17 +307,17 @@ pub fn render_markdown(report: &KeysReport) -> String {
             let _ = writeln!(
                 out,
                 "| {} (`{}`) | {} | `{}` | {} | {} ({}) | {} |",
-                cell(&app.label),
-                app.id,
-                app.group.as_deref().map_or_else(|| "—".to_owned(), cell),
-                key.kid,
+                escape(&app.label),
+                code_text(&app.id),
+                app.group.as_deref().map_or_else(|| "—".to_owned(), escape),
+                code_text(&key.kid),
                 if key.active { "✅" } else { "" },
                 key.expires_at,
                 days(key.expires_in_days),
                 if key.shared_with.is_empty() {
                     "—".to_owned()
                 } else {
-                    cell(&key.shared_with.join(", "))
+                    escape(&key.shared_with.join(", "))
                 }
             );
         }
@@ -324,10 +325,10 @@ pub fn render_markdown(report: &KeysReport) -> String {
             let _ = writeln!(
                 out,
                 "| {} (`{}`) | {} | key list not readable: {} | | | |",
-                cell(&app.label),
+                escape(&app.label),
                 app.id,
-                app.group.as_deref().map_or_else(|| "—".to_owned(), cell),
-                cell(why)
+                app.group.as_deref().map_or_else(|| "—".to_owned(), escape),
+                escape(why)
             );
         }
     }
@@ -335,7 +336,7 @@ pub fn render_markdown(report: &KeysReport) -> String {
         let _ = writeln!(
             out,
             "\nNot signing apps, not shown: {}.",
-            not_signing(&report.not_signing_apps)
+            escape(&not_signing(&report.not_signing_apps))
         );
     }
     out
@@ -349,10 +350,7 @@ fn days(n: i64) -> String {
     }
 }
 
-/// Text in a table cell: no pipes, no line breaks, no HTML.
-fn cell(text: &str) -> String {
-    text.replace('|', "\\|")
-        .replace('<', "&lt;")
-        .replace('>', "&gt;")
-        .replace(['\n', '\r'], " ")
+/// Text inside a code span of a table cell, which ends at a backtick and at a pipe.
+fn code_text(text: &str) -> String {
+    terminal(text).replace('`', "'").replace('|', "\\|")
 }

@@ -13,6 +13,7 @@ use similar::TextDiff;
 use super::cert::Certificate;
 use super::stage::SpActionView;
 use super::comments::split;
+use super::escape::terminal;
 use super::view::{AppView, GroupView, KeyView, Report, StepView};
 use super::{Command, RenderContext};
 use crate::okta::{Application, Kid};
@@ -225,7 +226,11 @@ fn app_diff(step: &StepView, ctx: &RenderContext<'_>) -> Option<String> {
         return None;
     };
     let application = ctx.snapshot.apps.get(&crate::okta::AppId(on.id.clone()))?;
-    let diff = json_diff(application, to);
+    // JSON escapes only C0 controls; the rest of what acts on the display is escaped per line.
+    let diff: String = json_diff(application, to)
+        .lines()
+        .map(|line| format!("{}\n", terminal(line)))
+        .collect();
     let fence = fence_for(&diff);
     Some(format!(
         "<details><summary>{}: <code>credentials.signing.kid</code></summary>\n\n{fence}diff\n{diff}{fence}\n\n</details>",
@@ -275,8 +280,9 @@ fn app_html(view: &AppView) -> String {
     }
 }
 
-fn html(text: &str) -> String {
-    text.replace('&', "&amp;")
+pub(super) fn html(text: &str) -> String {
+    terminal(text)
+        .replace('&', "&amp;")
         .replace('<', "&lt;")
         .replace('>', "&gt;")
         .replace('"', "&quot;")
@@ -289,11 +295,12 @@ pub(super) fn key(view: &KeyView) -> String {
 }
 
 pub(super) fn code(text: &str) -> String {
-    format!("`{}`", text.replace('`', "'"))
+    format!("`{}`", terminal(text).replace('`', "'"))
 }
 
 /// Escapes what Markdown or HTML would read as markup in text from Okta or the config.
 pub(super) fn escape(text: &str) -> String {
+    let text = terminal(text);
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {
@@ -304,7 +311,6 @@ pub(super) fn escape(text: &str) -> String {
                 out.push('\\');
                 out.push(c);
             }
-            '\n' | '\r' => out.push(' '),
             c => out.push(c),
         }
     }

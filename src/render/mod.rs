@@ -3,12 +3,14 @@
 //!
 //! Every format renders the same [`Report`], built once from the plan and the live snapshot it
 //! was made from, so that the formats can never disagree. Rendering is pure: no I/O, no clock,
-//! no terminal detection (the caller decides on colour). It must never print a secret: it shows
+//! no terminal detection (the caller decides on colour). Text from Okta is escaped for each
+//! format by [`escape`]. It must never print a secret: it shows
 //! kids, certificates (public) and, in Markdown diffs, only the lines of app JSON around the
 //! signing kid.
 
 pub(crate) mod cert;
 mod comments;
+pub mod escape;
 pub mod json;
 pub mod keys;
 pub mod markdown;

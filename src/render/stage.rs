@@ -13,7 +13,7 @@ use jiff::Timestamp;
 use serde::Serialize;
 
 use super::cert::Certificate;
-use super::markdown::{app, code, escape, key};
+use super::markdown::{app, code, escape, html, key};
 use super::view::{AppView, KeyView, StepView};
 use super::RenderContext;
 use crate::plan::{GroupPlan, KeyRef, Phase};
@@ -218,7 +218,7 @@ impl SpActionView {
                 let _ = write!(
                     out,
                     "\n<details><summary>Certificate of key <code>{}</code> (PEM)</summary>\n\n```\n{}```\n\n</details>\n",
-                    self.key.kid.as_deref().unwrap_or_default().replace('<', "&lt;"),
+                    html(self.key.kid.as_deref().unwrap_or_default()),
                     cert.pem
                 );
             }

@@ -1,10 +1,12 @@
 //! Text for a terminal, in Terraform's habits: `+` for what is created (generate, clone), `~`
-//! for what changes (switch), warnings, then one summary line.
+//! for what changes (switch), warnings, then one summary line. Every line that holds text from
+//! Okta or the desired state goes through [`terminal`] before it is coloured.
 
 use std::fmt::Write as _;
 
 use owo_colors::{OwoColorize, Style};
 
+use super::escape::terminal;
 use super::view::{GroupView, Report, StepView};
 use super::{Command, RenderContext};
 use crate::plan::Plan;
@@ -29,14 +31,14 @@ pub fn render_report(report: &Report, color: bool) -> String {
     // Staged groups in sync say so here too: their service providers still have work to do.
     for action in &report.sp_actions {
         let label = paint.apply("Service providers:", Style::new().yellow().bold());
-        let _ = writeln!(out, "{label} {}", action.text());
+        let _ = writeln!(out, "{label} {}", terminal(&action.text()));
     }
     if !report.sp_actions.is_empty() {
         out.push('\n');
     }
     for warning in &report.warnings {
         let label = paint.apply("Warning:", Style::new().yellow().bold());
-        let _ = writeln!(out, "{label} {}", warning.message());
+        let _ = writeln!(out, "{label} {}", terminal(warning.message()));
     }
     if !report.warnings.is_empty() {
         out.push('\n');
@@ -65,12 +67,16 @@ fn write_group(out: &mut String, report: &Report, group: &GroupView, paint: Pain
         group.source,
         if members == 1 { "member" } else { "members" }
     );
-    let _ = writeln!(out, "  {}", paint.apply(&header, Style::new().bold()));
+    let _ = writeln!(
+        out,
+        "  {}",
+        paint.apply(&terminal(&header), Style::new().bold())
+    );
     if let Some(rotation) = &group.rotation {
-        let _ = writeln!(out, "  # new group key: {}", rotation.message);
+        let _ = writeln!(out, "  # new group key: {}", terminal(&rotation.message));
     }
     if let Some(staging) = &group.staging {
-        let _ = writeln!(out, "  # {}", staging.message);
+        let _ = writeln!(out, "  # {}", terminal(&staging.message));
     }
     for step in report.steps_of(&group.name) {
         let (sign, style) = match step {
@@ -78,7 +84,7 @@ fn write_group(out: &mut String, report: &Report, group: &GroupView, paint: Pain
             StepView::Switch { .. } => ("~", Style::new().yellow()),
         };
         let text = step.sentence();
-        let _ = writeln!(out, "  {} {text}", paint.apply(sign, style));
+        let _ = writeln!(out, "  {} {}", paint.apply(sign, style), terminal(&text));
     }
     out.push('\n');
 }

@@ -1,6 +1,6 @@
 //! Builds the initial [`Org`] from a [`SimConfig`]: seeded apps with their keys, then the
 //! synthetic apps. Seeded and synthetic keys take their RSA key pairs from the shared
-//! [`KeyPool`] (documented in docs/simulator.md); certificates stay per key.
+//! [`KeyPool`] (documented in docs/simulator.md); certificates stay per key, dates per copy.
 
 use std::collections::HashMap;
 use std::collections::hash_map::Entry;
@@ -12,7 +12,7 @@ use serde_json::Value;
 use super::config::{AppSeed, AppStatus, KeySeed, SimConfig};
 use super::error::SimError;
 use super::ids;
-use super::keys::{KeyCredential, KeyPool};
+use super::keys::{KeyCopy, KeyCredential, KeyPool};
 use super::org::{App, Org};
 use super::shapes::{self, NewApp, SignOnMode};
 use super::time;
@@ -33,7 +33,7 @@ pub fn build_org(config: &SimConfig, start: Timestamp) -> Result<Org, SimError> 
         apps.push(builder.seeded_app(seed, n + 1)?);
     }
     for n in 1..=config.synthetic_apps {
-        apps.push(builder.synthetic_app(n)?);
+        apps.push(builder.synthetic_app(n, config.synthetic_mix.mode(n))?);
     }
     let mut seen = HashMap::new();
     for app in &apps {
@@ -77,7 +77,7 @@ impl Builder {
         } else if seed.keys.is_empty() {
             let created = TimeSpec::parse("-30d").expect("valid time spec");
             let expires = TimeSpec::parse("-30d+10y").expect("valid time spec");
-            vec![self.key(None, &created, &expires)?]
+            vec![KeyCopy::original(self.key(None, &created, &expires)?)]
         } else {
             seed.keys
                 .iter()
@@ -85,14 +85,14 @@ impl Builder {
                 .collect::<Result<_, _>>()?
         };
         let active = match &seed.active_key {
-            Some(kid) if keys.iter().any(|k| &k.kid == kid) => Some(kid.clone()),
+            Some(kid) if keys.iter().any(|k| k.kid() == kid) => Some(kid.clone()),
             Some(kid) => {
                 return Err(SimError::Config(format!(
                     "app {id} (label {:?}): activeKey {kid} is not one of its keys",
                     seed.label
                 )));
             }
-            None => keys.first().map(|k| k.kid.clone()),
+            None => keys.first().map(|k| k.kid().to_owned()),
         };
         let mut app = self.app(&NewSpec {
             id: &id,
@@ -112,19 +112,27 @@ impl Builder {
         })
     }
 
-    fn synthetic_app(&mut self, n: usize) -> Result<App, SimError> {
-        let created = TimeSpec::parse("-1y").expect("valid time spec");
-        let expires = TimeSpec::parse("-1y+10y").expect("valid time spec");
-        let key = self.key(None, &created, &expires)?;
+    fn synthetic_app(&mut self, n: usize, mode: SignOnMode) -> Result<App, SimError> {
+        let key = if mode.has_signing_keys() {
+            let created = TimeSpec::parse("-1y").expect("valid time spec");
+            let expires = TimeSpec::parse("-1y+10y").expect("valid time spec");
+            Some(KeyCopy::original(self.key(None, &created, &expires)?))
+        } else {
+            None
+        };
+        let name = mode.fixed_name().map_or_else(
+            || format!("{}_synthetic_{n:05}", self.subdomain),
+            str::to_owned,
+        );
         let mut app = self.app(&NewSpec {
             id: &ids::app_id(),
-            name: &format!("{}_synthetic_{n:05}", self.subdomain),
+            name: &name,
             label: &format!("synthetic-{n:05}"),
             status: AppStatus::Active,
-            mode: SignOnMode::Saml2,
-            kid: Some(&key.kid),
+            mode,
+            kid: key.as_ref().map(KeyCopy::kid),
         });
-        app.keys.push(key);
+        app.keys.extend(key);
         Ok(app)
     }
 
@@ -160,20 +168,23 @@ impl Builder {
         format!("{}_{}_{n}", self.subdomain, words.join("_"))
     }
 
-    fn seeded_key(&mut self, seed: &KeySeed, label: &str) -> Result<Arc<KeyCredential>, SimError> {
+    /// The app's copy of a seeded key. A kid declared on several apps is one key (one
+    /// certificate, one expiry, from its first declaration); each app's copy keeps its own
+    /// `created`, as Okta dates each copy.
+    fn seeded_key(&mut self, seed: &KeySeed, label: &str) -> Result<KeyCopy, SimError> {
         if let Some(kid) = seed.kid.as_deref().filter(|kid| !is_okta_kid(kid)) {
             return Err(SimError::Config(format!(
                 "app {label:?}: kid {kid:?} is not 43 base64url characters (A-Z a-z 0-9 - _), as Okta's are"
             )));
         }
         let key = self.key(seed.kid.clone(), &seed.created, &seed.expires_at)?;
-        if key.created.as_second() != seed.created.resolve(self.start).as_second() {
+        if key.expires_at.as_second() != seed.expires_at.resolve(self.start).as_second() {
             return Err(SimError::Config(format!(
-                "app {label:?}: key {} is declared twice with different dates; a shared key has one created and expiresAt",
+                "app {label:?}: key {} is declared twice with different expiresAt; a shared key has one expiry (each copy may have its own created)",
                 key.kid
             )));
         }
-        Ok(key)
+        Ok(KeyCopy::cloned(key, seed.created.resolve(self.start)))
     }
 
     /// A key from the pool, or the already-built key with the same kid (a seeded shared key).
@@ -221,7 +232,7 @@ fn is_okta_kid(kid: &str) -> bool {
             .all(|b| b.is_ascii_alphanumeric() || b == b'-' || b == b'_')
 }
 
-fn newest_first(mut keys: Vec<Arc<KeyCredential>>) -> Vec<Arc<KeyCredential>> {
+fn newest_first(mut keys: Vec<KeyCopy>) -> Vec<KeyCopy> {
     keys.sort_by_key(|k| std::cmp::Reverse(k.created));
     keys
 }

@@ -13,7 +13,7 @@ use std::time::Duration;
 use anyhow::Context;
 use tokio::net::TcpListener;
 
-use super::config::{OAuthClientSeed, SimConfig};
+use super::config::{OAuthClientSeed, SimConfig, SyntheticMix};
 use super::{Simulator, serve};
 
 /// Flags of `keyshare sim` (documented in docs/simulator.md).
@@ -28,9 +28,14 @@ pub struct SimArgs {
     /// Seed file (YAML or JSON) describing the org; default: the guide's two apps.
     #[arg(long, value_name = "FILE")]
     pub seed: Option<PathBuf>,
-    /// Add N synthetic SAML apps (`synthetic-00001`…), each with its own key.
+    /// Add N synthetic apps (`synthetic-00001`…); SAML apps with a key each unless
+    /// `--synthetic-mix recorded`.
     #[arg(long, value_name = "N")]
     pub synthetic_apps: Option<usize>,
+    /// Sign-on modes of the synthetic apps: `saml`, or `recorded` (a real org's mix, with
+    /// directory apps whose `signOnMode` is null).
+    #[arg(long, value_enum, value_name = "MIX")]
+    pub synthetic_mix: Option<SyntheticMix>,
     /// Requests per window for `/api/v1/apps` and its sub-paths.
     #[arg(long, value_name = "N")]
     pub rate_limit_apps: Option<u32>,
@@ -84,6 +89,9 @@ impl SimArgs {
         }
         if let Some(n) = self.synthetic_apps {
             config.synthetic_apps = n;
+        }
+        if let Some(mix) = self.synthetic_mix {
+            config.synthetic_mix = mix;
         }
         let limits = &mut config.limits;
         limits.apps = self.rate_limit_apps.unwrap_or(limits.apps);

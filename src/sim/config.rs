@@ -23,8 +23,10 @@ pub struct SimConfig {
     pub tokens: Vec<String>,
     /// Apps, in list order.
     pub apps: Vec<AppSeed>,
-    /// Extra SAML apps `synthetic-00001`… appended after `apps`, for load work.
+    /// Extra apps `synthetic-00001`… appended after `apps`, for load work.
     pub synthetic_apps: usize,
+    /// Which sign-on modes the synthetic apps have.
+    pub synthetic_mix: SyntheticMix,
     /// Rate and concurrency limits.
     pub limits: RateLimits,
     /// Latency added to every `/api` and `/oauth2` request.
@@ -42,6 +44,7 @@ impl Default for SimConfig {
             tokens: vec![DEFAULT_TOKEN.into()],
             apps: guide_apps(),
             synthetic_apps: 0,
+            synthetic_mix: SyntheticMix::default(),
             limits: RateLimits::default(),
             latency: Duration::ZERO,
             error_rate: 0.0,
@@ -57,6 +60,7 @@ impl fmt::Debug for SimConfig {
             .field("tokens", &format_args!("[{} redacted]", self.tokens.len()))
             .field("apps", &self.apps.len())
             .field("synthetic_apps", &self.synthetic_apps)
+            .field("synthetic_mix", &self.synthetic_mix)
             .field("limits", &self.limits)
             .field("latency", &self.latency)
             .field("error_rate", &self.error_rate)
@@ -85,6 +89,66 @@ impl SimConfig {
     pub fn with_synthetic_apps(mut self, count: usize) -> Self {
         self.synthetic_apps = count;
         self
+    }
+
+    /// Sets the sign-on modes of the synthetic apps.
+    #[must_use]
+    pub fn with_synthetic_mix(mut self, mix: SyntheticMix) -> Self {
+        self.synthetic_mix = mix;
+        self
+    }
+}
+
+/// The sign-on modes of synthetic apps.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize, clap::ValueEnum)]
+#[serde(rename_all = "lowercase")]
+pub enum SyntheticMix {
+    /// Every synthetic app is a SAML 2.0 app with a key of its own (load work on the apps
+    /// keyshare manages).
+    #[default]
+    Saml,
+    /// The modes in about the proportions of a recorded real org (mostly OIDC, then SAML,
+    /// SWA, directory integrations with `signOnMode: null`, bookmarks, and one mode the spec
+    /// does not list), so that listings look like a real org's.
+    Recorded,
+}
+
+/// One cycle of the recorded mix: of every 20 apps, 13 OIDC, 3 SAML 2.0 and one each of
+/// SWA, directory, bookmark and MFA_AS_SERVICE. The recorded org (324 apps) has 226 OIDC,
+/// 39 SAML 2.0, 22 SWA, 14 directory and 10 bookmark apps (docs/simulator.md).
+const RECORDED_CYCLE: [SignOnMode; 20] = {
+    use SignOnMode::{Bookmark, BrowserPlugin, Directory, MfaAsService, OpenIdConnect, Saml2};
+    [
+        OpenIdConnect,
+        Saml2,
+        OpenIdConnect,
+        OpenIdConnect,
+        Directory,
+        OpenIdConnect,
+        OpenIdConnect,
+        BrowserPlugin,
+        OpenIdConnect,
+        Saml2,
+        OpenIdConnect,
+        OpenIdConnect,
+        Bookmark,
+        OpenIdConnect,
+        OpenIdConnect,
+        MfaAsService,
+        OpenIdConnect,
+        Saml2,
+        OpenIdConnect,
+        OpenIdConnect,
+    ]
+};
+
+impl SyntheticMix {
+    /// The mode of the `n`-th synthetic app (from 1).
+    pub fn mode(self, n: usize) -> SignOnMode {
+        match self {
+            Self::Saml => SignOnMode::Saml2,
+            Self::Recorded => RECORDED_CYCLE[(n - 1) % RECORDED_CYCLE.len()],
+        }
     }
 }
 
@@ -125,7 +189,7 @@ pub struct AppSeed {
     pub name: Option<String>,
     /// The label.
     pub label: String,
-    /// Sign-on mode (default `SAML_2_0`).
+    /// Sign-on mode (default `SAML_2_0`; `null` is a directory integration).
     #[serde(default = "default_mode")]
     pub sign_on_mode: SignOnMode,
     /// `ACTIVE` (default) or `INACTIVE`.
@@ -135,7 +199,7 @@ pub struct AppSeed {
     #[serde(default)]
     pub settings: Option<Value>,
     /// Signing keys (modes with signing keys only). None: one key created 30 days before start,
-    /// valid ten years.
+    /// valid ten years. A kid on several apps is one key; each copy has its own `created`.
     #[serde(default)]
     pub keys: Vec<KeySeed>,
     /// The kid the app signs with; default the first key.

@@ -16,7 +16,7 @@ use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::error::OktaError;
-use super::keys::{self, KeyCredential};
+use super::keys::{self, KeyCopy, KeyCredential};
 use super::org::PendingCsr;
 use super::routes::base_url;
 use super::{Simulator, ids, time};
@@ -232,8 +232,9 @@ pub async fn publish(
     let key = KeyCredential::published(ids::kid(), time::now(), der)
         .map_err(|_| certificate_error("The certificate is not a valid X.509 certificate."))?;
     check_certificate(&key, &spki)?;
-    let key = Arc::new(key);
-    sim.org().publish_csr(&app_id, &csr_id, Arc::clone(&key))?;
+    let key = KeyCopy::original(Arc::new(key));
+    sim.org()
+        .publish_csr(&app_id, &csr_id, Arc::clone(&key.key))?;
     sim.stats().record_write();
     let body = key.to_jwk()?;
     Ok((

@@ -98,6 +98,16 @@ impl OktaError {
         )
     }
 
+    /// 400 E0000029: an `after` cursor the server does not know, as a real org answered it.
+    pub fn invalid_paging() -> Self {
+        Self::new(
+            StatusCode::BAD_REQUEST,
+            "E0000029",
+            "Invalid paging request.",
+        )
+        .with_cause("Invalid cursor.")
+    }
+
     /// 401 E0000011.
     pub fn invalid_token() -> Self {
         Self::new(

@@ -69,12 +69,12 @@ impl KeyPool {
     }
 }
 
-/// One key credential: the same object (same kid, same certificate) sits on every app it was
-/// cloned to.
+/// One key credential: the same object (same kid, same certificate, same expiry) sits on every
+/// app it was cloned to. Each app's copy has dates of its own: see [`KeyCopy`].
 pub struct KeyCredential {
     /// The opaque kid.
     pub kid: String,
-    /// Creation time (= `lastUpdated`).
+    /// When the key was generated (or published): the certificate's serial and notBefore.
     pub created: Timestamp,
     /// End of validity (= certificate notAfter).
     pub expires_at: Timestamp,
@@ -148,10 +148,11 @@ impl KeyCredential {
             .map_err(|e| SimError::Crypto(e.clone()))
     }
 
-    /// The JsonWebKey, members in Okta's order (REFERENCE §5.1).
-    pub fn to_jwk(&self) -> Result<Value, SimError> {
+    /// The JsonWebKey of a copy made at `copied` (its `created` and `lastUpdated`), members
+    /// in Okta's order (REFERENCE §5.1).
+    fn to_jwk(&self, copied: Timestamp) -> Result<Value, SimError> {
         let cert = self.certificate()?;
-        let created = time::okta(self.created);
+        let created = time::okta(copied);
         Ok(json!({
             "kty": "RSA",
             "created": created,
@@ -191,6 +192,43 @@ impl KeyCredential {
             .map_err(|e| e.to_string())?;
         let spki = rcgen::PublicKeyData::subject_public_key_info(pair.as_ref());
         Certificate::from_parts(cert.der().to_vec(), &spki)
+    }
+}
+
+/// One app's copy of a key. Okta reports a shared kid on every app with the same `expiresAt`,
+/// `x5c` and `x5t#S256` but with that app's own `created` and `lastUpdated`: a clone is dated
+/// at the clone, not at the generate (recorded listings; docs/simulator.md).
+#[derive(Clone)]
+pub struct KeyCopy {
+    /// The key, shared by every copy.
+    pub key: Arc<KeyCredential>,
+    /// When this app got it (`created` = `lastUpdated` of its JsonWebKey).
+    pub created: Timestamp,
+}
+
+impl KeyCopy {
+    /// The key's first copy: the app it was generated (or published) on.
+    pub fn original(key: Arc<KeyCredential>) -> Self {
+        let created = key.created;
+        Self { key, created }
+    }
+
+    /// A copy of `key` made at `at`.
+    pub fn cloned(key: Arc<KeyCredential>, at: Timestamp) -> Self {
+        Self {
+            key,
+            created: time::truncate(at),
+        }
+    }
+
+    /// The kid.
+    pub fn kid(&self) -> &str {
+        &self.key.kid
+    }
+
+    /// This copy as a JsonWebKey.
+    pub fn to_jwk(&self) -> Result<Value, SimError> {
+        self.key.to_jwk(self.created)
     }
 }
 

@@ -85,12 +85,12 @@ impl ListQuery {
         q_matches && self.filter.as_ref().is_none_or(|f| f.matches(app))
     }
 
-    /// The apps of this page and the cursor of the next one, if there is one.
-    pub fn page<'a>(&self, org: &'a Org) -> (Vec<&'a App>, Option<String>) {
+    /// The apps of this page and the cursor of the next one, if there is one; an unknown
+    /// cursor is 400 E0000029, as a real org answered one (docs/simulator.md).
+    pub fn page<'a>(&self, org: &'a Org) -> Result<(Vec<&'a App>, Option<String>), OktaError> {
         let start = match &self.after {
             None => 0,
-            // An unknown cursor ends the listing rather than restarting it.
-            Some(after) => org.position(after).map_or(usize::MAX, |i| i + 1),
+            Some(after) => org.position(after).ok_or_else(OktaError::invalid_paging)? + 1,
         };
         let mut matching = org
             .apps()
@@ -102,7 +102,7 @@ impl ListQuery {
         let next = more
             .then(|| page.last().map(|a| a.id().to_owned()))
             .flatten();
-        (page, next)
+        Ok((page, next))
     }
 }
 
@@ -162,36 +162,32 @@ impl Filter {
     }
 }
 
-/// The `link` header values for a page: `self` first, then `next` when there is one.
-/// The `next` URL keeps the caller's parameters, with `limit` and `after` set.
+/// The `link` header values for a page: `self` first, then `next` when there is one. Both
+/// are laid out as recorded real answers are: `after` (when there is one), then `limit`
+/// (the default when none was sent), then the caller's other parameters (`q`, `filter`, …).
 pub fn link_headers(
     base_url: &str,
     params: &[(String, String)],
     limit: usize,
     next: Option<&str>,
 ) -> Vec<String> {
-    let url = |pairs: &mut dyn Iterator<Item = (&str, &str)>| {
+    let limit = limit.to_string();
+    let url = |after: Option<&str>| {
         let mut query = form_urlencoded::Serializer::new(String::new());
-        query.extend_pairs(pairs);
-        let query = query.finish();
-        if query.is_empty() {
-            format!("{base_url}/api/v1/apps")
-        } else {
-            format!("{base_url}/api/v1/apps?{query}")
+        if let Some(after) = after {
+            query.append_pair("after", after);
         }
+        query.append_pair("limit", &limit);
+        query.extend_pairs(params.iter().filter(|(k, _)| k != "after" && k != "limit"));
+        format!("{base_url}/api/v1/apps?{}", query.finish())
     };
-    let mut links = vec![format!(
-        "<{}>; rel=\"self\"",
-        url(&mut params.iter().map(|(k, v)| (k.as_str(), v.as_str())))
-    )];
+    let after = params
+        .iter()
+        .find(|(k, _)| k == "after")
+        .map(|(_, v)| v.as_str());
+    let mut links = vec![format!("<{}>; rel=\"self\"", url(after))];
     if let Some(next) = next {
-        let limit = limit.to_string();
-        let kept = params
-            .iter()
-            .filter(|(k, _)| k != "after" && k != "limit")
-            .map(|(k, v)| (k.as_str(), v.as_str()));
-        let mut pairs = kept.chain([("limit", limit.as_str()), ("after", next)]);
-        links.push(format!("<{}>; rel=\"next\"", url(&mut pairs)));
+        links.push(format!("<{}>; rel=\"next\"", url(Some(next))));
     }
     links
 }
@@ -273,13 +269,19 @@ mod tests {
         assert_eq!(
             links,
             [
-                "<http://127.0.0.1:1/api/v1/apps?q=App&limit=1>; rel=\"self\"",
-                "<http://127.0.0.1:1/api/v1/apps?q=App&limit=1&after=0oaNEXT>; rel=\"next\"",
+                "<http://127.0.0.1:1/api/v1/apps?limit=1&q=App>; rel=\"self\"",
+                "<http://127.0.0.1:1/api/v1/apps?after=0oaNEXT&limit=1&q=App>; rel=\"next\"",
             ]
         );
         assert_eq!(
             link_headers("http://h", &[], 20, None),
-            ["<http://h/api/v1/apps>; rel=\"self\""]
+            ["<http://h/api/v1/apps?limit=20>; rel=\"self\""],
+            "the default limit is in the self link, as recorded"
+        );
+        let p = params(&[("after", "0oaPREV"), ("limit", "1")]);
+        assert_eq!(
+            link_headers("http://h", &p, 1, None),
+            ["<http://h/api/v1/apps?after=0oaPREV&limit=1>; rel=\"self\""]
         );
     }
 }

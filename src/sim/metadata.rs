@@ -1,5 +1,6 @@
 //! `GET /api/v1/apps/{appId}/sso/saml/metadata`: SAML 2.0 IdP metadata carrying the app's
-//! active signing certificate (or the key named by `?kid=`), as an SP would download it.
+//! active signing certificate (or the key named by `?kid=`), as an SP would download it, with
+//! the recorded content type and line wrapping.
 
 use std::sync::Arc;
 
@@ -29,7 +30,7 @@ pub async fn saml_metadata(
     let (key, name) = {
         let org = sim.org();
         let app = org.app(&app_id)?;
-        if !matches!(app.mode(), Some(SignOnMode::Saml2 | SignOnMode::Saml11)) {
+        if !app.mode().is_some_and(SignOnMode::has_saml_metadata) {
             return Err(OktaError::not_found(
                 &format!("{app_id}/sso/saml/metadata"),
                 "AppInstance",
@@ -43,11 +44,18 @@ pub async fn saml_metadata(
             .key(kid)
             .ok_or_else(|| OktaError::not_found(kid, "JsonWebKey"))?;
         (
-            Arc::clone(key),
+            Arc::clone(&key.key),
             app.str_field("name").unwrap_or_default().to_owned(),
         )
     };
-    let certificate = STANDARD.encode(&key.certificate()?.der);
+    // Okta wraps the certificate at 76 columns, as recorded metadata shows.
+    let encoded = STANDARD.encode(&key.certificate()?.der);
+    let certificate = encoded
+        .as_bytes()
+        .chunks(76)
+        .map(|line| std::str::from_utf8(line).expect("base64 is ASCII"))
+        .collect::<Vec<_>>()
+        .join("\n");
     let base = base_url(&headers);
     let external_key = format!("exk{}", &app_id[app_id.len().saturating_sub(17)..]);
     let sso = format!("{base}/app/{name}/{external_key}/sso/saml");
@@ -56,7 +64,7 @@ pub async fn saml_metadata(
     );
     Ok((
         StatusCode::OK,
-        [(header::CONTENT_TYPE, "application/xml")],
+        [(header::CONTENT_TYPE, "application/xml;charset=ISO-8859-1")],
         xml,
     )
         .into_response())

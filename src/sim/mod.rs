@@ -52,7 +52,9 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
-pub use config::{AppSeed, AppStatus, KeySeed, OAuthClientSeed, RateLimits, SimConfig};
+pub use config::{
+    AppSeed, AppStatus, KeySeed, OAuthClientSeed, RateLimits, SimConfig, SyntheticMix,
+};
 pub use error::SimError;
 pub use shapes::SignOnMode;
 pub use timespec::TimeSpec;

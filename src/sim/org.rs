@@ -9,7 +9,7 @@ use jiff::Timestamp;
 use serde_json::{Map, Value};
 
 use super::error::OktaError;
-use super::keys::KeyCredential;
+use super::keys::{KeyCopy, KeyCredential};
 use super::put;
 use super::shapes::{self, SignOnMode};
 use super::time;
@@ -24,13 +24,13 @@ pub struct Org {
     index: HashMap<String, usize>,
 }
 
-/// One app: its stored JSON (without `_links`), its key credentials (newest first) and its
-/// pending certificate signing requests.
+/// One app: its stored JSON (without `_links`), its copies of key credentials (newest first)
+/// and its pending certificate signing requests.
 pub struct App {
     /// The app object as stored.
     pub body: Map<String, Value>,
-    /// Key credentials, newest first (REFERENCE §5.1 list order).
-    pub keys: Vec<Arc<KeyCredential>>,
+    /// Its copies of key credentials, newest copy first (REFERENCE §5.1 list order).
+    pub keys: Vec<KeyCopy>,
     /// CSRs not yet published or revoked, oldest first.
     pub csrs: Vec<Arc<PendingCsr>>,
 }
@@ -58,9 +58,9 @@ impl App {
         self.body.get(field).and_then(Value::as_str)
     }
 
-    /// The sign-on mode.
+    /// The sign-on mode (`null` is a directory integration).
     pub fn mode(&self) -> Option<SignOnMode> {
-        self.str_field("signOnMode").and_then(SignOnMode::parse)
+        SignOnMode::from_wire(self.body.get("signOnMode").unwrap_or(&Value::Null))
     }
 
     /// `credentials.signing.kid`, if any.
@@ -72,9 +72,9 @@ impl App {
             .as_str()
     }
 
-    /// The key with this kid, if the app holds it.
-    pub fn key(&self, kid: &str) -> Option<&Arc<KeyCredential>> {
-        self.keys.iter().find(|k| k.kid == kid)
+    /// The app's copy of the key with this kid, if it holds one.
+    pub fn key(&self, kid: &str) -> Option<&KeyCopy> {
+        self.keys.iter().find(|k| k.kid() == kid)
     }
 
     /// The app as a response body: stored fields plus `_links` for `base_url`.
@@ -130,14 +130,14 @@ impl Org {
         }
     }
 
-    /// One key of an app, or 404.
-    pub fn key(&self, id: &str, kid: &str) -> Result<&Arc<KeyCredential>, OktaError> {
+    /// An app's copy of a key, or 404.
+    pub fn key(&self, id: &str, kid: &str) -> Result<&KeyCopy, OktaError> {
         self.app(id)?.key(kid).ok_or_else(|| key_not_found(kid))
     }
 
     /// Checks that `generate` may run on this app (before the caller spends time on a key).
     pub fn check_can_generate(&self, id: &str) -> Result<(), OktaError> {
-        require_signing_support(self.app(id)?, "generateKey")
+        require_key_credentials(self.app(id)?, "generateKey")
     }
 
     /// Adds a freshly generated key to the app's list (not activated: REFERENCE §5.2).
@@ -146,27 +146,30 @@ impl Org {
         id: &str,
         key: Arc<KeyCredential>,
     ) -> Result<(), OktaError> {
-        self.app_mut(id)?.keys.insert(0, key);
+        self.app_mut(id)?.keys.insert(0, KeyCopy::original(key));
         Ok(())
     }
 
-    /// Copies key `kid` of app `id` to app `target` (same kid, same certificate).
+    /// Copies key `kid` of app `id` to app `target` at `now`: same kid, certificate and
+    /// expiry; the target's copy is dated `now`. Returns the target's copy.
     pub fn clone_key(
         &mut self,
         id: &str,
         kid: &str,
         target: &str,
-    ) -> Result<Arc<KeyCredential>, OktaError> {
-        let key = Arc::clone(self.key(id, kid)?);
+        now: Timestamp,
+    ) -> Result<KeyCopy, OktaError> {
+        let key = Arc::clone(&self.key(id, kid)?.key);
         let target_app = self.app_mut(target)?;
-        require_signing_support(target_app, "cloneKey")?;
+        require_key_credentials(target_app, "cloneKey")?;
         if target_app.key(kid).is_some() {
             return Err(OktaError::validation("cloneKey").with_cause(
                 "Key already exists in the list of key credentials for the target app.",
             ));
         }
-        target_app.keys.insert(0, Arc::clone(&key));
-        Ok(key)
+        let copy = KeyCopy::cloned(key, now);
+        target_app.keys.insert(0, copy.clone());
+        Ok(copy)
     }
 
     /// The CSR, or 404.
@@ -180,7 +183,7 @@ impl Org {
 
     /// Checks that a CSR may be generated for this app.
     pub fn check_can_generate_csr(&self, id: &str) -> Result<(), OktaError> {
-        require_signing_support(self.app(id)?, "generateCsr")
+        require_key_credentials(self.app(id)?, "generateCsr")
     }
 
     /// Records a new CSR.
@@ -204,7 +207,7 @@ impl Org {
         key: Arc<KeyCredential>,
     ) -> Result<(), OktaError> {
         self.revoke_csr(id, csr_id)?;
-        self.app_mut(id)?.keys.insert(0, key);
+        self.app_mut(id)?.keys.insert(0, KeyCopy::original(key));
         Ok(())
     }
 
@@ -216,7 +219,7 @@ impl Org {
         now: Timestamp,
     ) -> Result<&App, OktaError> {
         let app = self.app_mut(id)?;
-        let kids: Vec<&str> = app.keys.iter().map(|k| k.kid.as_str()).collect();
+        let kids: Vec<&str> = app.keys.iter().map(KeyCopy::kid).collect();
         let body = put::replace(&app.body, request, &kids)?;
         app.body = body;
         app.touch(now);
@@ -224,15 +227,18 @@ impl Org {
     }
 }
 
-fn require_signing_support(app: &App, operation: &str) -> Result<(), OktaError> {
-    match app.mode() {
-        Some(mode) if mode.has_signing_keys() => Ok(()),
-        _ => Err(OktaError::validation(operation).with_cause(format!(
-            "The sign-on mode {} of app {} does not support signing keys.",
-            app.str_field("signOnMode").unwrap_or("(none)"),
-            app.id()
-        ))),
+/// Which apps take key operations (generate, clone, CSRs): every mode Okta was recorded or
+/// documented doing them on (SAML, WS-Fed, and BOOKMARK, whose generate and clone answered
+/// 201 in a recording), not the modes without such a recording (docs/simulator.md).
+fn require_key_credentials(app: &App, operation: &str) -> Result<(), OktaError> {
+    if app.mode().is_some_and(SignOnMode::accepts_key_operations) {
+        return Ok(());
     }
+    Err(OktaError::validation(operation).with_cause(format!(
+        "The sign-on mode {} of app {} does not support signing keys.",
+        app.mode().and_then(SignOnMode::name).unwrap_or("null"),
+        app.id()
+    )))
 }
 
 /// 404 for an unknown app id.

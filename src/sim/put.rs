@@ -3,7 +3,8 @@
 //! - `label` and `signOnMode` are required, and `signOnMode` cannot change (400 E0000001);
 //! - each writable top-level object that is sent replaces the stored one, as a server with a
 //!   typed model would: a member the body lacks takes its default, which keeps empty values
-//!   (`null`, `""`, `[]`, `{}`), turns booleans `false` and drops everything else. So a
+//!   (`null`, `""`, `[]`, and objects of only empty values), turns booleans `false` and drops
+//!   everything else. So a
 //!   read-modify-write through the official SDK, which drops empty values and the members its
 //!   models do not know, changes nothing it did not mean to (REFERENCE §10.7);
 //! - writable top-level fields that are not sent are kept (the guide's minimal PUT body);
@@ -97,11 +98,20 @@ fn replace_with_defaults(stored: Option<&Value>, sent: &Value) -> Value {
 fn default_of(stored: &Value) -> Option<Value> {
     match stored {
         Value::Bool(_) => Some(Value::Bool(false)),
-        Value::Null => Some(Value::Null),
-        Value::String(s) if s.is_empty() => Some(stored.clone()),
-        Value::Array(a) if a.is_empty() => Some(stored.clone()),
-        Value::Object(o) if o.is_empty() => Some(stored.clone()),
+        _ if is_empty(stored) => Some(stored.clone()),
         _ => None,
+    }
+}
+
+/// `null`, `""`, `[]`, and objects of nothing else (`settings.notes` is recorded as
+/// `{"admin": null, "enduser": null}`, which the SDK, dropping empty values, leaves out whole).
+fn is_empty(value: &Value) -> bool {
+    match value {
+        Value::Null => true,
+        Value::String(s) => s.is_empty(),
+        Value::Array(a) => a.is_empty(),
+        Value::Object(o) => o.values().all(is_empty),
+        _ => false,
     }
 }
 
@@ -203,6 +213,24 @@ mod tests {
         assert_eq!(
             Value::Object(body)["settings"],
             json!({"app": {}, "signOn": {"ssoAcsUrl": "https://b", "attributeStatements": [], "responseSigned": false}})
+        );
+    }
+
+    #[test]
+    fn an_object_of_nulls_the_sdk_dropped_is_kept() {
+        let mut stored = stored();
+        stored["settings"]["notes"] = json!({"admin": null, "enduser": null});
+        stored["settings"]["app"] = json!({"url": "https://a"});
+        let request =
+            json!({"label": "App 1", "signOnMode": "SAML_2_0", "settings": {"signOn": {}}});
+        let body = Value::Object(replace(&stored, &request, &["old"]).unwrap());
+        assert_eq!(
+            body["settings"]["notes"],
+            json!({"admin": null, "enduser": null})
+        );
+        assert!(
+            body["settings"].get("app").is_none(),
+            "an object with a value is not empty: it goes"
         );
     }
 

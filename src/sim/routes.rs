@@ -14,7 +14,7 @@ use serde_json::Value;
 use url::form_urlencoded;
 
 use super::error::OktaError;
-use super::keys::{self, KeyCredential};
+use super::keys::{self, KeyCopy, KeyCredential};
 use super::list::{self, ListQuery};
 use super::{Simulator, admin, auth, csr, faults, ids, limits, metadata, oauth, stats, time};
 
@@ -80,11 +80,25 @@ pub fn router(sim: Simulator) -> Router {
         .with_state(sim)
 }
 
-/// `X-Okta-Request-Id` on every response (REFERENCE §7).
+/// Headers every recorded Okta API answer carries that say nothing about the API itself but
+/// that a client or cache may act on: no caching, no content sniffing.
+const RECORDED_HEADERS: [(&str, &str); 5] = [
+    ("cache-control", "no-cache, no-store"),
+    ("pragma", "no-cache"),
+    ("expires", "0"),
+    ("x-content-type-options", "nosniff"),
+    ("x-xss-protection", "0"),
+];
+
+/// `X-Okta-Request-Id` on every response (REFERENCE §7), and the recorded [`RECORDED_HEADERS`].
 async fn request_id(request: Request, next: Next) -> Response {
     let mut response = next.run(request).await;
+    let headers = response.headers_mut();
     if let Ok(value) = HeaderValue::from_str(&ids::request_id()) {
-        response.headers_mut().insert("x-okta-request-id", value);
+        headers.insert("x-okta-request-id", value);
+    }
+    for (name, value) in RECORDED_HEADERS {
+        headers.insert(name, HeaderValue::from_static(value));
     }
     response
 }
@@ -155,7 +169,7 @@ async fn list_apps(
     let base = base_url(&headers);
     let (apps, next) = {
         let org = sim.org();
-        let (page, next) = list.page(&org);
+        let (page, next) = list.page(&org)?;
         let apps: Vec<Value> = page.iter().map(|app| app.to_json(&base)).collect();
         (apps, next)
     };
@@ -193,7 +207,7 @@ async fn put_app(
 }
 
 async fn list_keys(State(sim): State<Simulator>, Path(app_id): Path<String>) -> ApiResult {
-    let keys: Vec<Arc<KeyCredential>> = sim.org().app(&app_id)?.keys.clone();
+    let keys: Vec<KeyCopy> = sim.org().app(&app_id)?.keys.clone();
     let jwks = keys
         .iter()
         .map(|k| k.to_jwk())
@@ -205,7 +219,7 @@ async fn get_key(
     State(sim): State<Simulator>,
     Path((app_id, kid)): Path<(String, String)>,
 ) -> ApiResult {
-    let key = Arc::clone(sim.org().key(&app_id, &kid)?);
+    let key = sim.org().key(&app_id, &kid)?.clone();
     Ok(json(StatusCode::OK, &key.to_jwk()?))
 }
 
@@ -233,8 +247,8 @@ async fn generate_key(
     })
     .await
     .map_err(|_| OktaError::internal())??;
-    let key = Arc::new(key);
-    sim.org().add_generated_key(&app_id, Arc::clone(&key))?;
+    let key = KeyCopy::original(Arc::new(key));
+    sim.org().add_generated_key(&app_id, Arc::clone(&key.key))?;
     sim.stats().record_write();
     Ok(json(StatusCode::CREATED, &key.to_jwk()?))
 }
@@ -258,7 +272,7 @@ async fn clone_key(
     let target = param(&params, "targetAid")
         .filter(|t| !t.is_empty())
         .ok_or_else(|| OktaError::missing_parameter("targetAid"))?;
-    let key = sim.org().clone_key(&app_id, &kid, target)?;
+    let key = sim.org().clone_key(&app_id, &kid, target, time::now())?;
     sim.stats().record_write();
     Ok(json(StatusCode::CREATED, &key.to_jwk()?))
 }

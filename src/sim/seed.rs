@@ -6,7 +6,7 @@ use std::path::Path;
 
 use serde::Deserialize;
 
-use super::config::{AppSeed, DEFAULT_TOKEN, OAuthClientSeed, SimConfig};
+use super::config::{AppSeed, DEFAULT_TOKEN, OAuthClientSeed, SimConfig, SyntheticMix};
 use super::error::SimError;
 
 /// The top level of a seed file.
@@ -22,9 +22,12 @@ struct SeedFile {
     /// The apps, in list order.
     #[serde(default)]
     apps: Vec<AppSeed>,
-    /// Synthetic SAML apps appended after `apps`.
+    /// Synthetic apps appended after `apps`.
     #[serde(default)]
     synthetic_apps: usize,
+    /// Their sign-on modes: `saml` (default) or `recorded`.
+    #[serde(default)]
+    synthetic_mix: SyntheticMix,
     /// OAuth 2.0 service apps.
     #[serde(default)]
     oauth_clients: Vec<OAuthClientSeed>,
@@ -58,6 +61,7 @@ impl SimConfig {
             },
             apps: seed.apps,
             synthetic_apps: seed.synthetic_apps,
+            synthetic_mix: seed.synthetic_mix,
             oauth_clients: seed.oauth_clients,
             ..defaults
         })

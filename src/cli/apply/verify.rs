@@ -18,6 +18,7 @@ use crate::apply::ApplyReport;
 use crate::okta::{AppId, KeyFacts, Kid, OktaApi, SignOnMode};
 use crate::plan::{GroupPlan, KeyRef, LiveSnapshot, Plan, Step};
 use crate::render::cert::Certificate;
+use crate::render::escape::terminal;
 
 /// One group as found after the apply.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -159,8 +160,7 @@ fn signing_certificate(xml: &str) -> Option<&str> {
 pub fn describe(verified: &[Verified]) -> String {
     let mut out = String::new();
     for group in verified {
-        let _ = write!(
-            out,
+        let mut line = format!(
             "Verified group {}: {} sign with {}",
             group.group,
             group.apps.join(", "),
@@ -168,14 +168,16 @@ pub fn describe(verified: &[Verified]) -> String {
         );
         if group.saml_apps > 0 {
             let _ = write!(
-                out,
+                line,
                 "; the SAML metadata of the {} switched app(s) publishes its certificate",
                 group.saml_apps
             );
         }
         if let Some(fingerprint) = &group.fingerprint {
-            let _ = write!(out, " (SHA-256 {fingerprint})");
+            let _ = write!(line, " (SHA-256 {fingerprint})");
         }
+        // Labels and kids come from Okta.
+        out.push_str(&terminal(&line));
         out.push_str(".\n");
     }
     out
