@@ -136,7 +136,11 @@ impl Scenario {
 
 /// The roles `keyshare keys --format json` gives the first app's keys, active first.
 async fn roles(s: &Scenario, day: i64) -> Vec<(&'static str, String)> {
-    let (json, _) = outputs(&s.keyshare(day, &["keys", "--format", "json"]).assert().code(0));
+    let (json, _) = outputs(
+        &s.keyshare(day, &["keys", "--format", "json"])
+            .assert()
+            .code(0),
+    );
     let report: Value = serde_json::from_str(&json).unwrap();
     let app = report["apps"]
         .as_array()
@@ -179,7 +183,9 @@ async fn a_five_app_group_stages_then_switches_after_the_soak() {
             && text.contains("Plan: 1 key to generate, 4 to clone, 0 apps to switch."),
         "{text}"
     );
-    s.keyshare(45, &["apply", "--auto-approve"]).assert().code(0);
+    s.keyshare(45, &["apply", "--auto-approve"])
+        .assert()
+        .code(0);
 
     // Staged: every app holds the new key, none signs with it.
     assert_eq!(s.signing().await, shared);
@@ -190,14 +196,24 @@ async fn a_five_app_group_stages_then_switches_after_the_soak() {
     for id in APPS {
         assert_eq!(s.held_only(id).await, vec![staged.clone()], "{id}");
         // Okta's metadata preview shows the staged certificate; the published one is unchanged.
-        assert_eq!(s.metadata(id, Some(&staged)).await, (200, Some(staged_cert.clone())));
+        assert_eq!(
+            s.metadata(id, Some(&staged)).await,
+            (200, Some(staged_cert.clone()))
+        );
         let (status, published) = s.metadata(id, None).await;
         assert_eq!(status, 200);
-        assert_ne!(published, Some(staged_cert.clone()), "{id} publishes the staged key early");
+        assert_ne!(
+            published,
+            Some(staged_cert.clone()),
+            "{id} publishes the staged key early"
+        );
     }
 
     // The inventory names each key's role and shows what an SP admin compares.
-    assert_eq!(roles(&s, 45).await, vec![("active", shared.clone()), ("staged", staged.clone())]);
+    assert_eq!(
+        roles(&s, 45).await,
+        vec![("active", shared.clone()), ("staged", staged.clone())]
+    );
     let (text, _) = outputs(&s.keyshare(45, &["keys", "--pem"]).assert().code(0));
     let pem_body: String = staged_cert.chars().take(64).collect();
     assert!(
@@ -217,8 +233,15 @@ async fn a_five_app_group_stages_then_switches_after_the_soak() {
     let active_cert = s.certificate(APPS[0], &shared).await;
     for id in APPS {
         let xml = std::fs::read_to_string(out.join(format!("{id}.xml"))).unwrap();
-        assert_eq!(xml.matches("KeyDescriptor use=\"signing\"").count(), 2, "{xml}");
-        assert!(xml.contains(&active_cert) && xml.contains(&staged_cert), "{xml}");
+        assert_eq!(
+            xml.matches("KeyDescriptor use=\"signing\"").count(),
+            2,
+            "{xml}"
+        );
+        assert!(
+            xml.contains(&active_cert) && xml.contains(&staged_cert),
+            "{xml}"
+        );
         let pem = std::fs::read_to_string(out.join(format!("{id}.staged.pem"))).unwrap();
         assert!(pem.starts_with("-----BEGIN CERTIFICATE-----\n") && pem.contains(&pem_body));
         let index: Value =
@@ -229,9 +252,15 @@ async fn a_five_app_group_stages_then_switches_after_the_soak() {
         let switch_at: Timestamp = index["switch_at"].as_str().unwrap().parse().unwrap();
         // 30 days before the old key's expiry, which the simulator dated from its own start.
         let off = switch_at.duration_since(s.start + SignedDuration::from_hours(24 * 70));
-        assert!(off.abs() < SignedDuration::from_secs(60), "switch at {switch_at}");
+        assert!(
+            off.abs() < SignedDuration::from_secs(60),
+            "switch at {switch_at}"
+        );
         let md = std::fs::read_to_string(out.join(format!("{id}.md"))).unwrap();
-        assert!(md.contains("the service provider must trust its certificate by then"), "{md}");
+        assert!(
+            md.contains("the service provider must trust its certificate by then"),
+            "{md}"
+        );
     }
 
     // Still day 45: staged and not yet due is in sync, with the service providers' notice.
@@ -250,13 +279,22 @@ async fn a_five_app_group_stages_then_switches_after_the_soak() {
             && text.contains("Plan: 0 keys to generate, 0 to clone, 5 apps to switch."),
         "{text}"
     );
-    s.keyshare(75, &["apply", "--auto-approve"]).assert().code(0);
+    s.keyshare(75, &["apply", "--auto-approve"])
+        .assert()
+        .code(0);
     assert_eq!(s.signing().await, staged);
     for id in APPS {
-        assert_eq!(s.metadata(id, None).await, (200, Some(staged_cert.clone())), "{id}");
+        assert_eq!(
+            s.metadata(id, None).await,
+            (200, Some(staged_cert.clone())),
+            "{id}"
+        );
     }
 
-    assert_eq!(roles(&s, 75).await, vec![("active", staged.clone()), ("previous", shared.clone())]);
+    assert_eq!(
+        roles(&s, 75).await,
+        vec![("active", staged.clone()), ("previous", shared.clone())]
+    );
 
     // And in sync again, with the old key left in place.
     let (text, _) = outputs(&s.keyshare(75, &["plan"]).assert().code(0));
@@ -267,7 +305,9 @@ async fn a_five_app_group_stages_then_switches_after_the_soak() {
 async fn pinning_the_staged_kid_switches_now_and_pinning_the_previous_one_rolls_back() {
     let s = Scenario::new();
     let shared = kid("shared");
-    s.keyshare(45, &["apply", "--auto-approve"]).assert().code(0);
+    s.keyshare(45, &["apply", "--auto-approve"])
+        .assert()
+        .code(0);
     let staged = s.held_only(APPS[0]).await.remove(0);
 
     // Manual activation: the pin is the switch, with the certificate shown, not "known after
@@ -282,12 +322,16 @@ async fn pinning_the_staged_kid_switches_now_and_pinning_the_previous_one_rolls_
         !comment.contains("known after apply") && comment.contains("BEGIN CERTIFICATE"),
         "{comment}"
     );
-    s.keyshare(45, &["apply", "--auto-approve"]).assert().code(0);
+    s.keyshare(45, &["apply", "--auto-approve"])
+        .assert()
+        .code(0);
     assert_eq!(s.signing().await, staged);
 
     // Rollback: the previous key is still valid, and pinning it switches back.
     s.desire(Some(&shared));
-    s.keyshare(46, &["apply", "--auto-approve"]).assert().code(0);
+    s.keyshare(46, &["apply", "--auto-approve"])
+        .assert()
+        .code(0);
     assert_eq!(s.signing().await, shared);
     s.keyshare(46, &["plan"]).assert().code(0);
 }

@@ -286,7 +286,10 @@ fn switch_date_does_not_move_while_staged() {
 fn drift_follows_the_phase() {
     let drifted = |org: Org| {
         let (live, _) = org.fetch(&after_soak());
-        !plan(&after_soak(), &live, now()).unwrap().drift().is_empty()
+        !plan(&after_soak(), &live, now())
+            .unwrap()
+            .drift()
+            .is_empty()
     };
     let next = key("kB", 5, 725);
     assert!(!drifted(org("kA", &[&key("kA", 300, 50), &next])));

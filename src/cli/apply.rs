@@ -15,10 +15,10 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, bail};
 use indicatif::{ProgressBar, ProgressStyle};
 
-use super::{ExitStatus, clock};
 use super::okta_args::OktaArgs;
 use super::output::{Format, render, render_report, stdout_color};
 use super::session::{Planned, Reads, load};
+use super::{ExitStatus, clock};
 use crate::apply::{
     ApplyReport, Executed, OrgLock, ProgressEvent, StepOutcome, execute_until, known_key,
     with_known_keys,

@@ -5,11 +5,10 @@
 
 use std::path::PathBuf;
 
-
-use super::{ExitStatus, clock};
 use super::okta_args::OktaArgs;
 use super::output::{Format, render_with_stats, stdout_color};
 use super::session::Session;
+use super::{ExitStatus, clock};
 use crate::cli::console::{diag, out};
 use crate::render::Command;
 

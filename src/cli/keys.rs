@@ -13,10 +13,10 @@ use anyhow::Context;
 use futures_util::{StreamExt, TryStreamExt, stream};
 use jiff::Timestamp;
 
-use super::{ExitStatus, clock};
 use super::okta_args::OktaArgs;
 use super::output::Format;
 use super::session::{Reads, load};
+use super::{ExitStatus, clock};
 use crate::cli::console::{diag, out};
 use crate::okta::http::HttpClient;
 use crate::okta::{ApiError, AppId, AppQuery, Application, Kid, OktaApi};

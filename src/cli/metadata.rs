@@ -259,9 +259,8 @@ fn with_staged_key(
     preview: &str,
     staged: &Certificate,
 ) -> Result<String, MergeError> {
-    let own = signing_descriptor(published).ok_or(MergeError::NoSigningKey {
-        which: "metadata",
-    })?;
+    let own =
+        signing_descriptor(published).ok_or(MergeError::NoSigningKey { which: "metadata" })?;
     let next = signing_descriptor(preview).ok_or(MergeError::NoSigningKey {
         which: "metadata preview",
     })?;
@@ -321,20 +320,29 @@ mod tests {
     fn adds_the_staged_descriptor_after_the_active_one() {
         let staged = Certificate::from_base64("c3RhZ2Vk").unwrap();
         let xml = with_staged_key(&metadata("YWN0aXZl"), &metadata("c3RhZ2Vk"), &staged).unwrap();
-        let descriptors: Vec<&str> = xml.match_indices("<md:KeyDescriptor use=\"signing\">").map(|(_, m)| m).collect();
+        let descriptors: Vec<&str> = xml
+            .match_indices("<md:KeyDescriptor use=\"signing\">")
+            .map(|(_, m)| m)
+            .collect();
         assert_eq!(descriptors.len(), 2);
         let active = xml.find("YWN0aXZl").unwrap();
         let next = xml.find("c3RhZ2Vk").unwrap();
-        assert!(active < next && next < xml.find("SingleSignOnService").unwrap(), "{xml}");
+        assert!(
+            active < next && next < xml.find("SingleSignOnService").unwrap(),
+            "{xml}"
+        );
         assert!(xml.ends_with("</md:EntityDescriptor>"));
     }
 
     #[test]
     fn refuses_a_preview_of_another_certificate() {
         let staged = Certificate::from_base64("c3RhZ2Vk").unwrap();
-        let error = with_staged_key(&metadata("YWN0aXZl"), &metadata("YWN0aXZl"), &staged)
-            .unwrap_err();
-        assert!(matches!(error, MergeError::WrongCertificate { .. }), "{error}");
+        let error =
+            with_staged_key(&metadata("YWN0aXZl"), &metadata("YWN0aXZl"), &staged).unwrap_err();
+        assert!(
+            matches!(error, MergeError::WrongCertificate { .. }),
+            "{error}"
+        );
     }
 
     #[test]

@@ -340,7 +340,14 @@ fn resolve_key(
         }
     }
     if let Some((stage, text)) = &stage_before {
-        check_stage(*stage, text, validity_years, rotate_before.as_ref(), &at, problems);
+        check_stage(
+            *stage,
+            text,
+            validity_years,
+            rotate_before.as_ref(),
+            &at,
+            problems,
+        );
     }
     if switch.is_some() && stage_before.is_none() {
         problems.push(Problem::at(

@@ -101,7 +101,11 @@ pub(super) struct Judged<'a> {
 
 /// `kid` as the policy sees it, or none when its facts are unknown or the source's list was
 /// read and lacks it.
-pub(super) fn judged<'a>(group: &ResolvedGroup<'_>, live: &LiveSnapshot, kid: &'a Kid) -> Option<Judged<'a>> {
+pub(super) fn judged<'a>(
+    group: &ResolvedGroup<'_>,
+    live: &LiveSnapshot,
+    kid: &'a Kid,
+) -> Option<Judged<'a>> {
     let facts = live.key(kid)?;
     let created = match live.has_key_list(&group.source.id) {
         true => Some(live.copy(&group.source.id, kid)?.created),

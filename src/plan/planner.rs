@@ -144,7 +144,6 @@ struct GroupKey<'a> {
 }
 
 impl GroupKey<'_> {
-
     fn signed_with_by(&self, app: &Application) -> bool {
         match &self.key {
             KeyRef::Existing(kid) => app.signing_kid.as_ref() == Some(kid),
@@ -204,7 +203,13 @@ fn plan_group(
         generate,
         clones,
         switches,
-        warnings: warnings(group, &key, phase.as_ref().and_then(Phase::staged_kid), live, now),
+        warnings: warnings(
+            group,
+            &key,
+            phase.as_ref().and_then(Phase::staged_kid),
+            live,
+            now,
+        ),
         summary: GroupPlan {
             name: name.clone(),
             source: group.source.id.clone(),

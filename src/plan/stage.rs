@@ -65,10 +65,7 @@ pub(super) fn decide(
         let kid = next.kid.clone();
         return Some(match due {
             Some(because) if now >= switch_at => Decision {
-                target: Target::Existing(
-                    kid.clone(),
-                    KeyChoice::Staged { because, staged_at },
-                ),
+                target: Target::Existing(kid.clone(), KeyChoice::Staged { because, staged_at }),
                 phase: Phase::SwitchDue {
                     kid,
                     staged_at,
@@ -175,7 +172,10 @@ fn candidate<'a>(
     now: Timestamp,
     active: &Judged<'_>,
 ) -> Option<Judged<'a>> {
-    let signed: Vec<&Kid> = group.apps().filter_map(|app| app.signing_kid.as_ref()).collect();
+    let signed: Vec<&Kid> = group
+        .apps()
+        .filter_map(|app| app.signing_kid.as_ref())
+        .collect();
     live.keys
         .get(&group.source.id)?
         .iter()

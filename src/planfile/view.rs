@@ -170,8 +170,12 @@ impl From<PhaseView> for Phase {
 pub enum ChoiceView {
     Pinned,
     Active,
-    Resumed { because: ReasonView },
-    Generated { because: ReasonView },
+    Resumed {
+        because: ReasonView,
+    },
+    Generated {
+        because: ReasonView,
+    },
     Staged {
         because: ReasonView,
         staged_at: Timestamp,

@@ -153,30 +153,30 @@ fn app_keys(
                 "other"
             };
             KeyEntry {
-            kid: key.kid.0.clone(),
-            active,
-            role,
-            created: key.created,
-            expires_at: key.expires_at,
-            expires_in_days: key
-                .expires_at
-                .duration_since(now)
-                .as_secs()
-                .div_euclid(86_400),
-            sha256_fingerprint: certificate.as_ref().map(Certificate::sha256_fingerprint),
-            sha1_fingerprint: certificate.as_ref().map(Certificate::sha1_fingerprint),
-            subject: details.as_ref().map(|d| d.subject.clone()),
-            not_before: details.as_ref().map(|d| d.not_before),
-            not_after: details.as_ref().map(|d| d.not_after),
-            pem: certificate.as_ref().filter(|_| pem).map(Certificate::pem),
-            shared_with: holders
-                .get(key.kid.0.as_str())
-                .into_iter()
-                .flatten()
-                .filter(|holder| **holder != me)
-                .cloned()
-                .collect(),
-        }
+                kid: key.kid.0.clone(),
+                active,
+                role,
+                created: key.created,
+                expires_at: key.expires_at,
+                expires_in_days: key
+                    .expires_at
+                    .duration_since(now)
+                    .as_secs()
+                    .div_euclid(86_400),
+                sha256_fingerprint: certificate.as_ref().map(Certificate::sha256_fingerprint),
+                sha1_fingerprint: certificate.as_ref().map(Certificate::sha1_fingerprint),
+                subject: details.as_ref().map(|d| d.subject.clone()),
+                not_before: details.as_ref().map(|d| d.not_before),
+                not_after: details.as_ref().map(|d| d.not_after),
+                pem: certificate.as_ref().filter(|_| pem).map(Certificate::pem),
+                shared_with: holders
+                    .get(key.kid.0.as_str())
+                    .into_iter()
+                    .flatten()
+                    .filter(|holder| **holder != me)
+                    .cloned()
+                    .collect(),
+            }
         })
         .collect();
     keys.sort_by_key(|k| (!k.active, k.created));

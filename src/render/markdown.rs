@@ -11,9 +11,9 @@ use serde_json::Value;
 use similar::TextDiff;
 
 use super::cert::Certificate;
-use super::stage::SpActionView;
 use super::comments::split;
 use super::escape::terminal;
+use super::stage::SpActionView;
 use super::view::{AppView, GroupView, KeyView, Report, StepView};
 use super::{Command, RenderContext};
 use crate::okta::{Application, Kid};

@@ -12,10 +12,10 @@ use std::fmt::Write as _;
 use jiff::Timestamp;
 use serde::Serialize;
 
+use super::RenderContext;
 use super::cert::Certificate;
 use super::markdown::{app, code, escape, html, key};
 use super::view::{AppView, KeyView, StepView};
-use super::RenderContext;
 use crate::plan::{GroupPlan, KeyRef, Phase};
 
 /// Where a staging group stands, for people and programs.
@@ -208,10 +208,18 @@ impl SpActionView {
         out.push_str("Give each service provider's admin the certificate below (or the app's IdP metadata from `keyshare metadata`), and tick the app once its service provider trusts it.\n\n");
         for view in &self.apps {
             let fingerprints = match &self.certificate {
-                Some(cert) => format!(" — SHA-256 {} — SHA-1 {}", code(&cert.sha256), code(&cert.sha1)),
+                Some(cert) => format!(
+                    " — SHA-256 {} — SHA-1 {}",
+                    code(&cert.sha256),
+                    code(&cert.sha1)
+                ),
                 None => " — certificate known after apply".to_owned(),
             };
-            let _ = writeln!(out, "- [ ] {} — trust **{deadline}**{fingerprints}", app(view));
+            let _ = writeln!(
+                out,
+                "- [ ] {} — trust **{deadline}**{fingerprints}",
+                app(view)
+            );
         }
         match &self.certificate {
             Some(cert) => {

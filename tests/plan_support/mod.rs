@@ -9,9 +9,7 @@ use std::path::PathBuf;
 use jiff::{SignedDuration, Timestamp};
 use keyshare::config::{AppRef, AppSelector, DesiredState, KeyPolicy, Location, SigningKeyGroup};
 use keyshare::okta::{AppId, Application, JsonWebKey, Kid};
-use keyshare::plan::{
-    KeyRef, LiveSnapshot, Phase, Plan, PlanError, Step, Warning, key_needs,
-};
+use keyshare::plan::{KeyRef, LiveSnapshot, Phase, Plan, PlanError, Step, Warning, key_needs};
 use serde_json::json;
 
 /// The instant every planner test plans at.
