@@ -132,6 +132,26 @@ fn cases() -> Vec<Case> {
             expect: "no changes\n-- finance: in sync",
         },
         Case {
+            name: "a member switched early by hand: moved back until the switch, no second key",
+            org: Org::new()
+                .app("0oa1", "App 1", "kA", &[&stage_window, &next])
+                .app("0oa2", "App 2", "kB", &[&stage_window, &next])
+                .app("0oa3", "App 3", "kA", &[&stage_window, &next]),
+            desired: after_soak(),
+            expect: "finance: switch 0oa2 kB -> kA\n\
+                     -- finance: staged kB, switch 2026-12-16",
+        },
+        Case {
+            name: "interrupted between switches: the rest switch to the staged key",
+            org: Org::new()
+                .app("0oa1", "App 1", "kB", &[&switch_window, &next])
+                .app("0oa2", "App 2", "kB", &[&switch_window, &next])
+                .app("0oa3", "App 3", "kA", &[&switch_window, &next]),
+            desired: after_soak(),
+            expect: "finance: switch 0oa3 kA -> kB\n\
+                     -- finance: in sync",
+        },
+        Case {
             name: "overdue: inside rotateBefore with nothing staged, stage now and switch nothing",
             org: org("kA", &[&switch_window]),
             desired: after_soak(),

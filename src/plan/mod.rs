@@ -219,8 +219,8 @@ pub struct GroupPlan {
 
 /// Where a staging group stands in its rotation (docs/rotation.md). Derived from Okta alone:
 /// the staged key is the newest valid key, newer than the active one, that the source and
-/// every member hold and no app of the group signs with; it was staged when the source's copy
-/// was `created`.
+/// every member hold (see `stage` for a member already signing with it); it was staged when
+/// the source's copy was `created`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Phase {
     /// The shared key is not due for staging, and nothing is staged.

@@ -3,8 +3,10 @@
 //!
 //! The phase is derived from Okta alone, so that no record kept elsewhere can disagree with
 //! the org: the **staged key** is the newest key the source holds that is valid for the
-//! policy, newer than the active one (by the source's copies' `created`) and signed with by no
-//! app of the group, once the source and every member hold it. It was staged when the
+//! policy and newer than the active one (by the source's copies' `created`), once the source
+//! and every member hold it. Normally no app signs with it; a member that does (switched by
+//! hand) is moved back to the active key until the switch date, rather than a second new key
+//! being staged. It was staged when the
 //! source's copy was created. Staging generates the next key on the source (or adopts such a
 //! key the source already holds) and clones it to every member; it never switches. The
 //! switch comes when the active key expires within `rotateBefore`, or, when `rotateAfter`
@@ -21,7 +23,7 @@ use super::choose::{self, Judged, Target, Verdict};
 use super::resolve::ResolvedGroup;
 use super::{KeyChoice, KeyRef, LiveSnapshot, Phase, RotationReason};
 use crate::config::{Staging, SwitchWhen};
-use crate::okta::{AppId, Kid};
+use crate::okta::AppId;
 
 /// What a staging group's plan does.
 pub(super) struct Decision {
@@ -164,22 +166,21 @@ fn forced(group: &ResolvedGroup<'_>, active: &Judged<'_>, now: Timestamp) -> boo
     matches!((rotate_after, active.created), (Some(at), Some(created)) if choose::created_before(created, at))
 }
 
-/// The newest key of the source's list that is valid for the policy, newer than the active
-/// key and signed with by no app of the group: the key to stage, or the one staged.
+/// The newest key of the source's list that is valid for the policy and newer than the active
+/// key (which the source signs with): the key to stage, or the one staged.
+///
+/// A member that signs with it already (switched by hand, or by a run interrupted between
+/// switches) does not disqualify it: staging another key then would give the group a second
+/// new key. The plan moves that member back to the active key until the switch date.
 fn candidate<'a>(
     group: &ResolvedGroup<'_>,
     live: &'a LiveSnapshot,
     now: Timestamp,
     active: &Judged<'_>,
 ) -> Option<Judged<'a>> {
-    let signed: Vec<&Kid> = group
-        .apps()
-        .filter_map(|app| app.signing_kid.as_ref())
-        .collect();
     live.keys
         .get(&group.source.id)?
         .iter()
-        .filter(|copy| !signed.contains(&&copy.kid))
         .filter_map(|copy| choose::judged(group, live, &copy.kid))
         .filter(|key| matches!(choose::verdict(key, &group.spec.key, now), Verdict::Valid))
         .filter(|key| match (key.created, active.created) {
