@@ -58,13 +58,15 @@ impl DesiredState {
             .filter_map(|group| {
                 let stage = group.key.stage.as_ref()?;
                 let soak = stage.before - group.key.rotate_before?;
-                (soak < RECOMMENDED_SOAK).then(|| Problem {
-                    place: Place::At(stage.location.clone()),
-                    message: format!(
-                        "spec.key.stageBefore: service providers get {} days between staging and switching, under the {} recommended; many need a change window to load a certificate, so widen stageBefore or narrow rotateBefore",
-                        soak.as_hours() / 24,
-                        RECOMMENDED_SOAK.as_hours() / 24
-                    ),
+                (soak < RECOMMENDED_SOAK).then(|| {
+                    Problem::at(
+                        stage.location.clone(),
+                        format!(
+                            "spec.key.stageBefore: service providers get {} days between staging and switching, under the {} recommended; many need a change window to load a certificate, so widen stageBefore or narrow rotateBefore",
+                            soak.as_hours() / 24,
+                            RECOMMENDED_SOAK.as_hours() / 24
+                        ),
+                    )
                 })
             })
             .collect()
