@@ -1,6 +1,7 @@
 //! `keyshare plan DIR [--out FILE]`: show what apply would change, and optionally save the
 //! plan for `keyshare apply FILE`.
 
+use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use anyhow::Context;
@@ -13,6 +14,7 @@ use super::session::{Reads, Session};
 use crate::cli::console::{diag, out, outln};
 use crate::planfile::PlanFile;
 use crate::render::Command;
+use crate::render::escape::terminal;
 
 #[derive(Debug, clap::Args)]
 pub struct PlanArgs {
@@ -52,6 +54,14 @@ pub async fn run(args: PlanArgs, verbose: u8) -> anyhow::Result<ExitStatus> {
         )
         .write(out)
         .context("the plan was made but not saved")?;
+    }
+    // A person reading the plan on a terminal decides on it: it names the org it was made
+    // against. Files and pipes get the plan alone, as scripts expect.
+    if args.format == Format::Text && std::io::stdout().is_terminal() {
+        outln!(
+            "Okta org: {}\n",
+            terminal(session.client.org_url().as_str())
+        )?;
     }
     out!(
         "{}",
