@@ -283,8 +283,9 @@ async fn get_apps(
     Ok(found.into_iter().flatten().collect())
 }
 
-/// One `q` search per label or name, keeping only apps whose label or name is exactly the
-/// text searched for (`q` matches prefixes).
+/// One `q` search per label or name, keeping only apps whose label or name is the text
+/// searched for (`q` matches prefixes). Equal but for case is kept too: planning matches
+/// exactly, and such an app is what its "did you mean" names (`Sharepoint` for `SharePoint`).
 async fn search_apps(
     api: &impl OktaApi,
     searches: &BTreeSet<String>,
@@ -308,7 +309,10 @@ async fn search_apps(
             };
             Ok(apps
                 .into_iter()
-                .filter(|app| app.label == text || app.name.as_ref() == Some(&text))
+                .filter(|app| {
+                    let same = |found: &str| found.to_lowercase() == text.to_lowercase();
+                    same(&app.label) || app.name.as_deref().is_some_and(same)
+                })
                 .collect::<Vec<_>>())
         })
         .buffer_unordered(concurrency.max(1))

@@ -84,6 +84,14 @@ pub fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(err) => {
+            if err.kind() == clap::error::ErrorKind::UnknownArgument
+                && let Some((given, meant)) = single_dash_flag(std::env::args_os().skip(1))
+            {
+                console::diagln!(
+                    "error: unexpected argument '{given}': keyshare's long flags take two dashes (Terraform's take one); use '{meant}'"
+                );
+                return ExitCode::from(1);
+            }
             let _ = err.print();
             return if err.use_stderr() {
                 ExitCode::from(1)
@@ -108,6 +116,36 @@ pub fn main() -> ExitCode {
         Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => report(&err),
     }
+}
+
+/// The first argument written with Terraform's single dash (`-auto-approve`, `-out=plan`)
+/// that names a long flag of keyshare's command line, and the same with two dashes. Only
+/// flags that exist count, so that a value such as a PEM key (`-----BEGIN …`) or `-vv` is
+/// never taken for one.
+fn single_dash_flag(args: impl Iterator<Item = std::ffi::OsString>) -> Option<(String, String)> {
+    let cli = <Cli as clap::CommandFactory>::command();
+    let longs = |cmd: &clap::Command| {
+        cmd.get_arguments()
+            .filter_map(clap::Arg::get_long)
+            .map(str::to_owned)
+            .collect::<Vec<_>>()
+    };
+    let mut known = longs(&cli);
+    for arg in args {
+        let arg = arg.to_string_lossy().into_owned();
+        if let Some(sub) = cli.find_subcommand(&arg) {
+            known.extend(longs(sub));
+            continue;
+        }
+        let Some(flag) = arg.strip_prefix('-').filter(|rest| !rest.starts_with('-')) else {
+            continue;
+        };
+        let name = flag.split_once('=').map_or(flag, |(name, _)| name);
+        if known.iter().any(|long| long == name) {
+            return Some((arg.clone(), format!("-{arg}")));
+        }
+    }
+    None
 }
 
 async fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
