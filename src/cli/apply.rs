@@ -54,7 +54,7 @@ pub struct ApplyArgs {
     auto_approve: bool,
     /// Output format: text shows the plan, each step and a summary; json and markdown print
     /// one report of what was applied.
-    #[arg(long, value_enum, default_value_t)]
+    #[arg(long, value_enum, default_value_t, help_heading = "Output")]
     format: Format,
     #[command(flatten)]
     okta: OktaArgs,

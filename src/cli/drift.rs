@@ -20,7 +20,7 @@ pub struct DriftArgs {
     #[arg(default_value = ".")]
     dir: PathBuf,
     /// Output format.
-    #[arg(long, value_enum, default_value_t)]
+    #[arg(long, value_enum, default_value_t, help_heading = "Output")]
     format: Format,
     #[command(flatten)]
     okta: OktaArgs,

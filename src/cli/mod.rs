@@ -7,7 +7,7 @@
 //! by a second signal (`apply/interrupt.rs`).
 
 mod apply;
-mod console;
+pub(crate) mod console;
 mod demo;
 mod drift;
 mod import;
@@ -52,8 +52,8 @@ impl From<ExitStatus> for ExitCode {
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
-    /// More output: `-v` adds API call counts per rate-limit bucket, `-vv` debug logs.
-    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    /// More detail on standard error: -v a summary, -vv debug logs, -vvv trace logs.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true, help_heading = "Output")]
     verbose: u8,
 }
 
@@ -77,6 +77,15 @@ enum Command {
     Demo(demo::DemoArgs),
     /// Controller: re-plan on file change and every interval; optionally heal; serve /metrics.
     Watch(watch::WatchArgs),
+    /// Print a shell completion script: `keyshare completions bash > /etc/bash_completion.d/keyshare`.
+    Completions(CompletionsArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct CompletionsArgs {
+    /// The shell to complete in.
+    #[arg(value_enum)]
+    shell: clap_complete::Shell,
 }
 
 /// Parses the command line, runs the command, and turns the outcome into an exit code.
@@ -162,6 +171,17 @@ async fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
             .map(|()| ExitStatus::Success),
         Command::Demo(args) => demo::run(args).await,
         Command::Watch(args) => watch::run(args).await,
+        Command::Completions(args) => {
+            let mut script = Vec::new();
+            clap_complete::generate(
+                args.shell,
+                &mut <Cli as clap::CommandFactory>::command(),
+                "keyshare",
+                &mut script,
+            );
+            console::out!("{}", String::from_utf8_lossy(&script))?;
+            Ok(ExitStatus::Success)
+        }
     }
 }
 

@@ -37,12 +37,18 @@ fn authorization_mode(value: &str) -> Result<AuthorizationMode, String> {
     }
 }
 
+/// The `--help` headings of these settings, so that about twenty flags read as three groups.
+const CONNECTION: &str = "Okta connection";
+const RATE_LIMITS: &str = "Rate limits";
+const KEY_CACHE: &str = "Key cache";
+
 /// Where the Okta org is and how to call it.
 #[derive(clap::Args, Debug, Clone)]
 pub struct OktaArgs {
     /// The Okta org's URL.
     #[arg(
         long,
+        help_heading = CONNECTION,
         env = "OKTA_CLIENT_ORGURL",
         value_name = "URL",
         help = "The Okta org, e.g. https://dev-123456.okta.com (http:// only for loopback hosts)"
@@ -52,12 +58,13 @@ pub struct OktaArgs {
     /// API token for SSWS authorization.
     // Secrets take values that start with `-` (a PEM key always does): refused as an unknown
     // flag, clap would print the value, the secret, in its error.
-    #[arg(long, env = "OKTA_CLIENT_TOKEN", hide_env_values = true, value_name = "TOKEN", value_parser = secret, allow_hyphen_values = true)]
+    #[arg(long, help_heading = CONNECTION, env = "OKTA_CLIENT_TOKEN", hide_env_values = true, value_name = "TOKEN", value_parser = secret, allow_hyphen_values = true)]
     pub token: Option<Secret>,
 
     /// SSWS (API token) or PrivateKey (OAuth service app).
     #[arg(
         long,
+        help_heading = CONNECTION,
         env = "OKTA_CLIENT_AUTHORIZATIONMODE",
         value_name = "SSWS|PrivateKey",
         value_parser = authorization_mode,
@@ -66,50 +73,53 @@ pub struct OktaArgs {
     pub authorization_mode: AuthorizationMode,
 
     /// The OAuth service app's client id (PrivateKey mode).
-    #[arg(long, env = "OKTA_CLIENT_CLIENTID", value_name = "ID")]
+    #[arg(long, help_heading = CONNECTION, env = "OKTA_CLIENT_CLIENTID", value_name = "ID")]
     pub client_id: Option<String>,
 
     /// OAuth scopes, separated by spaces or commas [default: okta.apps.read okta.apps.manage].
-    #[arg(long, env = "OKTA_CLIENT_SCOPES", value_name = "SCOPES")]
+    #[arg(long, help_heading = CONNECTION, env = "OKTA_CLIENT_SCOPES", value_name = "SCOPES")]
     pub scopes: Option<String>,
 
     /// The service app's RSA private key: PEM (PKCS#1 or PKCS#8) or JWK, inline or a file path.
-    #[arg(long, env = "OKTA_CLIENT_PRIVATEKEY", hide_env_values = true, value_name = "KEY|FILE", value_parser = secret, allow_hyphen_values = true)]
+    #[arg(long, help_heading = CONNECTION, env = "OKTA_CLIENT_PRIVATEKEY", hide_env_values = true, value_name = "KEY|FILE", value_parser = secret, allow_hyphen_values = true)]
     pub private_key: Option<Secret>,
 
     /// The private key's id (`kid`) in the service app's key set; needed when it has several.
-    #[arg(long, env = "OKTA_CLIENT_KID", value_name = "KID")]
+    #[arg(long, help_heading = CONNECTION, env = "OKTA_CLIENT_KID", value_name = "KID")]
     pub kid: Option<String>,
 
     /// Use at most this percentage of each Okta rate-limit bucket per window.
-    #[arg(long = "max-api-capacity", value_name = "PCT", default_value_t = 50,
+    #[arg(long = "max-api-capacity", help_heading = RATE_LIMITS, env = "KEYSHARE_MAX_API_CAPACITY",
+          value_name = "PCT", default_value_t = 50,
           value_parser = clap::value_parser!(u8).range(1..=100))]
     pub max_api_capacity: u8,
 
     /// Requests in flight to Okta at once, at most.
-    #[arg(long, value_name = "N", default_value_t = 8,
+    #[arg(long, help_heading = RATE_LIMITS, env = "KEYSHARE_MAX_IN_FLIGHT", value_name = "N", default_value_t = 8,
           value_parser = clap::value_parser!(u16).range(1..))]
     pub max_in_flight: u16,
 
     /// Time limit for one HTTP request, e.g. 30s or 2m.
-    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = duration)]
+    #[arg(long, help_heading = CONNECTION, env = "KEYSHARE_TIMEOUT", value_name = "DURATION",
+          default_value = "30s", value_parser = duration)]
     pub timeout: Duration,
 
     /// The longest one request may wait on Okta's rate limits before failing, e.g. 5m or 30s.
-    #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = duration)]
+    #[arg(long, help_heading = RATE_LIMITS, env = "KEYSHARE_MAX_RATE_LIMIT_WAIT", value_name = "DURATION",
+          default_value = "5m", value_parser = duration)]
     pub max_rate_limit_wait: Duration,
 
     /// Extra trusted root certificates (PEM), for a private CA or a TLS-inspecting proxy.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, help_heading = CONNECTION, env = "KEYSHARE_CA_CERT", value_name = "FILE")]
     pub ca_cert: Option<PathBuf>,
 
     /// Directory of the key-metadata cache [default: $XDG_CACHE_HOME/keyshare]. Safe to delete.
-    #[arg(long, env = "KEYSHARE_KEY_CACHE", value_name = "DIR")]
+    #[arg(long, help_heading = KEY_CACHE, env = "KEYSHARE_KEY_CACHE", value_name = "DIR")]
     pub key_cache: Option<PathBuf>,
 
     /// Neither read nor write the key-metadata cache: every run reads key lists afresh.
     /// Wins over --key-cache and KEYSHARE_KEY_CACHE.
-    #[arg(long)]
+    #[arg(long, help_heading = KEY_CACHE)]
     pub no_key_cache: bool,
 }
 

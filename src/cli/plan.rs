@@ -22,10 +22,10 @@ pub struct PlanArgs {
     #[arg(default_value = ".")]
     dir: PathBuf,
     /// Output format.
-    #[arg(long, value_enum, default_value_t)]
+    #[arg(long, value_enum, default_value_t, help_heading = "Output")]
     format: Format,
     /// Save the plan to FILE (JSON, owner-only) for `keyshare apply FILE`.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", help_heading = "Output")]
     out: Option<PathBuf>,
     #[command(flatten)]
     okta: OktaArgs,
