@@ -113,3 +113,16 @@ fn a_text_plan_on_a_terminal_starts_with_the_org() {
         .unwrap_or_else(|| panic!("the plan is shown:\n{screen}"));
     assert!(org < actions, "the org comes first:\n{screen}");
 }
+
+#[test]
+fn reading_okta_draws_a_bar_when_the_cost_model_knows_the_calls() {
+    // The guide's two apps by id: two GETs, known before the first is made.
+    let sim = SimProcess::start(&["--latency-ms", "400"]);
+    let plan = keyshare(&sim, &["plan", EXAMPLE], None);
+    let (screen, status) = finish(plan);
+    assert!(status.contains(", 2)"), "exit status {status}:\n{screen}");
+    assert!(
+        screen.contains("Reading Okta apps [") && screen.contains("/2 calls, ETA"),
+        "{screen}"
+    );
+}

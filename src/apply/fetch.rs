@@ -128,6 +128,29 @@ pub async fn fetch(
     }
 }
 
+/// The calls [`fetch`] makes to read the apps `desired` refers to, when the cost model's
+/// choice fixes them: one per reference read one by one, or the pages of a full listing of an
+/// org whose size is known. `None` when they depend on answers (a kid filter, an org of
+/// unknown size). The key lists read afterwards are not counted: which are needed is learnt
+/// from the apps.
+pub fn app_read_calls(desired: &DesiredState, options: &FetchOptions) -> Option<usize> {
+    let wanted = Wanted::of(desired);
+    let refs = References {
+        members_in_sync: options.members_in_sync,
+        ..wanted.references()
+    };
+    match options
+        .app_reads
+        .unwrap_or_else(|| choose_app_reads(refs, options.org_apps, options.limits))
+    {
+        AppReads::PerReference => Some(wanted.ids.len() + wanted.searches.len()),
+        AppReads::FullListing => options
+            .org_apps
+            .map(|apps| apps.div_ceil(super::cost::PAGE_SIZE).max(1)),
+        AppReads::KidFilter => None,
+    }
+}
+
 /// The apps a desired state refers to.
 struct Wanted {
     ids: BTreeSet<AppId>,

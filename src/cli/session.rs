@@ -13,7 +13,7 @@ use jiff::Timestamp;
 
 use super::okta_args::OktaArgs;
 use super::read_progress;
-use crate::apply::{FetchOptions, KeyCache, fetch};
+use crate::apply::{FetchOptions, KeyCache, app_read_calls, fetch};
 use crate::config::{self, DesiredState};
 use crate::okta::http::HttpClient;
 use crate::plan::{self, LiveSnapshot, Plan};
@@ -94,8 +94,9 @@ impl Reads {
             known_keys: cache.known_keys(now),
             ..FetchOptions::default()
         };
+        let app_calls = app_read_calls(desired, &options);
         let reading = read_and_plan(client, desired, now, &options);
-        let (planned, org_apps) = read_progress::showing_reads(client, reading).await?;
+        let (planned, org_apps) = read_progress::showing_reads(client, app_calls, reading).await?;
         let grew = cache.remember(&planned.live, now);
         let counted = org_apps.is_some_and(|count| cache.learn_org_apps(count));
         if let Some(path) = &self.key_cache
