@@ -13,6 +13,7 @@ mod drift;
 mod import;
 mod keys;
 pub mod okta_args;
+mod okta_yaml;
 mod output;
 mod plan;
 mod read_progress;

@@ -10,6 +10,7 @@ use std::convert::Infallible;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use super::okta_yaml::{self, FileSettings};
 use crate::apply::KeyCache;
 use crate::okta::SettingsError;
 use crate::okta::http::settings::DEFAULT_SCOPES;
@@ -26,7 +27,7 @@ pub enum AuthorizationMode {
 
 /// Parses the mode case-insensitively. The value often comes from the environment, so the
 /// error names the variable as well as the flag.
-fn authorization_mode(value: &str) -> Result<AuthorizationMode, String> {
+pub(super) fn authorization_mode(value: &str) -> Result<AuthorizationMode, String> {
     match value.trim().to_ascii_lowercase().as_str() {
         "ssws" => Ok(AuthorizationMode::Ssws),
         "privatekey" => Ok(AuthorizationMode::PrivateKey),
@@ -61,16 +62,16 @@ pub struct OktaArgs {
     #[arg(long, help_heading = CONNECTION, env = "OKTA_CLIENT_TOKEN", hide_env_values = true, value_name = "TOKEN", value_parser = secret, allow_hyphen_values = true)]
     pub token: Option<Secret>,
 
-    /// SSWS (API token) or PrivateKey (OAuth service app).
+    /// SSWS (API token) or PrivateKey (OAuth service app) [default: SSWS].
+    // No clap default: a mode given in an okta.yaml file must be told apart from none.
     #[arg(
         long,
         help_heading = CONNECTION,
         env = "OKTA_CLIENT_AUTHORIZATIONMODE",
         value_name = "SSWS|PrivateKey",
-        value_parser = authorization_mode,
-        default_value = "SSWS"
+        value_parser = authorization_mode
     )]
-    pub authorization_mode: AuthorizationMode,
+    pub authorization_mode: Option<AuthorizationMode>,
 
     /// The OAuth service app's client id (PrivateKey mode).
     #[arg(long, help_heading = CONNECTION, env = "OKTA_CLIENT_CLIENTID", value_name = "ID")]
@@ -124,9 +125,33 @@ pub struct OktaArgs {
 }
 
 impl OktaArgs {
-    /// Resolves the arguments into client settings; a missing value is named by flag and
-    /// environment variable.
+    /// Resolves the arguments, completed from the Okta SDKs' configuration files, into client
+    /// settings; a missing value is named by flag and environment variable.
     pub fn to_settings(&self) -> Result<ClientSettings, SettingsError> {
+        let mut files = Vec::new();
+        for path in okta_yaml::default_paths() {
+            files.extend(okta_yaml::read(&path)?);
+        }
+        self.with_files(files).resolve()
+    }
+
+    /// These arguments with what flags and environment left unset taken from `files`, the
+    /// file that wins first.
+    fn with_files(&self, files: Vec<FileSettings>) -> Self {
+        let mut merged = self.clone();
+        for file in files {
+            merged.org_url = merged.org_url.or(file.org_url);
+            merged.token = merged.token.or(file.token);
+            merged.authorization_mode = merged.authorization_mode.or(file.authorization_mode);
+            merged.client_id = merged.client_id.or(file.client_id);
+            merged.scopes = merged.scopes.or(file.scopes);
+            merged.private_key = merged.private_key.or(file.private_key);
+            merged.kid = merged.kid.or(file.kid);
+        }
+        merged
+    }
+
+    fn resolve(&self) -> Result<ClientSettings, SettingsError> {
         let org = self
             .org_url
             .as_deref()
@@ -166,7 +191,7 @@ impl OktaArgs {
     }
 
     fn auth(&self) -> Result<Auth, SettingsError> {
-        match self.authorization_mode {
+        match self.authorization_mode.unwrap_or(AuthorizationMode::Ssws) {
             AuthorizationMode::Ssws => self
                 .token
                 .clone()
@@ -247,7 +272,7 @@ mod tests {
     fn parse(args: &[&str]) -> Result<ClientSettings, String> {
         let cli = Cli::try_parse_from(std::iter::once("keyshare").chain(args.iter().copied()))
             .map_err(|e| e.kind().to_string())?;
-        cli.okta.to_settings().map_err(|e| e.to_string())
+        cli.okta.resolve().map_err(|e| e.to_string())
     }
 
     #[test]
@@ -255,7 +280,7 @@ mod tests {
         let table: &[(&[&str], &str)] = &[
             (
                 &["--token", "t"],
-                "no Okta org URL: pass --org-url or set OKTA_CLIENT_ORGURL",
+                "no Okta org URL: pass --org-url, set OKTA_CLIENT_ORGURL, or write okta.client.orgUrl in ./.okta.yaml or ~/.okta/okta.yaml",
             ),
             (
                 &["--org-url", "https://dev-1.okta.com"],
