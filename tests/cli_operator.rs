@@ -104,3 +104,57 @@ fn a_label_in_the_wrong_case_gets_a_did_you_mean() {
         "a label no read app comes close to gets no guess:\n{stderr}"
     );
 }
+
+const EXAMPLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/desired-state");
+
+#[test]
+fn color_always_and_never_win_over_the_terminal_and_no_color() {
+    let sim = SimProcess::start(&[]);
+    // The helper sets NO_COLOR and standard output is a pipe: `auto` would not colour.
+    let always = sim
+        .keyshare()
+        .args(["plan", EXAMPLE, "--color", "always"])
+        .assert()
+        .code(2);
+    assert!(
+        always.get_output().stdout.contains(&0x1b),
+        "--color always colours a pipe"
+    );
+    let never = sim
+        .keyshare()
+        .env_remove("NO_COLOR")
+        .args(["--color", "never", "plan", EXAMPLE])
+        .assert()
+        .code(2);
+    assert!(!never.get_output().stdout.contains(&0x1b));
+}
+
+#[test]
+fn lock_timeout_gives_up_on_a_held_lock_and_changes_nothing() {
+    let sim = SimProcess::start(&[]);
+    let org = url::Url::parse(&sim.base_url).expect("the simulator's URL");
+    let _held = keyshare::apply::OrgLock::try_acquire(sim.cache_dir(), &org)
+        .expect("the lock directory")
+        .expect("the lock is free");
+    let started = std::time::Instant::now();
+    let assert = sim
+        .keyshare()
+        .args(["apply", EXAMPLE, "--auto-approve", "--lock-timeout", "1s"])
+        .assert()
+        .code(1);
+    let waited = started.elapsed();
+    let stderr = stderr_of(&assert);
+    let path = keyshare::apply::OrgLock::path(sim.cache_dir(), &org);
+    assert!(
+        stderr.contains(&format!(
+            "error: another keyshare apply or self-healing watch still holds the apply lock {} after 1s; nothing was changed; run again once it finished, or wait longer with --lock-timeout",
+            path.display()
+        )),
+        "{stderr}"
+    );
+    assert!(
+        waited >= std::time::Duration::from_secs(1) && waited < std::time::Duration::from_secs(20),
+        "waited {waited:?}"
+    );
+    assert!(!String::from_utf8_lossy(&assert.get_output().stdout).contains("[1/"));
+}

@@ -18,7 +18,7 @@ use indicatif::{ProgressBar, ProgressStyle};
 use jiff::Timestamp;
 
 use super::ExitStatus;
-use super::okta_args::OktaArgs;
+use super::okta_args::{OktaArgs, duration};
 use super::output::{Format, render, render_report, stdout_color};
 use super::session::{Planned, Reads, load};
 use crate::apply::{
@@ -56,6 +56,10 @@ pub struct ApplyArgs {
     /// one report of what was applied.
     #[arg(long, value_enum, default_value_t, help_heading = "Output")]
     format: Format,
+    /// How long to wait for the apply lock another apply or self-healing watch of this org
+    /// holds, e.g. 30s or 10m [default: as long as it takes].
+    #[arg(long, env = "KEYSHARE_LOCK_TIMEOUT", value_name = "DURATION", value_parser = duration)]
+    lock_timeout: Option<std::time::Duration>,
     #[command(flatten)]
     okta: OktaArgs,
 }
@@ -69,7 +73,7 @@ struct Prepared {
 
 pub async fn run(args: ApplyArgs, verbose: u8) -> anyhow::Result<ExitStatus> {
     let client = HttpClient::new(args.okta.to_settings()?)?;
-    let _lock = lock(&args.okta, client.org_url())?;
+    let _lock = lock(&args.okta, client.org_url(), args.lock_timeout)?;
     let reads = Reads::cached(&args.okta, &client);
     let Prepared { planned, desired } = prepare(&client, &reads, &args.target).await?;
     let text = args.format == Format::Text;
@@ -131,8 +135,12 @@ pub async fn run(args: ApplyArgs, verbose: u8) -> anyhow::Result<ExitStatus> {
 
 /// Takes the org's apply lock, saying on standard error why it waits while another apply (or
 /// a self-healing `watch`) holds it.
-fn lock(okta: &OktaArgs, org: &url::Url) -> anyhow::Result<OrgLock> {
-    Ok(OrgLock::acquire(&okta.lock_dir(), org, |path| {
+fn lock(
+    okta: &OktaArgs,
+    org: &url::Url,
+    timeout: Option<std::time::Duration>,
+) -> anyhow::Result<OrgLock> {
+    Ok(OrgLock::acquire(&okta.lock_dir(), org, timeout, |path| {
         diagln!(
             "Waiting for another keyshare apply or self-healing watch against {org} that holds the apply lock {} to finish.",
             path.display()

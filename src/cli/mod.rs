@@ -56,6 +56,16 @@ pub struct Cli {
     /// More detail on standard error: -v a summary, -vv debug logs, -vvv trace logs.
     #[arg(short, long, action = clap::ArgAction::Count, global = true, help_heading = "Output")]
     verbose: u8,
+    /// When to colour the output; `always` and `never` win over NO_COLOR.
+    #[arg(
+        long,
+        value_name = "WHEN",
+        value_enum,
+        default_value_t,
+        global = true,
+        help_heading = "Output"
+    )]
+    color: output::ColorChoice,
 }
 
 #[derive(Debug, Subcommand)]
@@ -114,6 +124,7 @@ pub fn main() -> ExitCode {
         Command::Watch(args) => Some(args.log_format),
         _ => None,
     };
+    output::set_color(cli.color);
     init_tracing(cli.verbose, watch_log);
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
