@@ -18,6 +18,7 @@ mod output;
 mod plan;
 mod read_progress;
 mod session;
+mod show;
 mod signals;
 mod validate;
 mod watch;
@@ -88,6 +89,8 @@ enum Command {
     Demo(demo::DemoArgs),
     /// Controller: re-plan on file change and every interval; optionally heal; serve /metrics.
     Watch(watch::WatchArgs),
+    /// Render a plan saved by `plan --out` without reading Okta.
+    Show(show::ShowArgs),
     /// Print a shell completion script: `keyshare completions bash > /etc/bash_completion.d/keyshare`.
     Completions(CompletionsArgs),
 }
@@ -183,6 +186,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
             .map(|()| ExitStatus::Success),
         Command::Demo(args) => demo::run(args).await,
         Command::Watch(args) => watch::run(args).await,
+        Command::Show(args) => show::run(&args),
         Command::Completions(args) => {
             let mut script = Vec::new();
             clap_complete::generate(
