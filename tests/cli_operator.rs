@@ -158,3 +158,50 @@ fn lock_timeout_gives_up_on_a_held_lock_and_changes_nothing() {
     );
     assert!(!String::from_utf8_lossy(&assert.get_output().stdout).contains("[1/"));
 }
+
+#[test]
+fn target_plans_only_the_named_groups() {
+    let sim = SimProcess::start(&[]);
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let finance = std::fs::read_to_string(format!("{EXAMPLE}/finance.yaml")).expect("example");
+    write_files(
+        dir.path(),
+        &[
+            ("finance.yaml", finance.as_str()),
+            (
+                "elsewhere.yaml",
+                "apiVersion: keyshare/v1\nkind: SigningKeyGroup\nmetadata:\n  name: elsewhere\nspec:\n  source: 0oa00000000000000001\n  members: [0oa00000000000000002]\n  key:\n    validityYears: 2\n",
+            ),
+        ],
+    );
+    let dir = dir.path().to_str().expect("UTF-8 path");
+    // The other group's apps are not in this org: planning everything fails on them.
+    sim.keyshare().args(["plan", dir]).assert().code(1);
+    let plan = sim
+        .keyshare()
+        .args(["plan", dir, "--target", "finance"])
+        .assert()
+        .code(2);
+    let text = String::from_utf8_lossy(&plan.get_output().stdout);
+    assert!(
+        text.contains("# group finance") && !text.contains("elsewhere"),
+        "{text}"
+    );
+    sim.keyshare()
+        .args(["drift", dir, "--target", "finance"])
+        .assert()
+        .code(2);
+
+    let typo = sim
+        .keyshare()
+        .args(["plan", dir, "--target", "finanse"])
+        .assert()
+        .code(1);
+    assert!(
+        stderr_of(&typo).contains(&format!(
+            "error: --target finanse: no group of that name in {dir}; did you mean `finance`? its groups are elsewhere, finance"
+        )),
+        "{}",
+        stderr_of(&typo)
+    );
+}

@@ -20,7 +20,7 @@ use jiff::Timestamp;
 use super::ExitStatus;
 use super::okta_args::{OktaArgs, duration};
 use super::output::{Format, render, render_report, stdout_color};
-use super::session::{Planned, Reads, load};
+use super::session::{Planned, Reads, Targets, load};
 use crate::apply::{
     ApplyReport, Executed, OrgLock, ProgressEvent, StepOutcome, execute_until, known_key,
     with_known_keys,
@@ -61,6 +61,8 @@ pub struct ApplyArgs {
     #[arg(long, env = "KEYSHARE_LOCK_TIMEOUT", value_name = "DURATION", value_parser = duration)]
     lock_timeout: Option<std::time::Duration>,
     #[command(flatten)]
+    targets: Targets,
+    #[command(flatten)]
     okta: OktaArgs,
 }
 
@@ -75,7 +77,8 @@ pub async fn run(args: ApplyArgs, verbose: u8) -> anyhow::Result<ExitStatus> {
     let client = HttpClient::new(args.okta.to_settings()?)?;
     let _lock = lock(&args.okta, client.org_url(), args.lock_timeout)?;
     let reads = Reads::cached(&args.okta, &client);
-    let Prepared { planned, desired } = prepare(&client, &reads, &args.target).await?;
+    let Prepared { planned, desired } =
+        prepare(&client, &reads, &args.target, &args.targets).await?;
     let text = args.format == Format::Text;
     let plan_text = render(
         Format::Text,
@@ -149,11 +152,21 @@ fn lock(
 }
 
 /// A plan made now from the directory `target`, or the saved plan `target` after checking it.
-async fn prepare(client: &HttpClient, reads: &Reads, target: &Path) -> anyhow::Result<Prepared> {
+async fn prepare(
+    client: &HttpClient,
+    reads: &Reads,
+    target: &Path,
+    targets: &Targets,
+) -> anyhow::Result<Prepared> {
     if planfile::is_plan_file(target) {
+        if targets.any() {
+            bail!(
+                "--target narrows a plan made now; a saved plan is applied whole, so make it with `keyshare plan --target GROUP --out FILE` instead"
+            );
+        }
         return from_plan_file(client, target).await;
     }
-    let desired = load(target)?;
+    let desired = targets.select(load(target)?, target)?;
     let planned = reads.plan(client, &desired, Timestamp::now()).await?;
     Ok(Prepared {
         planned,

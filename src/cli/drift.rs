@@ -10,7 +10,7 @@ use jiff::Timestamp;
 use super::ExitStatus;
 use super::okta_args::OktaArgs;
 use super::output::{Format, render_with_stats, stdout_color};
-use super::session::Session;
+use super::session::{Session, Targets};
 use crate::cli::console::{diag, out};
 use crate::render::Command;
 
@@ -23,11 +23,13 @@ pub struct DriftArgs {
     #[arg(long, value_enum, default_value_t, help_heading = "Output")]
     format: Format,
     #[command(flatten)]
+    targets: Targets,
+    #[command(flatten)]
     okta: OktaArgs,
 }
 
 pub async fn run(args: DriftArgs, verbose: u8) -> anyhow::Result<ExitStatus> {
-    let session = Session::open(&args.dir, &args.okta)?;
+    let session = Session::open(&args.dir, &args.targets, &args.okta)?;
     let planned = session.plan(Timestamp::now()).await?;
     out!(
         "{}",

@@ -10,7 +10,7 @@ use jiff::Timestamp;
 use super::ExitStatus;
 use super::okta_args::OktaArgs;
 use super::output::{Format, render_with_stats, stdout_color};
-use super::session::{Reads, Session};
+use super::session::{Reads, Session, Targets};
 use crate::cli::console::{diag, out, outln};
 use crate::planfile::PlanFile;
 use crate::render::Command;
@@ -28,11 +28,13 @@ pub struct PlanArgs {
     #[arg(long, value_name = "FILE", help_heading = "Output")]
     out: Option<PathBuf>,
     #[command(flatten)]
+    targets: Targets,
+    #[command(flatten)]
     okta: OktaArgs,
 }
 
 pub async fn run(args: PlanArgs, verbose: u8) -> anyhow::Result<ExitStatus> {
-    let session = Session::open(&args.dir, &args.okta)?;
+    let session = Session::open(&args.dir, &args.targets, &args.okta)?;
     let now = Timestamp::now();
     // A saved plan reads the sources' key lists afresh rather than trusting the key cache, so
     // that its fingerprint covers them and a key added out of band makes it stale.
