@@ -233,7 +233,7 @@ async fn from_plan_file(client: &HttpClient, path: &Path) -> anyhow::Result<Prep
 
 /// Runs `planned`'s steps, printing each as it ends, then re-reads the org and fails unless
 /// every group signs and publishes one certificate and planning again finds nothing left to
-/// do. `demo` uses this.
+/// do, and prints the "Verified group …" lines as `apply` does. `demo` uses this.
 pub async fn apply_planned(
     client: &HttpClient,
     reads: &Reads,
@@ -241,8 +241,9 @@ pub async fn apply_planned(
     planned: &Planned,
 ) -> anyhow::Result<ApplyReport> {
     let report = run_steps(client, planned, true, None).await?;
-    verify::verify(client, &planned.plan, &planned.live, &report).await?;
+    let verified = verify::verify(client, &planned.plan, &planned.live, &report).await?;
     check_converged(client, reads, desired).await?;
+    out!("{}", verify::describe(&verified))?;
     Ok(report)
 }
 
