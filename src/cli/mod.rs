@@ -77,6 +77,8 @@ enum Command {
     Plan(plan::PlanArgs),
     /// Carry out a plan: plan DIR now, or a plan FILE saved by `plan --out`.
     Apply(apply::ApplyArgs),
+    /// Render a plan saved by `plan --out` without reading Okta.
+    Show(show::ShowArgs),
     /// Check that Okta still matches the desired state (exit 0 in sync, 2 drift, 1 error).
     Drift(drift::DriftArgs),
     /// Inventory: each app's keys, which one it signs with, expiry, and who shares each key.
@@ -89,9 +91,7 @@ enum Command {
     Demo(demo::DemoArgs),
     /// Controller: re-plan on file change and every interval; optionally heal; serve /metrics.
     Watch(watch::WatchArgs),
-    /// Render a plan saved by `plan --out` without reading Okta.
-    Show(show::ShowArgs),
-    /// Print a shell completion script: `keyshare completions bash > /etc/bash_completion.d/keyshare`.
+    /// Print a shell completion script for bash, zsh or fish.
     Completions(CompletionsArgs),
 }
 
