@@ -5,16 +5,12 @@
 mod cli_support;
 mod controller_support;
 
-use std::time::Duration;
-
 use cli_support::{APP1, APP2, SimProcess, TOKEN};
 use controller_support::{
-    GUIDE_POLICY, Receiver, WatchProcess, group_yaml, key_ids, signing_kid, sim_admin,
+    GUIDE_POLICY, PATIENCE, Receiver, WatchProcess, group_yaml, key_ids, signing_kid, sim_admin,
     switch_out_of_band,
 };
 use serde_json::json;
-
-const SECONDS: Duration = Duration::from_secs(5);
 
 fn desired_dir() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
@@ -32,10 +28,10 @@ async fn read_only_by_default() {
     let before = [signing_kid(&sim, APP1).await, signing_kid(&sim, APP2).await];
     let dir = desired_dir();
     let watch = WatchProcess::start(&sim, dir.path(), &["--interval", "300ms"]).await;
-    let first = watch.wait_log(0, "reconciled", SECONDS).await;
+    let first = watch.wait_log(0, "reconciled", PATIENCE).await;
     assert_eq!(first["fields"]["in_sync"], false);
     let mark = watch.mark();
-    watch.wait_log(mark, "reconciled", SECONDS).await;
+    watch.wait_log(mark, "reconciled", PATIENCE).await;
     let after = [signing_kid(&sim, APP1).await, signing_kid(&sim, APP2).await];
     assert_eq!(before, after, "a watch without --self-heal changes nothing");
     assert_eq!(key_ids(&sim, APP2).await.len(), 1, "nothing was cloned");
@@ -59,9 +55,9 @@ async fn out_of_band_drift_is_detected_at_the_next_interval_and_healed() {
     )
     .await;
     watch
-        .wait_log(0, "self-heal applied the plan", SECONDS)
+        .wait_log(0, "self-heal applied the plan", PATIENCE)
         .await;
-    hook.wait_for("drift_healed", SECONDS).await;
+    hook.wait_for("drift_healed", PATIENCE).await;
     let group_kid = signing_kid(&sim, APP1).await;
     assert_eq!(signing_kid(&sim, APP2).await, group_kid);
 
@@ -72,7 +68,7 @@ async fn out_of_band_drift_is_detected_at_the_next_interval_and_healed() {
         .expect("App 2 still holds its own old key");
     let mark = watch.mark();
     switch_out_of_band(&sim, APP2, &old_kid).await;
-    let found = watch.wait_log(mark, "group out of sync", SECONDS).await;
+    let found = watch.wait_log(mark, "group out of sync", PATIENCE).await;
     assert!(
         found["fields"]["steps"]
             .as_str()
@@ -81,14 +77,14 @@ async fn out_of_band_drift_is_detected_at_the_next_interval_and_healed() {
         "{found}"
     );
     watch
-        .wait_log(mark, "self-heal applied the plan", SECONDS)
+        .wait_log(mark, "self-heal applied the plan", PATIENCE)
         .await;
     assert_eq!(signing_kid(&sim, APP2).await, group_kid, "healed");
-    hook.wait_for_count("drift_healed", 2, SECONDS).await;
+    hook.wait_for_count("drift_healed", 2, PATIENCE).await;
 
     let mark = watch.mark();
-    watch.wait_log(mark, "reconciled", SECONDS).await;
-    watch.wait_log(watch.mark(), "reconciled", SECONDS).await;
+    watch.wait_log(mark, "reconciled", PATIENCE).await;
+    watch.wait_log(watch.mark(), "reconciled", PATIENCE).await;
     assert_eq!(
         hook.events(),
         [
@@ -146,14 +142,14 @@ async fn a_failed_apply_is_announced_once_and_retried_with_backoff() {
         ],
     )
     .await;
-    let failed = watch.wait_log(0, "reconcile failed", SECONDS).await;
+    let failed = watch.wait_log(0, "reconcile failed", PATIENCE).await;
     let error = failed["fields"]["error"].as_str().unwrap();
     assert!(error.contains("apply stopped at step 1 of 4"), "{error}");
     // Retried after the first backoff delay, long before the 10-minute interval.
     watch
-        .wait_log(0, "self-heal applied the plan", SECONDS)
+        .wait_log(0, "self-heal applied the plan", PATIENCE)
         .await;
-    hook.wait_for("drift_healed", SECONDS).await;
+    hook.wait_for("drift_healed", PATIENCE).await;
     assert_eq!(
         hook.events(),
         [

@@ -6,14 +6,11 @@
 mod cli_support;
 mod controller_support;
 
-use std::time::Duration;
-
 use cli_support::{APP1, APP2, SimProcess};
-use controller_support::{GUIDE_POLICY, WatchProcess, group_yaml, key_ids, signing_kid};
+use controller_support::{GUIDE_POLICY, PATIENCE, WatchProcess, group_yaml, key_ids, signing_kid};
 use keyshare::apply::OrgLock;
 use keyshare::okta::http::parse_org_url;
 
-const SECONDS: Duration = Duration::from_secs(5);
 const DEFERRED: &str = "self-heal deferred: another keyshare apply against this org holds the apply lock; the next reconcile tries again";
 
 #[tokio::test]
@@ -39,22 +36,22 @@ async fn self_heal_is_deferred_while_an_apply_holds_the_lock_and_heals_after() {
 
     let watch =
         WatchProcess::start(&sim, dir.path(), &["--interval", "300ms", "--self-heal"]).await;
-    let deferred = watch.wait_log(0, DEFERRED, SECONDS).await;
+    let deferred = watch.wait_log(0, DEFERRED, PATIENCE).await;
     assert_eq!(deferred["level"], "WARN");
     assert_eq!(
         deferred["fields"]["lock"],
         OrgLock::path(sim.cache_dir(), &org).display().to_string()
     );
-    let found = watch.wait_log(0, "group out of sync", SECONDS).await;
+    let found = watch.wait_log(0, "group out of sync", PATIENCE).await;
     assert_eq!(
         found["fields"]["group"], "finance",
         "drift is still reported"
     );
     // The process goes on reconciling, deferring each time.
     let mark = watch.mark();
-    watch.wait_log(mark, DEFERRED, SECONDS).await;
+    watch.wait_log(mark, DEFERRED, PATIENCE).await;
 
-    let ready = watch.wait_status("/readyz", 200, SECONDS).await;
+    let ready = watch.wait_status("/readyz", 200, PATIENCE).await;
     assert!(ready.starts_with("ready; self-heal deferred"), "{ready}");
     let (_, metrics) = watch.get("/metrics").await;
     assert!(
@@ -81,18 +78,18 @@ async fn self_heal_is_deferred_while_an_apply_holds_the_lock_and_heals_after() {
     let mark = watch.mark();
     drop(held);
     watch
-        .wait_log(mark, "self-heal applied the plan", SECONDS)
+        .wait_log(mark, "self-heal applied the plan", PATIENCE)
         .await;
     let group_kid = signing_kid(&sim, APP1).await;
     assert_eq!(signing_kid(&sim, APP2).await, group_kid, "healed");
     assert_eq!(key_ids(&sim, APP1).await.len(), 2, "one key generated");
-    let ready = watch.wait_status("/readyz", 200, SECONDS).await;
+    let ready = watch.wait_status("/readyz", 200, PATIENCE).await;
     assert_eq!(ready, "ready\n", "the deferral is over");
     // The watch holds the lock only during a reconcile: a person can still apply in between.
     sim.keyshare()
         .args(["apply", "--auto-approve"])
         .arg(dir.path())
-        .timeout(SECONDS)
+        .timeout(PATIENCE)
         .assert()
         .success();
 }

@@ -4,14 +4,11 @@
 mod cli_support;
 mod controller_support;
 
-use std::time::Duration;
-
 use std::collections::BTreeMap;
 
 use cli_support::{APP1, SimProcess};
-use controller_support::{GUIDE_POLICY, WatchProcess, group_yaml, signing_kid};
+use controller_support::{GUIDE_POLICY, PATIENCE, WatchProcess, group_yaml, signing_kid};
 
-const SECONDS: Duration = Duration::from_secs(5);
 const APPS_LIMIT: f64 = 60.0;
 
 /// One sample line.
@@ -173,8 +170,8 @@ async fn metrics_carry_group_key_reconcile_and_api_series() {
     .unwrap();
 
     let watch = WatchProcess::start(&sim, dir.path(), &["--interval", "10m"]).await;
-    watch.wait_log(0, "reconciled", SECONDS).await;
-    watch.wait_status("/readyz", 200, SECONDS).await;
+    watch.wait_log(0, "reconciled", PATIENCE).await;
+    watch.wait_status("/readyz", 200, PATIENCE).await;
     let before = scrape(&watch).await;
     let labels = [
         ("group", "finance"),
@@ -228,9 +225,10 @@ async fn metrics_carry_group_key_reconcile_and_api_series() {
 
     let healer = WatchProcess::start(&sim, dir.path(), &["--interval", "10m", "--self-heal"]).await;
     let healed = healer
-        .wait_log(0, "self-heal applied the plan", SECONDS)
+        .wait_log(0, "self-heal applied the plan", PATIENCE)
         .await;
-    healer.wait_log(0, "reconciled", SECONDS).await;
+    // The check after the heal: the second reconciled line (the first came before the heal).
+    healer.wait_log_count("reconciled", 2, PATIENCE).await;
     let after = scrape(&healer).await;
     let labels = [
         ("group", "finance"),
@@ -265,15 +263,15 @@ async fn metrics_carry_group_key_reconcile_and_api_series() {
         group_yaml("finance", GUIDE_POLICY),
     )
     .unwrap();
-    let failed = healer
-        .wait_log(0, "reconcile failed", Duration::from_secs(20))
-        .await;
+    let failed = healer.wait_log(0, "reconcile failed", PATIENCE).await;
     assert!(
         failed["fields"]["error"]
             .as_str()
             .unwrap()
             .contains("cannot read the live state")
     );
+    // Readiness changes last, after the metrics of the failed reconcile.
+    healer.wait_status("/readyz", 503, PATIENCE).await;
     let unknown = scrape(&healer).await;
     let labels = [
         ("group", "finance"),
@@ -285,5 +283,4 @@ async fn metrics_carry_group_key_reconcile_and_api_series() {
         value(&unknown, "keyshare_reconcile_total", &[("result", "error")]),
         1.0
     );
-    healer.wait_status("/readyz", 503, SECONDS).await;
 }

@@ -9,11 +9,9 @@ use std::time::Duration;
 
 use cli_support::{APP1, APP2, SimProcess};
 use controller_support::{
-    GUIDE_POLICY, WatchProcess, group_yaml, key_ids, message_of, signing_kid, sim_admin,
+    GUIDE_POLICY, PATIENCE, WatchProcess, group_yaml, key_ids, message_of, signing_kid, sim_admin,
 };
 use serde_json::json;
-
-const SECONDS: Duration = Duration::from_secs(5);
 
 #[tokio::test]
 async fn sigterm_during_an_apply_finishes_the_step_then_a_rerun_converges() {
@@ -38,16 +36,16 @@ async fn sigterm_during_an_apply_finishes_the_step_then_a_rerun_converges() {
 
     watch.terminate();
     watch
-        .wait_log(0, "stop requested; finishing the current step", SECONDS)
+        .wait_log(0, "stop requested; finishing the current step", PATIENCE)
         .await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert!(watch.is_running(), "watch waits for the step under way");
     sim_admin(&sim, "/__sim/release", json!({})).await;
-    let status = watch.wait_exit(SECONDS).await;
+    let status = watch.wait_exit(PATIENCE).await;
     assert!(status.success(), "{status:?}\n{}", watch.log_text());
 
     let stopped = watch
-        .wait_log_where(0, SECONDS, |e| {
+        .wait_log_where(0, PATIENCE, |e| {
             message_of(e).starts_with("stopping: self-heal ended")
         })
         .await;
@@ -87,7 +85,7 @@ async fn sigterm_during_an_apply_finishes_the_step_then_a_rerun_converges() {
 
 /// Polls the simulator until a request is held.
 async fn wait_until_held(sim: &SimProcess) {
-    let deadline = std::time::Instant::now() + SECONDS;
+    let deadline = std::time::Instant::now() + PATIENCE;
     while sim.get("/__sim/faults").await["held"] != 1 {
         assert!(std::time::Instant::now() < deadline, "no request was held");
         tokio::time::sleep(Duration::from_millis(50)).await;

@@ -49,6 +49,27 @@ pub enum StepFailure {
         generate: Box<ApiError>,
         list: Box<ApiError>,
     },
+    /// Okta refused a clone and the target does not hold the key: the switches that would
+    /// have used it never ran.
+    #[error(
+        "Okta refused to clone {kid} to {target}, and {target} does not hold it: {refusal}. No app was switched to the key; fix what Okta names, then run plan again"
+    )]
+    CloneRefused {
+        target: AppId,
+        kid: Kid,
+        refusal: Box<ApiError>,
+    },
+    /// Okta refused a clone in a way that may mean the target already holds the key, and
+    /// listing the target's keys to find out failed.
+    #[error(
+        "Okta refused to clone {kid} to {target} ({refusal}), and listing the keys of {target} to see whether it already holds it failed too ({list}). No app was switched to the key; run plan again"
+    )]
+    CloneUnconfirmed {
+        target: AppId,
+        kid: Kid,
+        refusal: Box<ApiError>,
+        list: Box<ApiError>,
+    },
     /// The app is no longer in the state the plan was made against.
     #[error("{label} ({app}) changed since the plan was made ({what}); run plan again")]
     AppChanged {

@@ -1,7 +1,7 @@
 //! The three writes, one function each, each making one attempt.
 //!
-//! Only what is harmless to repeat is treated as done on a second look: a clone Okta refuses
-//! as a duplicate, a switch to the kid the app already signs with. A generate is never
+//! Only what is harmless to repeat is treated as done on a second look: a clone whose target
+//! is seen to hold the key, a switch to the kid the app already signs with. A generate is never
 //! repeated: after an ambiguous failure the source's keys are listed and the new one adopted.
 
 use crate::okta::{AppId, Application, JsonWebKey, Kid, OktaApi};
@@ -56,17 +56,34 @@ pub(super) async fn generate(
     }
 }
 
-/// Clones `kid` from `holder` to `target`; a duplicate counts as done.
+/// Clones `kid` from `holder` to `target`. A refusal that may mean "the target already holds
+/// it" counts as done only when the target's key list shows the kid: Okta refuses clones for
+/// other reasons with the same code and summary, and a clone counted as done when it was not
+/// would let the switches that follow split the group across two keys.
 pub(super) async fn clone(
     api: &impl OktaApi,
     holder: &AppId,
     kid: &Kid,
     target: &AppId,
 ) -> Result<StepOutcome, StepFailure> {
-    match api.clone_key(holder, kid, target).await {
-        Ok(_) => Ok(StepOutcome::Done),
-        Err(e) if e.is_clone_duplicate() => Ok(StepOutcome::AlreadyDone),
-        Err(e) => Err(StepFailure::Api(e)),
+    let refusal = match api.clone_key(holder, kid, target).await {
+        Ok(_) => return Ok(StepOutcome::Done),
+        Err(e) if e.may_be_clone_duplicate() => e,
+        Err(e) => return Err(StepFailure::Api(e)),
+    };
+    match api.list_keys(target).await {
+        Ok(keys) if keys.iter().any(|key| key.kid == *kid) => Ok(StepOutcome::AlreadyDone),
+        Ok(_) => Err(StepFailure::CloneRefused {
+            target: target.clone(),
+            kid: kid.clone(),
+            refusal: Box::new(refusal),
+        }),
+        Err(list) => Err(StepFailure::CloneUnconfirmed {
+            target: target.clone(),
+            kid: kid.clone(),
+            refusal: Box::new(refusal),
+            list: Box::new(list),
+        }),
     }
 }
 

@@ -11,6 +11,7 @@ use tokio::sync::watch;
 use super::ExitStatus;
 use super::okta_args::{OktaArgs, duration};
 use super::signals::StopSignals;
+use crate::apply::KeyCache;
 use crate::controller::{self, Settings, Webhook};
 use crate::okta::http::HttpClient;
 
@@ -89,6 +90,10 @@ pub async fn run(args: WatchArgs) -> anyhow::Result<ExitStatus> {
         debounce: args.debounce,
         webhook,
         lock_dir: args.okta.lock_dir(),
+        key_cache: args
+            .okta
+            .key_cache_dir()
+            .map(|dir| KeyCache::file_for(&dir, client.org_url().as_str())),
     };
     controller::run(settings, client, listener, stop).await?;
     tracing::info!("keyshare watch stopped");

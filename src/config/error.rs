@@ -26,6 +26,9 @@ impl fmt::Display for Place {
 pub struct Problem {
     pub place: Place,
     pub message: String,
+    /// The file or directory could not be read (an I/O error), as opposed to read and found
+    /// wrong: a caller that retries (the controller) reports the two differently.
+    pub unreadable: bool,
 }
 
 impl Problem {
@@ -33,6 +36,7 @@ impl Problem {
         Self {
             place: Place::At(location),
             message: message.into(),
+            unreadable: false,
         }
     }
 
@@ -40,6 +44,15 @@ impl Problem {
         Self {
             place: Place::Path(path.into()),
             message: message.into(),
+            unreadable: false,
+        }
+    }
+
+    /// A file or directory that could not be read.
+    pub(super) fn unreadable(path: impl Into<PathBuf>, message: impl Into<String>) -> Self {
+        Self {
+            unreadable: true,
+            ..Self::path(path, message)
         }
     }
 }
@@ -55,6 +68,14 @@ impl fmt::Display for Problem {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub struct ConfigError {
     pub problems: Vec<Problem>,
+}
+
+impl ConfigError {
+    /// Whether some file or directory could not be read at all (an I/O error: permissions,
+    /// too many open files), rather than read and found wrong.
+    pub fn is_unreadable(&self) -> bool {
+        self.problems.iter().any(|p| p.unreadable)
+    }
 }
 
 impl fmt::Display for ConfigError {

@@ -143,7 +143,7 @@ fn walk_problem(dir: &Path, err: &walkdir::Error) -> Problem {
     let cause = err
         .io_error()
         .map_or_else(|| err.to_string(), ToString::to_string);
-    Problem::path(
+    Problem::unreadable(
         path,
         format!("cannot be read ({cause}); fix the permissions or remove the entry"),
     )
@@ -152,7 +152,7 @@ fn walk_problem(dir: &Path, err: &walkdir::Error) -> Problem {
 /// Reads a file as UTF-8 text, refusing one over [`MAX_FILE_BYTES`] without reading it.
 fn read_text(path: &Path) -> Result<String, Problem> {
     let io_problem = |err: std::io::Error| {
-        Problem::path(
+        Problem::unreadable(
             path,
             format!("cannot be read ({err}); fix the permissions or remove the file"),
         )

@@ -3,8 +3,8 @@
 //!
 //! A shutdown request is honoured only before a step begins (see
 //! [`execute_until`](crate::apply::execute_until)): what ran took effect; the next run plans
-//! again from the live state and resumes (DESIGN "Applying safely"). Never takes or checks the
-//! apply lock: the reconcile holds it around the heal.
+//! again from the live state and resumes (docs/design.md "Applying safely"). Never takes or
+//! checks the apply lock: the reconcile holds it around the heal.
 
 use tokio::sync::watch;
 

@@ -9,9 +9,21 @@ use std::sync::Mutex;
 #[derive(Debug, Default)]
 pub struct Readiness(Mutex<State>);
 
+/// What the last reload found on disk.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum DiskState {
+    /// Valid; it is the desired state in use.
+    #[default]
+    Valid,
+    /// Read, and not valid; the last valid one is in use.
+    Invalid,
+    /// Not readable (an I/O error); the last valid one is in use.
+    Unreadable,
+}
+
 #[derive(Debug, Default)]
 struct State {
-    desired_valid: bool,
+    disk: DiskState,
     /// `None` before the first reconcile ends; the error of the last one otherwise.
     last_reconcile: Option<Result<(), String>>,
     /// Why the last reconcile put its self-heal off, if it did.
@@ -19,9 +31,9 @@ struct State {
 }
 
 impl Readiness {
-    /// Whether the files on disk are valid (otherwise the last valid state is in use).
-    pub fn desired_state_valid(&self, valid: bool) {
-        self.lock().desired_valid = valid;
+    /// What the last reload found on disk (unless valid, the last valid state is in use).
+    pub fn desired_state(&self, disk: DiskState) {
+        self.lock().disk = disk;
     }
 
     /// How the last reconcile ended.
@@ -40,8 +52,11 @@ impl Readiness {
         match &state.last_reconcile {
             None => Err("no reconcile has completed yet".to_owned()),
             Some(Err(error)) => Err(format!("the last reconcile failed: {error}")),
-            Some(Ok(())) if !state.desired_valid => Err(
+            Some(Ok(())) if state.disk == DiskState::Invalid => Err(
                 "the desired state on disk is not valid; the last valid one is in use".to_owned(),
+            ),
+            Some(Ok(())) if state.disk == DiskState::Unreadable => Err(
+                "the desired state on disk cannot be read; the last valid one is in use".to_owned(),
             ),
             Some(Ok(())) => Ok(state.heal_deferred.clone()),
         }

@@ -47,6 +47,32 @@ struct BucketStatusLabels {
     status: String,
 }
 
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct DropLabels {
+    reason: &'static str,
+}
+
+/// Why a notification was not delivered, for `keyshare_webhook_dropped_total{reason}`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum DropReason {
+    /// The queue was full: the webhook is slower than the events.
+    QueueFull,
+    /// The post failed, was refused or timed out.
+    Failed,
+    /// Still queued when the controller stopped.
+    Shutdown,
+}
+
+impl DropReason {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::QueueFull => "queue_full",
+            Self::Failed => "failed",
+            Self::Shutdown => "shutdown",
+        }
+    }
+}
+
 /// How a reconcile ended, for `keyshare_reconcile_total{result}`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ReconcileResult {
@@ -62,6 +88,7 @@ pub struct Metrics {
     key_expiry: Family<KeyLabels, Gauge>,
     reconciles: Family<ResultLabels, Counter>,
     heals_deferred: Counter,
+    webhook_dropped: Family<DropLabels, Counter>,
     duration: Histogram,
     desired_valid: Gauge,
 }
@@ -94,6 +121,24 @@ impl Metrics {
             "Self-heals put off to the next reconcile because another keyshare apply held the org's apply lock",
             heals_deferred.clone(),
         );
+        let webhook_dropped = Family::<DropLabels, Counter>::default();
+        registry.register(
+            "webhook_dropped",
+            "Notifications not delivered to the webhook, by reason (queue_full, failed, shutdown)",
+            webhook_dropped.clone(),
+        );
+        // Every reason shows from the start, so that an alert on its rate has a baseline.
+        for reason in [
+            DropReason::QueueFull,
+            DropReason::Failed,
+            DropReason::Shutdown,
+        ] {
+            webhook_dropped
+                .get_or_create(&DropLabels {
+                    reason: reason.as_str(),
+                })
+                .inc_by(0);
+        }
         let duration = Histogram::new(exponential_buckets(0.05, 2.0, 12));
         registry.register(
             "reconcile_duration_seconds",
@@ -115,6 +160,7 @@ impl Metrics {
             key_expiry,
             reconciles,
             heals_deferred,
+            webhook_dropped,
             duration,
             desired_valid,
         }
@@ -158,6 +204,20 @@ impl Metrics {
     /// Counts a self-heal put off because the apply lock was held.
     pub fn heal_deferred(&self) {
         self.heals_deferred.inc();
+    }
+
+    /// Counts a notification that was not delivered.
+    pub fn webhook_dropped(&self, reason: DropReason) {
+        self.webhook_dropped_many(reason, 1);
+    }
+
+    /// Counts `count` notifications that were not delivered.
+    pub fn webhook_dropped_many(&self, reason: DropReason, count: u64) {
+        self.webhook_dropped
+            .get_or_create(&DropLabels {
+                reason: reason.as_str(),
+            })
+            .inc_by(count);
     }
 
     /// Whether the desired state on disk is the one in use.

@@ -11,11 +11,13 @@
 //!
 //! # Layout
 //! - `desired`: the desired state re-read per reconcile, the last valid one kept.
-//! - `files`: debounced file events as "look again" signals.
+//! - `files`: debounced file events as "look again" signals, from a watch that never goes
+//!   blind.
 //! - `reconcile`: one reconcile and its error policy.
 //! - `heal`: applying a plan through the executor, stoppable between steps.
 //! - `status`: per-group sync status, health and key expiry, derived from a plan.
-//! - `alerts`, `webhook`: which notifications a change calls for, and posting them.
+//! - `alerts`, `webhook`: which notifications a change calls for, and posting them from a
+//!   queue of their own, outside the loop.
 //! - `metrics`, `health`, `server`: `/metrics`, `/healthz`, `/readyz`.
 
 mod alerts;
@@ -66,6 +68,9 @@ pub struct Settings {
     /// The directory of the org's apply lock, the one `keyshare apply` uses: self-heal takes
     /// the lock around each apply, and puts the heal off while another writer holds it.
     pub lock_dir: PathBuf,
+    /// The org's key-metadata cache file, the one `plan` and `drift` use; none when the cache
+    /// is off (`--no-key-cache`).
+    pub key_cache: Option<PathBuf>,
 }
 
 /// Why the controller could not start.
@@ -95,14 +100,14 @@ pub async fn run(
         })?;
     let metrics = Arc::new(Metrics::new(&client));
     let readiness = Arc::new(Readiness::default());
-    let server = tokio::spawn(serve(
+    let server = tokio::spawn(server::serve(
         listener,
         server::router(metrics.clone(), readiness.clone()),
         stop.clone(),
     ));
     let mut ctx = Context::new(settings, client, metrics, readiness, stop.clone());
     run_loop(&mut ctx, &mut files, stop).await;
-    let _ = server.await;
+    let ((), _) = tokio::join!(ctx.close(), server);
     Ok(())
 }
 
@@ -111,21 +116,24 @@ async fn run_loop(ctx: &mut Context, files: &mut FileWatch, mut stop: watch::Rec
     let mut failures = 0_u32;
     loop {
         let started = std::time::Instant::now();
+        // Metrics first, readiness last: whoever sees `/readyz` change finds the metrics of
+        // the same reconcile.
         let action = match ctx.reconcile().await {
             Ok(action) => {
                 failures = 0;
-                ctx.readiness.reconciled(Ok(()));
                 ctx.metrics
                     .reconciled(ReconcileResult::Success, started.elapsed());
+                ctx.readiness.reconciled(Ok(()));
                 action
             }
             Err(error) => {
                 failures += 1;
                 tracing::error!(error = %error, failures, "reconcile failed");
-                ctx.readiness.reconciled(Err(error.to_string()));
                 ctx.metrics
                     .reconciled(ReconcileResult::Error, started.elapsed());
-                ctx.error_policy(&error, failures)
+                let action = ctx.error_policy(&error, failures);
+                ctx.readiness.reconciled(Err(error.to_string()));
+                action
             }
         };
         let Action::Requeue(delay) = action else {
@@ -137,18 +145,5 @@ async fn run_loop(ctx: &mut Context, files: &mut FileWatch, mut stop: watch::Rec
             () = files.changed() => tracing::info!("files changed under the desired-state directory"),
             () = tokio::time::sleep_until(Instant::now() + delay) => {}
         }
-    }
-}
-
-/// Serves `router` until `stop` turns true.
-async fn serve(listener: TcpListener, router: axum::Router, mut stop: watch::Receiver<bool>) {
-    let shutdown = async move {
-        let _ = stop.wait_for(|stop| *stop).await;
-    };
-    if let Err(error) = axum::serve(listener, router)
-        .with_graceful_shutdown(shutdown)
-        .await
-    {
-        tracing::error!(%error, "the metrics listener failed");
     }
 }

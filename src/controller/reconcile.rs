@@ -19,12 +19,12 @@ use super::Settings;
 use super::alerts::{Alerts, Event};
 use super::desired::{DesiredSource, Reload};
 use super::heal::heal;
-use super::health::Readiness;
+use super::health::{DiskState, Readiness};
 use super::metrics::Metrics;
 use super::status::{Observation, SyncStatus};
-use super::webhook::Webhook;
+use super::webhook::{Notifier, QUEUE_CAPACITY, SHUTDOWN_GRACE};
 use crate::apply::{
-    ApplyError, Executed, FetchError, FetchOptions, LockError, OrgLock, fetch_snapshot,
+    ApplyError, Executed, FetchError, FetchOptions, KeyCache, LockError, OrgLock, fetch,
 };
 use crate::config::{ConfigError, DesiredState};
 use crate::okta::http::HttpClient;
@@ -33,6 +33,11 @@ use crate::render::{Command, RenderContext, Report};
 
 /// The first retry delay after a failure; it doubles per failure up to the interval.
 const FIRST_RETRY: Duration = Duration::from_secs(1);
+
+/// How long reading the org may take before the log says why the loop is not reacting: a
+/// burst of file changes costs one read each, and once keyshare's share of the rate limit is
+/// spent, the next read waits for the window to end (a minute at Okta) without a word.
+const SLOW_READ: Duration = Duration::from_secs(10);
 
 /// Why a reconcile did not heal, as the log and `/readyz` say it.
 const HEAL_DEFERRED: &str = "self-heal deferred: another keyshare apply against this org holds the apply lock; the next reconcile tries again";
@@ -56,6 +61,14 @@ pub enum ReconcileError {
         #[source]
         source: ConfigError,
     },
+    #[error(
+        "the desired state in {dir} cannot be read and no earlier valid one is known; retrying:\n{source}"
+    )]
+    UnreadableDesiredState {
+        dir: String,
+        #[source]
+        source: ConfigError,
+    },
     #[error("cannot read the live state: {0}")]
     Fetch(#[source] Box<FetchError>),
     #[error("the desired state cannot be planned:\n{}", .0.iter().map(ToString::to_string).collect::<Vec<_>>().join("\n"))]
@@ -73,7 +86,8 @@ pub struct Context {
     interval: Duration,
     self_heal: bool,
     lock_dir: PathBuf,
-    webhook: Option<Webhook>,
+    key_cache: Option<PathBuf>,
+    notifier: Option<Notifier>,
     stop: watch::Receiver<bool>,
     pub(super) metrics: Arc<Metrics>,
     pub(super) readiness: Arc<Readiness>,
@@ -105,14 +119,17 @@ impl Context {
             debounce: _,
             webhook,
             lock_dir,
+            key_cache,
         } = settings;
+        let notifier = webhook.map(|webhook| webhook.spawn(QUEUE_CAPACITY, metrics.clone()));
         Self {
             client,
             source: DesiredSource::new(dir),
             interval,
             self_heal,
             lock_dir,
-            webhook,
+            key_cache,
+            notifier,
             stop,
             metrics,
             readiness,
@@ -134,7 +151,7 @@ impl Context {
         let Some(planned) = self.observe(&desired).await? else {
             return Ok(Action::Stop);
         };
-        self.record(planned.observation).await;
+        self.record(planned.observation);
         // Cleared only when not deferring again, so `/readyz` never flickers between the two.
         if planned.plan.is_empty() || !self.self_heal {
             self.readiness.heal_deferred(None);
@@ -162,14 +179,14 @@ impl Context {
             Err(error) => {
                 let org = self.client.org_url().to_string();
                 let event = self.alerts.apply_failed(&org, &error.to_string());
-                self.notify(event).await;
+                self.notify(event);
                 return Err(ReconcileError::Apply(Box::new(error)));
             }
         }
         let Some(after) = self.observe(&desired).await? else {
             return Ok(Action::Stop);
         };
-        self.record(after.observation).await;
+        self.record(after.observation);
         Ok(Action::Requeue(self.interval))
     }
 
@@ -185,7 +202,11 @@ impl Context {
             ReconcileError::NoValidDesiredState { .. } | ReconcileError::Plan(_) => {
                 Action::Requeue(self.interval)
             }
-            ReconcileError::Fetch(_) | ReconcileError::Apply(_) | ReconcileError::Lock(_) => {
+            // An I/O error (out of file descriptors, a volume remounting) may pass by itself.
+            ReconcileError::UnreadableDesiredState { .. }
+            | ReconcileError::Fetch(_)
+            | ReconcileError::Apply(_)
+            | ReconcileError::Lock(_) => {
                 let doubling = FIRST_RETRY.saturating_mul(1 << failures.saturating_sub(1).min(20));
                 Action::Requeue(doubling.min(self.interval))
             }
@@ -200,8 +221,9 @@ impl Context {
     /// Says why this reconcile does not heal: in the log, the metrics and `/readyz`.
     fn defer_heal(&self) {
         let lock = OrgLock::path(&self.lock_dir, self.client.org_url());
-        tracing::warn!(lock = %lock.display(), "{HEAL_DEFERRED}");
+        // Counted before it is said, so that a reader of the log finds it in the metrics.
         self.metrics.heal_deferred();
+        tracing::warn!(lock = %lock.display(), "{HEAL_DEFERRED}");
         self.readiness
             .heal_deferred(Some(format!("{HEAL_DEFERRED} (lock {})", lock.display())));
     }
@@ -210,9 +232,13 @@ impl Context {
     fn load(&mut self) -> Result<DesiredState, ReconcileError> {
         let dir = self.source.dir().display().to_string();
         let reload = self.source.reload();
-        let valid = matches!(reload, Reload::Valid { .. });
-        self.readiness.desired_state_valid(valid);
-        self.metrics.desired_state_valid(valid);
+        let disk = match &reload {
+            Reload::Valid { .. } => DiskState::Valid,
+            Reload::Invalid { error, .. } if error.is_unreadable() => DiskState::Unreadable,
+            Reload::Invalid { .. } => DiskState::Invalid,
+        };
+        self.readiness.desired_state(disk);
+        self.metrics.desired_state_valid(disk == DiskState::Valid);
         match reload {
             Reload::Valid { desired, changed } => {
                 if changed {
@@ -229,8 +255,15 @@ impl Context {
                 error,
                 kept: Some(kept),
             } => {
-                tracing::error!(dir, error = %error, "the desired state is not valid; keeping the last valid one");
+                if disk == DiskState::Unreadable {
+                    tracing::error!(dir, error = %error, "the desired state cannot be read; keeping the last valid one");
+                } else {
+                    tracing::error!(dir, error = %error, "the desired state is not valid; keeping the last valid one");
+                }
                 Ok(kept.clone())
+            }
+            Reload::Invalid { error, kept: None } if disk == DiskState::Unreadable => {
+                Err(ReconcileError::UnreadableDesiredState { dir, source: error })
             }
             Reload::Invalid { error, kept: None } => {
                 Err(ReconcileError::NoValidDesiredState { dir, source: error })
@@ -240,15 +273,55 @@ impl Context {
 
     /// Reads the org and plans; `None` when a stop was requested meanwhile (a read can be
     /// abandoned at any point: it changes nothing).
+    ///
+    /// Reads go through the org's key-metadata cache, as `plan` and `drift` do: a kid's
+    /// metadata never changes, so each check spares the key lists of sources whose key is
+    /// known, and the org's app count picks the cheapest way to read apps. The file is read
+    /// per check, so what a `keyshare apply` learnt meanwhile is used too.
     async fn observe(&mut self, desired: &DesiredState) -> Result<Option<Planned>, ReconcileError> {
         let now = Timestamp::now();
-        let options = FetchOptions::default();
-        let fetch = fetch_snapshot(&self.client, desired, now, &options);
-        let mut stop = self.stop.clone();
-        let live = tokio::select! {
-            live = fetch => live.map_err(|e| ReconcileError::Fetch(Box::new(e)))?,
-            _ = stop.wait_for(|stop| *stop) => return Ok(None),
+        let org = self.client.org_url().as_str();
+        let mut cache = match &self.key_cache {
+            Some(path) => KeyCache::load(path, org),
+            None => KeyCache::empty(org),
         };
+        let options = FetchOptions {
+            org_apps: cache.org_apps(),
+            members_in_sync: !cache.is_empty(),
+            known_keys: cache.known_keys(now),
+            ..FetchOptions::default()
+        };
+        let fetch = fetch(&self.client, desired, now, &options);
+        tokio::pin!(fetch);
+        let mut stop = self.stop.clone();
+        let slow = tokio::time::sleep(SLOW_READ);
+        tokio::pin!(slow);
+        let mut said_slow = false;
+        let fetched = loop {
+            tokio::select! {
+                fetched = &mut fetch => break fetched.map_err(|e| ReconcileError::Fetch(Box::new(e)))?,
+                _ = stop.wait_for(|stop| *stop) => return Ok(None),
+                () = &mut slow, if !said_slow => {
+                    said_slow = true;
+                    tracing::warn!(
+                        waited_s = SLOW_READ.as_secs(),
+                        "reading the org is slow: keyshare is waiting for room in Okta's rate limit (keyshare_api_rate_limit_remaining) or for Okta's answers; changes to the files made meanwhile are read when this reconcile ends"
+                    );
+                }
+            }
+        };
+        let grew = cache.remember(&fetched.live, now);
+        let counted = fetched
+            .org_apps
+            .is_some_and(|count| cache.learn_org_apps(count));
+        if let Some(path) = &self.key_cache
+            && (grew || counted)
+            && let Err(error) = cache.save(path)
+        {
+            // The next check reads afresh what the cache would have spared; nothing is wrong.
+            tracing::warn!(%error, "the key cache was not updated");
+        }
+        let live = fetched.live;
         let plan = plan::plan(desired, &live, now).map_err(ReconcileError::Plan)?;
         let sentences = sentences(&plan, &live);
         let observation = Observation::of(desired, &plan, &sentences, now);
@@ -259,8 +332,10 @@ impl Context {
         }))
     }
 
-    /// Publishes an observation: logs, metrics, notifications.
-    async fn record(&mut self, observation: Observation) {
+    /// Publishes an observation: metrics, logs, notifications. Metrics come first, so that a
+    /// reader of the log finds them up to date.
+    fn record(&mut self, observation: Observation) {
+        self.metrics.observe(&observation);
         for (group, status) in &observation.groups {
             if status.sync == SyncStatus::OutOfSync {
                 tracing::warn!(group, steps = status.drift.join("; "), "group out of sync");
@@ -271,17 +346,24 @@ impl Context {
             in_sync = observation.all_synced(),
             "reconciled"
         );
-        self.metrics.observe(&observation);
         let org = self.client.org_url().to_string();
         for event in self.alerts.observe(&org, &observation) {
-            self.notify(Some(event)).await;
+            self.notify(Some(event));
         }
         self.last = observation;
     }
 
-    async fn notify(&self, event: Option<Event>) {
-        if let (Some(webhook), Some(event)) = (&self.webhook, event) {
-            webhook.post(&event).await;
+    /// Queues `event` for the webhook, if there is one; never waits for it.
+    fn notify(&self, event: Option<Event>) {
+        if let (Some(notifier), Some(event)) = (&self.notifier, event) {
+            notifier.send(event);
+        }
+    }
+
+    /// Ends the controller's work: notifications still queued get a short grace to go out.
+    pub async fn close(self) {
+        if let Some(notifier) = self.notifier {
+            notifier.close(SHUTDOWN_GRACE).await;
         }
     }
 }

@@ -1,11 +1,11 @@
 //! Errors of the API layer, typed so that callers decide by kind and users read what to do.
 //!
-//! Only `errorCode` is used for flow control; `errorSummary` is for people (REFERENCE §7).
+//! Only `errorCode` is used for flow control; `errorSummary` is for people (docs/okta-api.md §7).
 //! No variant may carry a token, an assertion or a private key.
 
 use serde::{Deserialize, Serialize};
 
-/// Okta's error object (REFERENCE §7).
+/// Okta's error object (docs/okta-api.md §7).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, Default)]
 pub struct OktaErrorBody {
     #[serde(rename = "errorCode")]
@@ -222,9 +222,11 @@ impl ApiError {
         matches!(self, Self::Okta { status: 404, .. })
     }
 
-    /// The clone was refused because the target already holds the key (REFERENCE §5.3), which
-    /// keyshare counts as done.
-    pub fn is_clone_duplicate(&self) -> bool {
+    /// The clone was refused with the answer Okta gives when the target already holds the key
+    /// (400 E0000001 `cloneKey`, docs/okta-api.md §5.3). Okta gives the same code and summary
+    /// for other refusals too (a target whose sign-on mode has no signing keys, for one), so
+    /// this only says the clone *may* be a duplicate: the target's key list decides.
+    pub fn may_be_clone_duplicate(&self) -> bool {
         match self {
             Self::Okta {
                 status: 400, body, ..

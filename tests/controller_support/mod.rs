@@ -14,6 +14,11 @@ use serde_json::Value;
 
 use crate::cli_support::{SimProcess, TOKEN};
 
+/// How long a test waits for what should take a second or two. Generous, so that a loaded
+/// machine (a CI runner compiling beside the tests) only slows a test down and never fails
+/// it; every wait returns as soon as its condition holds.
+pub const PATIENCE: Duration = Duration::from_secs(30);
+
 /// One group sharing the guide's two apps' key; `rotate_before` goes into the key policy.
 pub fn group_yaml(name: &str, key_policy: &str) -> String {
     format!(
@@ -45,7 +50,32 @@ impl WatchProcess {
     /// Starts `keyshare watch DIR --log-format json --listen 127.0.0.1:0 EXTRA…` against `sim`,
     /// sharing the apply lock of `sim.keyshare()`, and waits for its start line.
     pub async fn start(sim: &SimProcess, dir: &Path, extra: &[&str]) -> Self {
-        let mut child = Command::new(env!("CARGO_BIN_EXE_keyshare"))
+        Self::start_in(
+            Command::new(env!("CARGO_BIN_EXE_keyshare")),
+            sim,
+            dir,
+            extra,
+        )
+        .await
+    }
+
+    /// Like [`Self::start`], with at most `fds` open file descriptors (`ulimit -n`).
+    pub async fn start_with_fd_limit(
+        sim: &SimProcess,
+        dir: &Path,
+        extra: &[&str],
+        fds: u32,
+    ) -> Self {
+        let mut shell = Command::new("sh");
+        shell
+            .arg("-c")
+            .arg(format!("ulimit -n {fds} && exec \"$0\" \"$@\""))
+            .arg(env!("CARGO_BIN_EXE_keyshare"));
+        Self::start_in(shell, sim, dir, extra).await
+    }
+
+    async fn start_in(mut command: Command, sim: &SimProcess, dir: &Path, extra: &[&str]) -> Self {
+        let mut child = command
             .arg("watch")
             .arg(dir)
             .args([
@@ -80,9 +110,7 @@ impl WatchProcess {
             logs,
             base_url: String::new(),
         };
-        let started = watch
-            .wait_log(0, "keyshare watch started", Duration::from_secs(10))
-            .await;
+        let started = watch.wait_log(0, "keyshare watch started", PATIENCE).await;
         watch.base_url = format!("http://{}", started["fields"]["addr"].as_str().unwrap());
         watch
     }
@@ -96,6 +124,29 @@ impl WatchProcess {
     pub async fn wait_log(&self, since: usize, message: &str, within: Duration) -> Value {
         self.wait_log_where(since, within, |event| message_of(event) == message)
             .await
+    }
+
+    /// Waits until `count` log lines say `message`; panics after `within`.
+    pub async fn wait_log_count(&self, message: &str, count: usize, within: Duration) {
+        let deadline = Instant::now() + within;
+        loop {
+            let seen = self
+                .logs
+                .lock()
+                .unwrap()
+                .iter()
+                .filter(|e| message_of(e) == message)
+                .count();
+            if seen >= count {
+                return;
+            }
+            assert!(
+                Instant::now() < deadline,
+                "not {count} × {message} within {within:?}; logs:\n{}",
+                self.log_text()
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
     }
 
     /// Waits for a log line after `since` that `matches`; panics after `within`.
@@ -132,11 +183,17 @@ impl WatchProcess {
         logs.iter().map(|e| format!("{e}\n")).collect()
     }
 
-    /// `GET path` on the metrics listener: status and body.
+    /// `GET path` on the metrics listener: status and body; panics when no answer comes
+    /// within [`PATIENCE`].
     pub async fn get(&self, path: &str) -> (u16, String) {
-        let response = reqwest::get(format!("{}{path}", self.base_url))
+        let response = reqwest::Client::builder()
+            .timeout(PATIENCE)
+            .build()
+            .unwrap()
+            .get(format!("{}{path}", self.base_url))
+            .send()
             .await
-            .expect("the listener answers");
+            .unwrap_or_else(|e| panic!("the listener does not answer GET {path}: {e}"));
         let status = response.status().as_u16();
         (status, response.text().await.expect("a text body"))
     }

@@ -245,7 +245,7 @@ mod tests {
             br#"{"errorCode":"E0000001","errorSummary":"Api validation failed: cloneKey","errorCauses":[]}"#,
             AuthKind::Ssws,
         );
-        assert!(dup.is_clone_duplicate());
+        assert!(dup.may_be_clone_duplicate());
         assert!(!dup.is_ambiguous());
         let gone = from_status(
             &label("GET"),
