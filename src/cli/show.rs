@@ -38,7 +38,10 @@ pub fn run(args: &ShowArgs) -> anyhow::Result<ExitStatus> {
     if args.format == Format::Text {
         outln!(
             "Plan saved at {} for {} by keyshare {}; `keyshare apply {}` checks it is still fresh before carrying it out.\n",
-            file.created_at,
+            // Whole seconds: the file keeps nanoseconds, which only clutter the line.
+            file.created_at
+                .round(jiff::Unit::Second)
+                .unwrap_or(file.created_at),
             terminal(&file.org_url),
             terminal(&file.keyshare_version),
             args.file.display()
