@@ -31,13 +31,13 @@ pub struct WatchArgs {
     #[arg(default_value = ".")]
     dir: PathBuf,
     /// The longest time between two reconciles, e.g. 30s, 5m.
-    #[arg(long, default_value = "5m", value_parser = duration)]
+    #[arg(long, env = "KEYSHARE_INTERVAL", default_value = "5m", value_parser = duration)]
     interval: Duration,
     /// Apply plans automatically (default: only report drift).
     #[arg(long)]
     self_heal: bool,
     /// Address of the /metrics, /healthz and /readyz listener (port 0 picks a free port).
-    #[arg(long, default_value = "127.0.0.1:9464")]
+    #[arg(long, env = "KEYSHARE_LISTEN", default_value = "127.0.0.1:9464")]
     listen: SocketAddr,
     /// Log format; levels come from RUST_LOG (default keyshare=info).
     #[arg(long, value_enum, default_value_t)]
