@@ -305,7 +305,7 @@ fn markdown_certificate_fingerprint_is_the_published_one() {
         .decode(CERT_X5T_S256)
         .unwrap();
     let expected: Vec<String> = x5t.iter().map(|b| format!("{b:02X}")).collect();
-    assert!(comment.contains(&format!("SHA-256 fingerprint: `{}`", expected.join(":"))));
+    assert!(comment.contains(&format!("SHA-256 `{}`", expected.join(":"))));
     assert!(comment.contains(&CERT[..64]));
 }
 
