@@ -7,6 +7,7 @@
 //! by a second signal (`apply/interrupt.rs`).
 
 mod apply;
+mod comment_args;
 mod console;
 mod demo;
 mod drift;

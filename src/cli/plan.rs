@@ -7,6 +7,7 @@ use anyhow::Context;
 use jiff::Timestamp;
 
 use super::ExitStatus;
+use super::comment_args::CommentArgs;
 use super::okta_args::OktaArgs;
 use super::output::{Format, render_with_stats, stdout_color};
 use super::session::{Reads, Session};
@@ -27,6 +28,8 @@ pub struct PlanArgs {
     out: Option<PathBuf>,
     #[command(flatten)]
     okta: OktaArgs,
+    #[command(flatten)]
+    comment: CommentArgs,
 }
 
 pub async fn run(args: PlanArgs, verbose: u8) -> anyhow::Result<ExitStatus> {
@@ -60,6 +63,7 @@ pub async fn run(args: PlanArgs, verbose: u8) -> anyhow::Result<ExitStatus> {
             Command::Plan,
             (&planned.plan, &planned.live),
             session.client.stats(),
+            &args.comment.header(session.client.org_url().as_str()),
             stdout_color()
         )
     )?;

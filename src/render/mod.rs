@@ -21,6 +21,7 @@ use serde::Serialize;
 
 use crate::plan::LiveSnapshot;
 
+pub use comments::{CommentHeader, PART_LINKS};
 pub use view::{
     AppView, AppliedView, FORMAT_VERSION, GroupView, KeyView, Report, RotationView, StepView,
     Summary, WarningView,
