@@ -101,12 +101,14 @@ pub(super) fn resolve(
         &mut problems,
     );
     let key = resolve_key(raw.spec.key, place, &mut problems);
+    let suspended = resolve_annotations(&raw.metadata.annotations, place, &mut problems);
     match (source, key) {
         (Some(source), Some(key)) if problems.is_empty() => Ok(SigningKeyGroup {
             name,
             source,
             members,
             key,
+            suspended,
             location: place.at(&keys(&["metadata", "name"])),
         }),
         _ => Err(problems),
@@ -418,4 +420,41 @@ mod tests {
             assert_eq!(&got, expected, "{text}");
         }
     }
+}
+
+/// The annotation that suspends a group in `keyshare watch`.
+pub const SUSPEND_ANNOTATION: &str = "keyshare.io/suspend";
+
+/// Whether the group is suspended. Annotations outside `keyshare.io/` belong to other tools
+/// and are left alone; inside it, an unknown key or a value other than "true" or "false" is
+/// a problem, so that a typo never silently leaves a group reconciled.
+fn resolve_annotations(
+    annotations: &std::collections::BTreeMap<String, String>,
+    place: &DocPlace<'_>,
+    problems: &mut Vec<Problem>,
+) -> bool {
+    let mut suspended = false;
+    for (name, value) in annotations {
+        let at = || place.at(&keys(&["metadata", "annotations", name]));
+        if name == SUSPEND_ANNOTATION {
+            match value.as_str() {
+                "true" => suspended = true,
+                "false" => {}
+                other => problems.push(Problem::at(
+                    at(),
+                    format!(
+                        "{SUSPEND_ANNOTATION} is {other:?}; write \"true\" to suspend the group in keyshare watch, or \"false\""
+                    ),
+                )),
+            }
+        } else if name.starts_with("keyshare.io/") {
+            problems.push(Problem::at(
+                at(),
+                format!(
+                    "unknown annotation {name:?}; the only keyshare.io/ annotation is {SUSPEND_ANNOTATION}"
+                ),
+            ));
+        }
+    }
+    suspended
 }

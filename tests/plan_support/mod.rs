@@ -164,6 +164,7 @@ pub fn group_at(
             })
             .collect(),
         key,
+        suspended: false,
         location: at(line),
     }
 }
