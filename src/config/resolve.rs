@@ -396,34 +396,8 @@ pub(super) fn check_across(groups: &[SigningKeyGroup]) -> Vec<Problem> {
     problems
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn durations() {
-        let table: &[(&str, Result<i64, &str>)] = &[
-            ("12h", Ok(12 * 3600)),
-            ("30d", Ok(30 * 86400)),
-            ("2w", Ok(14 * 86400)),
-            ("0d", Err("is zero")),
-            ("30", Err("has no unit")),
-            ("30m", Err("has an unknown unit")),
-            ("d", Err("is not a duration")),
-            ("-3d", Err("is not a duration")),
-            ("3 d", Err("is not a duration")),
-            ("soon", Err("is not a duration")),
-            ("99999999999999999w", Err("is too long")),
-        ];
-        for (text, expected) in table {
-            let got = parse_duration(text).map(|d| d.as_secs());
-            assert_eq!(&got, expected, "{text}");
-        }
-    }
-}
-
 /// The annotation that suspends a group in `keyshare watch`.
-pub const SUSPEND_ANNOTATION: &str = "keyshare.io/suspend";
+const SUSPEND_ANNOTATION: &str = "keyshare.io/suspend";
 
 /// Whether the group is suspended. Annotations outside `keyshare.io/` belong to other tools
 /// and are left alone; inside it, an unknown key or a value other than "true" or "false" is
@@ -457,4 +431,30 @@ fn resolve_annotations(
         }
     }
     suspended
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn durations() {
+        let table: &[(&str, Result<i64, &str>)] = &[
+            ("12h", Ok(12 * 3600)),
+            ("30d", Ok(30 * 86400)),
+            ("2w", Ok(14 * 86400)),
+            ("0d", Err("is zero")),
+            ("30", Err("has no unit")),
+            ("30m", Err("has an unknown unit")),
+            ("d", Err("is not a duration")),
+            ("-3d", Err("is not a duration")),
+            ("3 d", Err("is not a duration")),
+            ("soon", Err("is not a duration")),
+            ("99999999999999999w", Err("is too long")),
+        ];
+        for (text, expected) in table {
+            let got = parse_duration(text).map(|d| d.as_secs());
+            assert_eq!(&got, expected, "{text}");
+        }
+    }
 }
