@@ -20,6 +20,7 @@ use similar::TextDiff;
 use super::cert::Certificate;
 use super::comments::{CommentHeader, split};
 use super::escape::terminal;
+use super::stage::SpActionView;
 use super::view::{AppView, GroupView, KeyView, Report, StepView};
 use super::{Command, RenderContext};
 use crate::okta::{Application, Kid};
@@ -124,6 +125,7 @@ impl Page<'_> {
                         report
                             .groups
                             .iter()
+                            .filter(|g| !has_sp_action(report, g))
                             .filter_map(|g| trust_warning(report, g, self.plan, self.ctx)),
                     );
                 }
@@ -147,6 +149,7 @@ impl Page<'_> {
                 }
             }
         }
+        blocks.extend(report.sp_actions.iter().map(SpActionView::markdown));
         if !report.warnings.is_empty() {
             let mut list = String::from("### Warnings\n\n");
             for warning in &report.warnings {
@@ -174,7 +177,10 @@ impl Page<'_> {
         let report = self.report;
         let mut out = self.group_summary(group);
         out.push_str(&group_steps(report, group, short_kid));
-        if let Some(warning) = trust_warning(report, group, self.plan, self.ctx) {
+        let warning = (!has_sp_action(report, group))
+            .then(|| trust_warning(report, group, self.plan, self.ctx))
+            .flatten();
+        if let Some(warning) = warning {
             out.push('\n');
             out.push_str(&warning);
         }
@@ -308,6 +314,9 @@ fn group_steps(report: &Report, group: &GroupView, kid: fn(&str) -> String) -> S
         ));
     }
     out.push_str("\n\n");
+    if let Some(staging) = &group.staging {
+        out.push_str(&format!("🗓️ {}\n\n", escape(&staging.message)));
+    }
     for step in report.steps_of(&group.name) {
         let line = match step {
             StepView::Generate {
@@ -343,6 +352,12 @@ fn group_steps(report: &Report, group: &GroupView, kid: fn(&str) -> String) -> S
         out.push_str(&format!("- {line}\n"));
     }
     out
+}
+
+/// Whether the service providers' block covers `group`: it says what a trust warning would,
+/// with the certificate.
+fn has_sp_action(report: &Report, group: &GroupView) -> bool {
+    report.sp_actions.iter().any(|a| a.group == group.name)
 }
 
 /// The ACTIVE apps of `group` that switch keys.
@@ -449,7 +464,7 @@ fn fence_for(content: &str) -> String {
 }
 
 /// `App 2 (`0oa…`)`, with the label escaped.
-fn app(view: &AppView) -> String {
+pub(super) fn app(view: &AppView) -> String {
     match &view.label {
         Some(label) => format!("{} ({})", escape(label), code(&view.id)),
         None => code(&view.id),
@@ -464,7 +479,7 @@ fn app_html(view: &AppView) -> String {
     }
 }
 
-fn html(text: &str) -> String {
+pub(super) fn html(text: &str) -> String {
     terminal(text)
         .replace('&', "&amp;")
         .replace('<', "&lt;")
@@ -472,7 +487,7 @@ fn html(text: &str) -> String {
         .replace('"', "&quot;")
 }
 
-fn key(view: &KeyView) -> String {
+pub(super) fn key(view: &KeyView) -> String {
     key_as(view, code)
 }
 
@@ -499,7 +514,7 @@ fn short_kid(kid: &str) -> String {
     format!("{}…", code(&short))
 }
 
-fn code(text: &str) -> String {
+pub(super) fn code(text: &str) -> String {
     format!("`{}`", terminal(text).replace('`', "'"))
 }
 
