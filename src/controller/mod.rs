@@ -18,7 +18,13 @@
 //! - `status`: per-group sync status, health and key expiry, derived from a plan.
 //! - `alerts`, `webhook`: which notifications a change calls for, and posting them from a
 //!   queue of their own, outside the loop.
-//! - `metrics`, `health`, `server`: `/metrics`, `/healthz`, `/readyz`.
+//! - `metrics`, `process`, `health`, `server`: `/metrics` (the process series from `/proc`),
+//!   `/healthz`, `/readyz`.
+//!
+//! # Suspending
+//! A group whose YAML says `metadata.annotations: {keyshare.io/suspend: "true"}` is still
+//! observed (metrics, `/readyz`) but never healed and never notified about. While the file
+//! named by `--suspend-file` exists, no reconcile reads or changes the org at all.
 
 mod alerts;
 mod desired;
@@ -26,6 +32,7 @@ mod files;
 mod heal;
 mod health;
 mod metrics;
+mod process;
 mod reconcile;
 mod server;
 mod status;
@@ -71,6 +78,8 @@ pub struct Settings {
     /// The org's key-metadata cache file, the one `plan` and `drift` use; none when the cache
     /// is off (`--no-key-cache`).
     pub key_cache: Option<PathBuf>,
+    /// While this file exists, reconciling is suspended: nothing is read or applied.
+    pub suspend_file: Option<PathBuf>,
 }
 
 /// Why the controller could not start.
@@ -119,10 +128,14 @@ async fn run_loop(ctx: &mut Context, files: &mut FileWatch, mut stop: watch::Rec
         // Metrics first, readiness last: whoever sees `/readyz` change finds the metrics of
         // the same reconcile.
         let action = match ctx.reconcile().await {
+            // Not a reconcile: nothing is counted, and readiness keeps what the last one said.
+            Ok(Action::Suspended(delay)) => Action::Requeue(delay),
             Ok(action) => {
                 failures = 0;
                 ctx.metrics
                     .reconciled(ReconcileResult::Success, started.elapsed());
+                ctx.metrics
+                    .reconcile_succeeded_at(jiff::Timestamp::now().as_second());
                 ctx.readiness.reconciled(Ok(()));
                 action
             }
