@@ -91,6 +91,11 @@ fn settings(sim: &SimProcess) -> insta::Settings {
         "[TIME]",
     );
     settings.add_filter(r"([0-9A-F]{2}:){31}[0-9A-F]{2}", "[SHA-256]");
+    settings.add_filter(r"([0-9A-F]{2}:){19}[0-9A-F]{2}", "[SHA-1]");
+    settings.add_filter(
+        r#""pem": "-----BEGIN CERTIFICATE-----[^"]*""#,
+        r#""pem": "[PEM]""#,
+    );
     settings.add_filter(r"keyshare `\d+\.\d+\.\d+[^`]*`", "keyshare `[VERSION]`");
     settings.add_filter(
         r"-----BEGIN CERTIFICATE-----\n(?:[A-Za-z0-9+/=]+\n)+-----END CERTIFICATE-----",

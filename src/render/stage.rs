@@ -137,7 +137,12 @@ impl SpActionView {
                 .iter()
                 .filter(|step| step.group() == group.name)
                 .filter_map(|step| match step {
-                    StepView::Switch { app, .. } if !only_active || app.is_active() => {
+                    // Only an app known to be off is left out: a saved plan holds no status,
+                    // and an app it switches may well be active.
+                    StepView::Switch { app, .. }
+                        if !only_active
+                            || !matches!(app.status.as_deref(), Some("INACTIVE" | "DELETED")) =>
+                    {
                         Some(app.clone())
                     }
                     _ => None,
