@@ -13,6 +13,7 @@
 //! - `routes`, `auth`, `oauth`, `dpop`, `admin`: the axum router and who may use it.
 //! - `limits`, `faults`, `stats`, `conn`, `traffic`: rate limits, injected faults, counters,
 //!   traffic recording (docs/conformance.md).
+//! - `syslog`: the System Log, one event per write served, behind `GET /api/v1/logs`.
 //! - [`cli`]: `keyshare sim`.
 
 pub mod cli;
@@ -39,6 +40,7 @@ mod routes;
 mod seed;
 mod shapes;
 mod stats;
+mod syslog;
 mod time;
 mod timespec;
 mod traffic;
@@ -65,6 +67,7 @@ use limits::Limiter;
 use oauth::OAuth;
 use org::Org;
 use stats::Stats;
+use syslog::{EventType, SystemLog, Target};
 
 /// The simulated org. Cheap to clone: all clones share one state.
 #[derive(Clone)]
@@ -80,6 +83,7 @@ struct Shared {
     oauth: OAuth,
     faults: Faults,
     stats: Stats,
+    log: SystemLog,
 }
 
 impl Simulator {
@@ -94,6 +98,7 @@ impl Simulator {
                 oauth: OAuth::new(&config.oauth_clients)?,
                 faults: Faults::new(config.latency, config.error_rate),
                 stats: Stats::default(),
+                log: SystemLog::new(config.log_lag),
                 config,
                 started,
                 org: Mutex::new(org),
@@ -129,6 +134,28 @@ impl Simulator {
 
     fn stats(&self) -> &Stats {
         &self.shared.stats
+    }
+
+    fn log(&self) -> &SystemLog {
+        &self.shared.log
+    }
+
+    /// Counts one write that took effect and writes its System Log event, whose targets are
+    /// these apps (an app that no longer exists is left out).
+    fn wrote(&self, event: EventType, app_ids: &[&str]) {
+        self.stats().record_write();
+        let targets: Vec<Target> = {
+            let org = self.org();
+            app_ids
+                .iter()
+                .filter_map(|id| org.app(id).ok())
+                .map(|app| Target {
+                    id: app.id().to_owned(),
+                    label: app.str_field("label").unwrap_or_default().to_owned(),
+                })
+                .collect()
+        };
+        self.log().record(event, &targets, Timestamp::now());
     }
 
     /// The org, locked. Never held across an `.await`.
