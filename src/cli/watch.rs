@@ -54,6 +54,14 @@ pub struct WatchArgs {
     /// File events closer together than this cause one reload, e.g. 500ms.
     #[arg(long, default_value = "500ms", value_parser = duration)]
     debounce: Duration,
+    /// The longest time between two full reads of the org, e.g. 1h; between them each check
+    /// reads only Okta's System Log and the managed apps it names.
+    #[arg(long, default_value = "1h", value_parser = duration)]
+    resync: Duration,
+    /// How far back each System Log query reaches before the last event seen, to catch events
+    /// the log shows late; e.g. 2m.
+    #[arg(long, default_value = "2m", value_parser = duration)]
+    log_overlap: Duration,
     #[command(flatten)]
     okta: OktaArgs,
 }
@@ -94,6 +102,8 @@ pub async fn run(args: WatchArgs) -> anyhow::Result<ExitStatus> {
             .okta
             .key_cache_dir()
             .map(|dir| KeyCache::file_for(&dir, client.org_url().as_str())),
+        resync: args.resync,
+        log_overlap: args.log_overlap,
     };
     controller::run(settings, client, listener, stop).await?;
     tracing::info!("keyshare watch stopped");

@@ -3,8 +3,9 @@
 //! docs/controller.md is the user guide.
 //!
 //! File events and a periodic timer both mean "reconcile everything"; every reconcile re-reads
-//! the whole desired state and the live org, so a missed or merged event costs at most one
-//! interval. Read-only unless self-heal is on. Never interrupts a step of an apply: a stop
+//! the whole desired state and observes the live org, so a missed or merged event costs at
+//! most one interval. The org is read in full at start and every `--resync`; in between, each
+//! check follows Okta's System Log and reads again only the managed apps it names. Read-only unless self-heal is on. Never interrupts a step of an apply: a stop
 //! request is honoured between steps. Never applies without the org's apply lock
 //! ([`OrgLock`](crate::apply::OrgLock)), and never waits for it: while `keyshare apply` holds
 //! it, the heal is put off to the next reconcile.
@@ -14,6 +15,8 @@
 //! - `files`: debounced file events as "look again" signals, from a watch that never goes
 //!   blind.
 //! - `reconcile`: one reconcile and its error policy.
+//! - `informer`: when to read the whole org and when the System Log is enough; the live
+//!   snapshot kept between checks.
 //! - `heal`: applying a plan through the executor, stoppable between steps.
 //! - `status`: per-group sync status, health and key expiry, derived from a plan.
 //! - `alerts`, `webhook`: which notifications a change calls for, and posting them from a
@@ -25,6 +28,7 @@ mod desired;
 mod files;
 mod heal;
 mod health;
+mod informer;
 mod metrics;
 mod reconcile;
 mod server;
@@ -71,6 +75,12 @@ pub struct Settings {
     /// The org's key-metadata cache file, the one `plan` and `drift` use; none when the cache
     /// is off (`--no-key-cache`).
     pub key_cache: Option<PathBuf>,
+    /// The longest time between two full reads of the org; between them the System Log
+    /// tells what changed.
+    pub resync: Duration,
+    /// How far before its last event the System Log is asked again: the largest lag of the
+    /// log (an event appearing after later ones) that costs no missed change.
+    pub log_overlap: Duration,
 }
 
 /// Why the controller could not start.
