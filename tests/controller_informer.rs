@@ -180,7 +180,7 @@ async fn a_large_org_in_sync_costs_one_log_call_per_check_and_drift_is_healed() 
     let named = watch
         .wait_log(
             mark,
-            "the System Log names managed apps; reading them again",
+            "the System Log or an Event Hook names managed apps; reading them again",
             PATIENCE,
         )
         .await;

@@ -24,7 +24,7 @@ use crate::plan::LiveSnapshot;
 
 /// The event types that can change what keyshare plans from: an app's signing kid, its
 /// existence or status, and its key list (docs/okta-api.md §12).
-const EVENT_TYPES: [&str; 11] = [
+pub(super) const EVENT_TYPES: [&str; 11] = [
     "application.lifecycle.update",
     "application.lifecycle.create",
     "application.lifecycle.activate",
@@ -232,10 +232,11 @@ impl Informer {
     }
 
     /// Takes in a poll made at `wall`/`mono`: the managed apps of `desired` that new events
-    /// name, or why the log cannot be trusted.
+    /// name or an Event Hook `pushed`, or why the log cannot be trusted.
     pub fn absorb(
         &mut self,
         read: &LogRead,
+        pushed: BTreeSet<AppId>,
         desired: &DesiredState,
         wall: Timestamp,
         mono: Instant,
@@ -247,7 +248,10 @@ impl Informer {
         let managed = managed(desired, &store.live);
         let mut absorbed = Absorbed {
             new_events: 0,
-            changed: BTreeSet::new(),
+            changed: pushed
+                .into_iter()
+                .filter(|id| managed.contains(id))
+                .collect(),
             lag: None,
             staleness: mono.duration_since(store.confirmed.mono),
         };
@@ -338,6 +342,10 @@ mod tests {
         }
     }
 
+    fn pushed(ids: &[&str]) -> BTreeSet<AppId> {
+        ids.iter().map(|id| AppId::from(*id)).collect()
+    }
+
     fn read(events: Vec<LogEvent>) -> LogRead {
         LogRead {
             events,
@@ -424,7 +432,9 @@ mod tests {
             event("u1", published, APP1),
             event("u2", published, "0oaNotManaged0000000"),
         ]);
-        let absorbed = informer.absorb(&first, &desired, t1, m1).unwrap();
+        let absorbed = informer
+            .absorb(&first, pushed(&[]), &desired, t1, m1)
+            .unwrap();
         assert_eq!(absorbed.new_events, 2);
         assert_eq!(absorbed.changed, BTreeSet::from([AppId::from(APP1)]));
         assert_eq!(absorbed.lag, Some(Duration::from_secs(6)));
@@ -436,15 +446,21 @@ mod tests {
 
         // The overlap reads them again: seen, so nothing to do.
         let (t2, m2) = at(20);
-        let again = informer.absorb(&first, &desired, t2, m2).unwrap();
-        assert_eq!((again.new_events, again.changed.len()), (0, 0));
+        let again = informer
+            .absorb(&first, pushed(&[APP2]), &desired, t2, m2)
+            .unwrap();
+        assert_eq!(
+            (again.new_events, again.changed),
+            (0, pushed(&[APP2])),
+            "only what an Event Hook pushed"
+        );
 
         let gap = LogRead {
             caught_up: false,
             ..read(vec![event("u3", published, APP2)])
         };
         assert_eq!(
-            informer.absorb(&gap, &desired, t2, m2),
+            informer.absorb(&gap, pushed(&[]), &desired, t2, m2),
             Err(ResyncReason::LogGap)
         );
     }

@@ -21,6 +21,7 @@
 //! - `status`: per-group sync status, health and key expiry, derived from a plan.
 //! - `alerts`, `webhook`: which notifications a change calls for, and posting them from a
 //!   queue of their own, outside the loop.
+//! - `hook`: Okta Event Hooks (`--event-hook-path`), a push that starts a check at once.
 //! - `metrics`, `health`, `server`: `/metrics`, `/healthz`, `/readyz`.
 
 mod alerts;
@@ -28,6 +29,7 @@ mod desired;
 mod files;
 mod heal;
 mod health;
+mod hook;
 mod informer;
 mod metrics;
 mod reconcile;
@@ -43,6 +45,7 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::time::Instant;
 
+pub use hook::EventHook;
 pub use webhook::{Webhook, WebhookError};
 
 use files::FileWatch;
@@ -81,6 +84,8 @@ pub struct Settings {
     /// How far before its last event the System Log is asked again: the largest lag of the
     /// log (an event appearing after later ones) that costs no missed change.
     pub log_overlap: Duration,
+    /// Where Okta Event Hooks are received, if anywhere: a push starts a check at once.
+    pub event_hook: Option<EventHook>,
 }
 
 /// Why the controller could not start.
@@ -110,12 +115,20 @@ pub async fn run(
         })?;
     let metrics = Arc::new(Metrics::new(&client));
     let readiness = Arc::new(Readiness::default());
-    let server = tokio::spawn(server::serve(
-        listener,
-        server::router(metrics.clone(), readiness.clone()),
+    let hook = settings.event_hook.clone();
+    let ctx = Context::new(
+        settings,
+        client,
+        metrics.clone(),
+        readiness.clone(),
         stop.clone(),
-    ));
-    let mut ctx = Context::new(settings, client, metrics, readiness, stop.clone());
+    );
+    let mut router = server::router(metrics, readiness);
+    if let (Some(hook), Some(inbox)) = (&hook, &ctx.inbox) {
+        router = router.merge(hook::router(hook, inbox.clone()));
+    }
+    let server = tokio::spawn(server::serve(listener, router, stop.clone()));
+    let mut ctx = ctx;
     run_loop(&mut ctx, &mut files, stop).await;
     let ((), _) = tokio::join!(ctx.close(), server);
     Ok(())
@@ -150,9 +163,17 @@ async fn run_loop(ctx: &mut Context, files: &mut FileWatch, mut stop: watch::Rec
             return;
         };
         tracing::debug!(delay_ms = delay.as_millis(), "next reconcile");
+        let inbox = ctx.inbox.clone();
+        let pushed = async {
+            match &inbox {
+                Some(inbox) => inbox.arrived().await,
+                None => std::future::pending().await,
+            }
+        };
         tokio::select! {
             _ = stop.wait_for(|stop| *stop) => return,
             () = files.changed() => tracing::info!("files changed under the desired-state directory"),
+            () = pushed => {}
             () = tokio::time::sleep_until(Instant::now() + delay) => {}
         }
     }

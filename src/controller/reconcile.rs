@@ -20,6 +20,7 @@ use super::alerts::{Alerts, Event};
 use super::desired::{DesiredSource, Reload};
 use super::heal::heal;
 use super::health::{DiskState, Readiness};
+use super::hook::Inbox;
 use super::informer::{Informer, Next, ResyncReason};
 use super::metrics::Metrics;
 use super::status::{Observation, SyncStatus};
@@ -96,6 +97,7 @@ pub struct Context {
     alerts: Alerts,
     last: Observation,
     informer: Informer,
+    pub(super) inbox: Option<Arc<Inbox>>,
 }
 
 /// A plan, what it was made from, and the status it gives.
@@ -125,6 +127,7 @@ impl Context {
             key_cache,
             resync,
             log_overlap,
+            event_hook,
         } = settings;
         let notifier = webhook.map(|webhook| webhook.spawn(QUEUE_CAPACITY, metrics.clone()));
         Self {
@@ -141,6 +144,7 @@ impl Context {
             alerts: Alerts::default(),
             last: Observation::default(),
             informer: Informer::new(resync, log_overlap),
+            inbox: event_hook.map(|_| Arc::new(Inbox::default())),
         }
     }
 
@@ -331,6 +335,12 @@ impl Context {
             None => KeyCache::empty(org),
         };
         let mono = tokio::time::Instant::now();
+        // Taken on every path: a full read covers whatever was pushed.
+        let pushed = self
+            .inbox
+            .as_ref()
+            .map(|inbox| inbox.take())
+            .unwrap_or_default();
         let reason = match self.informer.next(&desired.digest, now, mono) {
             Next::Resync(reason) => reason,
             Next::Poll(query) => match self.client.system_log(&query).await {
@@ -339,7 +349,7 @@ impl Context {
                     tracing::warn!(%error, %reason, "the System Log cannot be read; reading the whole org instead");
                     reason
                 }
-                Ok(read) => match self.informer.absorb(&read, desired, now, mono) {
+                Ok(read) => match self.informer.absorb(&read, pushed, desired, now, mono) {
                     Err(reason) => reason,
                     Ok(absorbed) => {
                         self.metrics.log_polled(&absorbed);
@@ -347,7 +357,7 @@ impl Context {
                             tracing::info!(
                                 apps = absorbed.changed.len(),
                                 events = absorbed.new_events,
-                                "the System Log names managed apps; reading them again"
+                                "the System Log or an Event Hook names managed apps; reading them again"
                             );
                         }
                         let concurrency = FetchOptions::default().concurrency;

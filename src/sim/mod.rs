@@ -13,7 +13,8 @@
 //! - `routes`, `auth`, `oauth`, `dpop`, `admin`: the axum router and who may use it.
 //! - `limits`, `faults`, `stats`, `conn`, `traffic`: rate limits, injected faults, counters,
 //!   traffic recording (docs/conformance.md).
-//! - `syslog`: the System Log, one event per write served, behind `GET /api/v1/logs`.
+//! - `syslog`, `hooks`: the System Log, one event per write served, behind `GET /api/v1/logs`
+//!   and delivered to verified Event Hooks.
 //! - [`cli`]: `keyshare sim`.
 
 pub mod cli;
@@ -28,6 +29,7 @@ mod der;
 mod dpop;
 mod error;
 mod faults;
+mod hooks;
 mod ids;
 mod keys;
 mod limits;
@@ -63,6 +65,7 @@ pub use timespec::TimeSpec;
 
 use conn::{KillSwitch, KillableListener};
 use faults::Faults;
+use hooks::Hooks;
 use limits::Limiter;
 use oauth::OAuth;
 use org::Org;
@@ -84,6 +87,7 @@ struct Shared {
     faults: Faults,
     stats: Stats,
     log: SystemLog,
+    hooks: Hooks,
 }
 
 impl Simulator {
@@ -99,6 +103,7 @@ impl Simulator {
                 faults: Faults::new(config.latency, config.error_rate),
                 stats: Stats::default(),
                 log: SystemLog::new(config.log_lag),
+                hooks: Hooks::default(),
                 config,
                 started,
                 org: Mutex::new(org),
@@ -140,6 +145,10 @@ impl Simulator {
         &self.shared.log
     }
 
+    fn hooks(&self) -> &Hooks {
+        &self.shared.hooks
+    }
+
     /// Counts one write that took effect and writes its System Log event, whose targets are
     /// these apps (an app that no longer exists is left out).
     fn wrote(&self, event: EventType, app_ids: &[&str]) {
@@ -155,7 +164,8 @@ impl Simulator {
                 })
                 .collect()
         };
-        self.log().record(event, &targets, Timestamp::now());
+        let event = self.log().record(event, &targets, Timestamp::now());
+        self.hooks().deliver(&event);
     }
 
     /// The org, locked. Never held across an `.await`.

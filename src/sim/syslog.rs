@@ -110,8 +110,9 @@ impl SystemLog {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// Records one successful write at `now` (millisecond precision, as Okta's `published`).
-    pub fn record(&self, event_type: EventType, targets: &[Target], now: Timestamp) {
+    /// Records one successful write at `now` (millisecond precision, as Okta's `published`);
+    /// returns the event.
+    pub fn record(&self, event_type: EventType, targets: &[Target], now: Timestamp) -> Value {
         let mut events = self.events();
         let seq = events.last().map_or(1, |e| e.seq + 1);
         let body = json!({
@@ -141,9 +142,10 @@ impl SystemLog {
             seq,
             published: now,
             event_type,
-            body,
+            body: body.clone(),
             targets: targets.iter().map(|t| t.id.clone()).collect(),
         });
+        body
     }
 
     /// The events of `GET /api/v1/logs` with these query parameters, as visible at `now`.
