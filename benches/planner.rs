@@ -104,6 +104,7 @@ fn org(drift_every: usize) -> (DesiredState, LiveSnapshot) {
             key: KeyPolicy {
                 validity_years: 2,
                 rotate_before: Some(SignedDuration::from_hours(24 * 30)),
+                stage: None,
                 rotate_after: None,
                 kid: None,
             },

@@ -8,6 +8,8 @@
 #   5. shapes:    `keyshare sim`'s answers against recorded real Okta answers
 #                 (shared/real-okta/org.json; skipped with a notice when it is absent): every
 #                 difference must be listed in docs/simulator.md.
+#   6. saml-metadata: `keyshare metadata` output for a staged key loads in pysaml2, an
+#                 independent SAML library, with both signing certificates.
 # Each group prints `GROUP: N passed, M failed`; the script exits non-zero if any check fails.
 #
 # Usage: bash scripts/python-checks.sh [TRAFFIC_DIR]
@@ -86,4 +88,5 @@ if [[ -n "$org_json" ]]; then
 else
   echo "shapes: skipped, no shared/real-okta/org.json above $root (recorded real Okta answers)"
 fi
+"${python[@]}" -m keyshare_checks.saml_metadata --binary "$KEYSHARE_BIN" || status=1
 exit "$status"

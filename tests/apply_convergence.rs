@@ -58,6 +58,7 @@ fn policy() -> KeyPolicy {
     KeyPolicy {
         validity_years: 2,
         rotate_before: None,
+        stage: None,
         rotate_after: None,
         kid: None,
     }

@@ -51,6 +51,9 @@ fn summary(state: &DesiredState) -> String {
             g.key
         ));
     }
+    for warning in state.warnings() {
+        out.push_str(&format!("warning: {warning}\n"));
+    }
     out
 }
 
@@ -314,6 +317,25 @@ case!(
             "  source: 0oaS\n  members: [0oaM]\n  key:\n    validityYears: 2\n    rotateBefore: 105w\n"
         )
     )]
+);
+case!(
+    stage_before_with_a_soak,
+    vec![yaml("g.yaml", [
+        group("weeks", "  source: 0oa1\n  members: [0oa2]\n  key:\n    validityYears: 2\n    rotateBefore: 30d\n    stageBefore: 60d\n"),
+        group("short", "  source: 0oa3\n  members: [0oa4]\n  key:\n    validityYears: 2\n    rotateBefore: 30d\n    stageBefore: 40d\n"),
+        group("now", "  source: 0oa5\n  members: [0oa6]\n  key:\n    validityYears: 2\n    rotateBefore: 30d\n    stageBefore: 60d\n    switch: immediately\n"),
+    ].join("---\n"))]
+);
+case!(
+    bad_stage_before,
+    vec![yaml("g.yaml", [
+        group("no-soak", "  source: 0oa1\n  members: [0oa2]\n  key:\n    validityYears: 2\n    rotateBefore: 30d\n    stageBefore: 740h\n"),
+        group("no-rotate", "  source: 0oa3\n  members: [0oa4]\n  key:\n    validityYears: 2\n    stageBefore: 60d\n"),
+        group("too-long", "  source: 0oa5\n  members: [0oa6]\n  key:\n    validityYears: 2\n    rotateBefore: 30d\n    stageBefore: 105w\n"),
+        group("not-a-duration", "  source: 0oa7\n  members: [0oa8]\n  key:\n    validityYears: 2\n    rotateBefore: 30d\n    stageBefore: soon\n"),
+        group("bad-switch", "  source: 0oa9\n  members: [0oa10]\n  key:\n    validityYears: 2\n    rotateBefore: 30d\n    stageBefore: 60d\n    switch: now\n"),
+        group("switch-alone", "  source: 0oa11\n  members: [0oa12]\n  key:\n    validityYears: 2\n    rotateBefore: 30d\n    switch: immediately\n"),
+    ].join("---\n"))]
 );
 case!(
     rotate_after_not_an_instant,

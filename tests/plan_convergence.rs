@@ -192,6 +192,7 @@ fn build(apps: &[AppSpec], groups: &[GroupSpec]) -> (Model, DesiredState) {
         let policy = KeyPolicy {
             validity_years: 2,
             rotate_before: spec.rotate_before.then(|| days(30)),
+            stage: None,
             rotate_after: (spec.rotate_after && spec.pin.is_none()).then(|| now() - days(10)),
             kid: spec.pin.map(|i| Kid::from(POOL[i].0)),
         };

@@ -31,6 +31,7 @@ fn a_key_due_for_rotation_is_drift_with_its_reason() {
         &org,
         KeyPolicy {
             rotate_before: Some(days(30)),
+            stage: None,
             ..policy()
         },
     );

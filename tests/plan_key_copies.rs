@@ -217,6 +217,7 @@ fn some_policy() -> impl Strategy<Value = KeyPolicy> {
         .prop_map(|(before, after_mins, years)| KeyPolicy {
             validity_years: years,
             rotate_before: before.map(days),
+            stage: None,
             // Minutes around now, so that the allowance for clocks is crossed both ways.
             rotate_after: after_mins.map(|m| now() + SignedDuration::from_mins(m * 60 * 24 / 100)),
             kid: None,

@@ -24,6 +24,7 @@ fn finance(key: KeyPolicy) -> DesiredState {
 fn rotate_before_30d() -> KeyPolicy {
     KeyPolicy {
         rotate_before: Some(days(30)),
+        stage: None,
         ..policy()
     }
 }

@@ -166,6 +166,7 @@ fn full_plan() -> Plan {
                         window: SignedDuration::from_hours(30 * 24),
                     },
                 },
+                phase: None,
             },
             GroupPlan {
                 name: "hr | eu".into(),
@@ -174,6 +175,7 @@ fn full_plan() -> Plan {
                 key: hr_key(),
                 key_expires_at: Some(at("2036-06-09T13:23:57Z")),
                 choice: KeyChoice::Active,
+                phase: None,
             },
             in_sync_group(),
         ],
@@ -189,6 +191,7 @@ fn in_sync_group() -> GroupPlan {
         key: KeyRef::Existing(Kid::from("legal-key")),
         key_expires_at: Some(at("2027-01-15T00:00:00Z")),
         choice: KeyChoice::Pinned,
+        phase: None,
     }
 }
 
@@ -328,6 +331,7 @@ fn markdown_splits_a_large_plan_into_comments_within_the_limit() {
             key: KeyRef::Existing(Kid::from(HR_KEY)),
             key_expires_at: None,
             choice: KeyChoice::Active,
+            phase: None,
         });
     }
     let comments = markdown::render(&plan, &RenderContext { snapshot: &live }, Command::Plan);

@@ -14,12 +14,11 @@ use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
 use indicatif::{ProgressBar, ProgressStyle};
-use jiff::Timestamp;
 
-use super::ExitStatus;
 use super::okta_args::OktaArgs;
 use super::output::{Format, render, render_report, stdout_color};
 use super::session::{Planned, Reads, load};
+use super::{ExitStatus, clock};
 use crate::apply::{
     ApplyReport, Executed, OrgLock, ProgressEvent, StepOutcome, execute_until, known_key,
     with_known_keys,
@@ -141,7 +140,7 @@ async fn prepare(client: &HttpClient, reads: &Reads, target: &Path) -> anyhow::R
         return from_plan_file(client, target).await;
     }
     let desired = load(target)?;
-    let planned = reads.plan(client, &desired, Timestamp::now()).await?;
+    let planned = reads.plan(client, &desired, clock::now()?).await?;
     Ok(Prepared {
         planned,
         desired: Some(desired),
@@ -343,7 +342,7 @@ async fn check_converged(
     reads: &Reads,
     desired: &DesiredState,
 ) -> anyhow::Result<()> {
-    let after = reads.plan(client, desired, Timestamp::now()).await?;
+    let after = reads.plan(client, desired, clock::now()?).await?;
     if !after.plan.is_empty() {
         bail!(
             "apply finished, but Okta still differs from the desired state ({} step(s) remain): someone may be changing these apps right now; run plan again",

@@ -5,12 +5,10 @@
 
 use std::path::PathBuf;
 
-use jiff::Timestamp;
-
-use super::ExitStatus;
 use super::okta_args::OktaArgs;
 use super::output::{Format, render_with_stats, stdout_color};
 use super::session::Session;
+use super::{ExitStatus, clock};
 use crate::cli::console::{diag, out};
 use crate::render::Command;
 
@@ -28,7 +26,7 @@ pub struct DriftArgs {
 
 pub async fn run(args: DriftArgs, verbose: u8) -> anyhow::Result<ExitStatus> {
     let session = Session::open(&args.dir, &args.okta)?;
-    let planned = session.plan(Timestamp::now()).await?;
+    let planned = session.plan(clock::now()?).await?;
     out!(
         "{}",
         render_with_stats(

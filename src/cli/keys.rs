@@ -13,13 +13,14 @@ use anyhow::Context;
 use futures_util::{StreamExt, TryStreamExt, stream};
 use jiff::Timestamp;
 
-use super::ExitStatus;
 use super::okta_args::OktaArgs;
 use super::output::Format;
 use super::session::{Reads, load};
+use super::{ExitStatus, clock};
 use crate::cli::console::{diag, out};
 use crate::okta::http::HttpClient;
-use crate::okta::{ApiError, AppId, AppQuery, Application, OktaApi};
+use crate::okta::{ApiError, AppId, AppQuery, Application, Kid, OktaApi};
+use crate::plan::Phase;
 use crate::render::keys::{InventoryApp, KeysReport, render_json, render_markdown, render_text};
 
 /// Key lists read at once.
@@ -34,6 +35,10 @@ pub struct KeysArgs {
     /// only the apps of the desired state.
     #[arg(long)]
     all: bool,
+    /// Also print each key's certificate as PEM (in JSON, a `pem` field), to hand to a
+    /// service provider.
+    #[arg(long)]
+    pem: bool,
     /// Output format.
     #[arg(long, value_enum, default_value_t)]
     format: Format,
@@ -43,7 +48,7 @@ pub struct KeysArgs {
 
 pub async fn run(args: KeysArgs, verbose: u8) -> anyhow::Result<ExitStatus> {
     let client = HttpClient::new(args.okta.to_settings()?)?;
-    let now = Timestamp::now();
+    let now = clock::now()?;
     let dir = match (&args.dir, args.all) {
         (Some(dir), _) => Some(dir.clone()),
         (None, false) => Some(PathBuf::from(".")),
@@ -72,10 +77,11 @@ pub async fn run(args: KeysArgs, verbose: u8) -> anyhow::Result<ExitStatus> {
         }
         signing
     } else {
-        groups.values().map(|(app, _)| app.clone()).collect()
+        groups.values().map(|managed| managed.app.clone()).collect()
     };
     let inventory = read_keys(&client, apps, &groups).await?;
-    let mut report = KeysReport::new(if args.all { "all" } else { "managed" }, &inventory, now);
+    let scope = if args.all { "all" } else { "managed" };
+    let mut report = KeysReport::new(scope, &inventory, now, args.pem);
     report.not_signing_apps = not_signing_apps;
     report.api_calls = Some(client.stats());
     out!(
@@ -92,19 +98,32 @@ pub async fn run(args: KeysArgs, verbose: u8) -> anyhow::Result<ExitStatus> {
     Ok(ExitStatus::Success)
 }
 
-/// The apps of the desired state under `dir`, resolved against the org, with their group.
+/// An app of the desired state, with its group and the key the group has staged.
+struct Managed {
+    app: Application,
+    group: String,
+    staged: Option<Kid>,
+}
+
+/// The apps of the desired state under `dir`, resolved against the org.
 async fn managed_apps(
     client: &HttpClient,
     dir: &std::path::Path,
     now: Timestamp,
-) -> anyhow::Result<BTreeMap<AppId, (Application, String)>> {
+) -> anyhow::Result<BTreeMap<AppId, Managed>> {
     let desired = load(dir)?;
     let planned = Reads::fresh().plan(client, &desired, now).await?;
     let mut apps = BTreeMap::new();
     for group in &planned.plan.groups {
+        let staged = group.phase.as_ref().and_then(Phase::staged_kid);
         for id in std::iter::once(&group.source).chain(&group.members) {
             if let Some(app) = planned.live.apps.get(id) {
-                apps.insert(id.clone(), (app.clone(), group.name.clone()));
+                let managed = Managed {
+                    app: app.clone(),
+                    group: group.name.clone(),
+                    staged: staged.cloned(),
+                };
+                apps.insert(id.clone(), managed);
             }
         }
     }
@@ -117,11 +136,13 @@ async fn managed_apps(
 async fn read_keys(
     client: &HttpClient,
     apps: Vec<Application>,
-    groups: &BTreeMap<AppId, (Application, String)>,
+    groups: &BTreeMap<AppId, Managed>,
 ) -> anyhow::Result<Vec<InventoryApp>> {
     stream::iter(apps)
         .map(|app| async move {
-            let group = groups.get(&app.id).map(|(_, name)| name.clone());
+            let managed = groups.get(&app.id);
+            let group = managed.map(|managed| managed.group.clone());
+            let staged = managed.and_then(|managed| managed.staged.clone());
             let (keys, keys_unreadable) = match client.list_keys(&app.id).await {
                 Ok(keys) => (keys, None),
                 Err(error) if group.is_none() && about_this_app(&error) => {
@@ -139,6 +160,7 @@ async fn read_keys(
                 keys,
                 group,
                 keys_unreadable,
+                staged,
             })
         })
         .buffer_unordered(CONCURRENCY)

@@ -7,11 +7,13 @@
 //! by a second signal (`apply/interrupt.rs`).
 
 mod apply;
+mod clock;
 mod console;
 mod demo;
 mod drift;
 mod import;
 mod keys;
+mod metadata;
 pub mod okta_args;
 mod output;
 mod plan;
@@ -69,6 +71,8 @@ enum Command {
     Drift(drift::DriftArgs),
     /// Inventory: each app's keys, which one it signs with, expiry, and who shares each key.
     Keys(keys::KeysArgs),
+    /// Write each managed app's IdP metadata with the active and the staged certificate.
+    Metadata(metadata::MetadataArgs),
     /// Write desired-state YAML from the live org: apps sharing a key become a group.
     Import(import::ImportArgs),
     /// Run the local Okta simulator.
@@ -118,6 +122,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
         Command::Apply(args) => apply::run(args, verbose).await,
         Command::Drift(args) => drift::run(args, verbose).await,
         Command::Keys(args) => keys::run(args, verbose).await,
+        Command::Metadata(args) => metadata::run(args).await,
         Command::Import(args) => import::run(args).await,
         Command::Sim(args) => crate::sim::cli::run(args)
             .await

@@ -4,12 +4,11 @@
 use std::path::PathBuf;
 
 use anyhow::Context;
-use jiff::Timestamp;
 
-use super::ExitStatus;
 use super::okta_args::OktaArgs;
 use super::output::{Format, render_with_stats, stdout_color};
 use super::session::{Reads, Session};
+use super::{ExitStatus, clock};
 use crate::cli::console::{diag, out, outln};
 use crate::planfile::PlanFile;
 use crate::render::Command;
@@ -31,7 +30,7 @@ pub struct PlanArgs {
 
 pub async fn run(args: PlanArgs, verbose: u8) -> anyhow::Result<ExitStatus> {
     let session = Session::open(&args.dir, &args.okta)?;
-    let now = Timestamp::now();
+    let now = clock::now()?;
     // A saved plan reads the sources' key lists afresh rather than trusting the key cache, so
     // that its fingerprint covers them and a key added out of band makes it stale.
     let planned = match &args.out {

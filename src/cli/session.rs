@@ -110,8 +110,12 @@ impl Reads {
 
 /// Loads and checks the desired state under `dir`.
 pub fn load(dir: &Path) -> anyhow::Result<DesiredState> {
-    config::load_dir(dir)
-        .with_context(|| format!("the desired state in {} is not valid", dir.display()))
+    let desired = config::load_dir(dir)
+        .with_context(|| format!("the desired state in {} is not valid", dir.display()))?;
+    for warning in desired.warnings() {
+        crate::cli::console::diagln!("Warning: {warning}");
+    }
+    Ok(desired)
 }
 
 /// Fetches with `options` and plans; also returns the org's app count when the fetch

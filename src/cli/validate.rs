@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use anyhow::Context;
 
 use super::ExitStatus;
-use crate::cli::console::outln;
+use crate::cli::console::{diagln, outln};
 use crate::config;
 
 #[derive(Debug, clap::Args)]
@@ -18,6 +18,9 @@ pub struct ValidateArgs {
 pub fn run(args: ValidateArgs) -> anyhow::Result<ExitStatus> {
     let desired = config::load_dir(&args.dir)
         .with_context(|| format!("the desired state in {} is not valid", args.dir.display()))?;
+    for warning in desired.warnings() {
+        diagln!("Warning: {warning}");
+    }
     let apps: usize = desired.groups.iter().map(|g| 1 + g.members.len()).sum();
     outln!(
         "Valid: {} group(s), {} app reference(s) in {}.",

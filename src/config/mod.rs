@@ -50,6 +50,28 @@ pub struct DesiredState {
 }
 
 impl DesiredState {
+    /// What is valid but unwise, one `file:line:col: message` each: a soak
+    /// (`stageBefore − rotateBefore`) too short for service providers to act on.
+    pub fn warnings(&self) -> Vec<Problem> {
+        self.groups
+            .iter()
+            .filter_map(|group| {
+                let stage = group.key.stage.as_ref()?;
+                let soak = stage.before - group.key.rotate_before?;
+                (soak < RECOMMENDED_SOAK).then(|| {
+                    Problem::at(
+                        stage.location.clone(),
+                        format!(
+                            "spec.key.stageBefore: service providers get {} days between staging and switching, under the {} recommended; many need a change window to load a certificate, so widen stageBefore or narrow rotateBefore",
+                            soak.as_hours() / 24,
+                            RECOMMENDED_SOAK.as_hours() / 24
+                        ),
+                    )
+                })
+            })
+            .collect()
+    }
+
     /// Sorts the groups by name and computes the digest.
     pub fn new(mut groups: Vec<SigningKeyGroup>) -> Self {
         groups.sort_by(|a, b| a.name.cmp(&b.name));
@@ -80,18 +102,58 @@ impl SigningKeyGroup {
             .map(|m| m.selector.canonical())
             .collect();
         members.sort_by_key(canonical_json);
+        let mut key = json!({
+            "validityYears": self.key.validity_years,
+            "rotateBeforeSeconds": self.key.rotate_before.map(|d| d.as_secs()),
+            "rotateAfter": self.key.rotate_after.map(|t| t.to_string()),
+            "kid": self.key.kid.as_ref().map(|k| &k.0),
+        });
+        // Added only when set, so that the digest of a desired state without staging is the
+        // one saved plans made before staging existed recorded.
+        if let (Some(stage), Value::Object(fields)) = (&self.key.stage, &mut key) {
+            fields.insert("stageBeforeSeconds".into(), stage.before.as_secs().into());
+            fields.insert(
+                "switchImmediately".into(),
+                (stage.switch == SwitchWhen::Immediately).into(),
+            );
+        }
         json!({
             "name": self.name,
             "source": self.source.selector.canonical(),
             "members": members,
-            "key": {
-                "validityYears": self.key.validity_years,
-                "rotateBeforeSeconds": self.key.rotate_before.map(|d| d.as_secs()),
-                "rotateAfter": self.key.rotate_after.map(|t| t.to_string()),
-                "kid": self.key.kid.as_ref().map(|k| &k.0),
-            },
+            "key": key,
         })
     }
+}
+
+/// The shortest soak validation accepts without a warning: two weeks, the Shibboleth
+/// community's rule of thumb for how long new metadata takes to reach every consumer.
+pub const RECOMMENDED_SOAK: SignedDuration = SignedDuration::from_hours(14 * 24);
+
+/// The shortest soak validation accepts at all: a day, below which no service provider's
+/// admin can be expected to act between the stage and the switch.
+pub const MINIMUM_SOAK: SignedDuration = SignedDuration::from_hours(24);
+
+/// Staged rotation: the next key is made and cloned `before` the shared key expires, and the
+/// apps switch to it later (docs/rotation.md).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Staging {
+    pub before: SignedDuration,
+    pub switch: SwitchWhen,
+    /// Where `stageBefore` was written, for warnings about it.
+    pub location: Location,
+}
+
+/// When a group switches to the next key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SwitchWhen {
+    /// In the `rotateBefore` window (or, for `rotateAfter`, a soak after the stage): service
+    /// providers have had the certificate for `stageBefore − rotateBefore`.
+    AfterSoak,
+    /// `switch: immediately`: generate, clone and switch in one apply, as without staging.
+    /// For a compromised key; every service provider that has not loaded the new certificate
+    /// fails sign-ins until it does.
+    Immediately,
 }
 
 /// How a group refers to an app: exactly one of id, label, name.
@@ -139,6 +201,9 @@ pub struct KeyPolicy {
     pub validity_years: u8,
     /// Rotate when the shared key expires within this window.
     pub rotate_before: Option<SignedDuration>,
+    /// Stage the next key this long before the shared key expires, and switch to it in the
+    /// `rotate_before` window (docs/rotation.md); none rotates in one go.
+    pub stage: Option<Staging>,
     /// A key created before this instant is replaced.
     pub rotate_after: Option<Timestamp>,
     /// A pinned key; excludes `rotate_after`.

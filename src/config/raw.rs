@@ -46,7 +46,7 @@ pub(super) struct RawSpec {
 
 #[derive(Debug, Deserialize)]
 #[serde(
-    expecting = "a mapping with `validityYears` and optional `rotateBefore`, `rotateAfter`, `kid`",
+    expecting = "a mapping with `validityYears` and optional `rotateBefore`, `stageBefore`, `switch`, `rotateAfter`, `kid`",
     deny_unknown_fields,
     rename_all = "camelCase"
 )]
@@ -55,6 +55,8 @@ pub(super) struct RawKey {
     #[serde(deserialize_with = "whole_number")]
     pub validity_years: i128,
     pub rotate_before: Option<String>,
+    pub stage_before: Option<String>,
+    pub switch: Option<String>,
     pub rotate_after: Option<String>,
     pub kid: Option<String>,
 }

@@ -14,7 +14,9 @@ use jiff::{SignedDuration, Timestamp};
 use super::error::Problem;
 use super::marks::{DocMarks, Pos, Seg, dotted};
 use super::raw::{API_VERSION, KIND, RawAppRef, RawGroup, RawKey, RawSelector};
-use super::{AppRef, AppSelector, KeyPolicy, Location, SigningKeyGroup};
+use super::{
+    AppRef, AppSelector, KeyPolicy, Location, MINIMUM_SOAK, SigningKeyGroup, Staging, SwitchWhen,
+};
 use crate::okta::{AppId, Kid};
 
 /// Okta's bounds for `validityYears` (REFERENCE: generate key).
@@ -260,6 +262,31 @@ fn resolve_key(
             None
         }
     });
+    let stage_before = raw.stage_before.and_then(|text| match parse_duration(&text) {
+        Ok(d) => Some((d, text)),
+        Err(why) => {
+            problems.push(Problem::at(
+                at("stageBefore"),
+                format!(
+                    "spec.key.stageBefore: `{text}` {why}; write a whole number and a unit, such as `60d`"
+                ),
+            ));
+            None
+        }
+    });
+    let switch = raw.switch.and_then(|text| match text.as_str() {
+        "afterSoak" => Some(SwitchWhen::AfterSoak),
+        "immediately" => Some(SwitchWhen::Immediately),
+        _ => {
+            problems.push(Problem::at(
+                at("switch"),
+                format!(
+                    "spec.key.switch: `{text}` is neither `afterSoak` nor `immediately`; leave it out to switch after the soak, or write `immediately` to replace a compromised key in one apply"
+                ),
+            ));
+            None
+        }
+    });
     let now = Timestamp::now();
     let rotate_after = raw.rotate_after.and_then(|text| match text.parse::<Timestamp>() {
         // Every key made before a future instant would be replaced again at every run until
@@ -312,12 +339,75 @@ fn resolve_key(
             ));
         }
     }
+    if let Some((stage, text)) = &stage_before {
+        check_stage(
+            *stage,
+            text,
+            validity_years,
+            rotate_before.as_ref(),
+            &at,
+            problems,
+        );
+    }
+    if switch.is_some() && stage_before.is_none() {
+        problems.push(Problem::at(
+            at("switch"),
+            "spec.key.switch says when to switch to a staged key, and this group stages none; add stageBefore or remove switch",
+        ));
+    }
     (problems.len() == before).then(|| KeyPolicy {
         validity_years: validity_years.expect("checked above"),
         rotate_before: rotate_before.map(|(d, _)| d),
+        stage: stage_before.map(|(before, _)| Staging {
+            before,
+            switch: switch.unwrap_or(SwitchWhen::AfterSoak),
+            location: at("stageBefore"),
+        }),
         rotate_after,
         kid,
     })
+}
+
+/// `stageBefore` must leave a soak of at least [`MINIMUM_SOAK`] after the stage and before the
+/// `rotateBefore` switch, and be shorter than a key's life, or every new key would be staged
+/// over at once.
+fn check_stage(
+    stage: SignedDuration,
+    text: &str,
+    validity_years: Option<u8>,
+    rotate_before: Option<&(SignedDuration, String)>,
+    at: &dyn Fn(&str) -> Location,
+    problems: &mut Vec<Problem>,
+) {
+    match rotate_before {
+        None => problems.push(Problem::at(
+            at("stageBefore"),
+            format!(
+                "spec.key.stageBefore: `{text}` needs rotateBefore, the window in which the apps switch to the staged key; add rotateBefore shorter than stageBefore by at least a day (say `rotateBefore: 30d` with `stageBefore: 60d`)"
+            ),
+        )),
+        Some((rotate, rotate_text)) if stage - *rotate < MINIMUM_SOAK => {
+            problems.push(Problem::at(
+                at("stageBefore"),
+                format!(
+                    "spec.key.stageBefore: `{text}` is not at least a day longer than rotateBefore (`{rotate_text}`), so service providers would have no time to trust the staged certificate before the switch; make stageBefore longer, 14 days or more beyond rotateBefore"
+                ),
+            ));
+        }
+        Some(_) => {}
+    }
+    if let Some(years) = validity_years {
+        let lifetime = SignedDuration::from_hours(i64::from(years) * 365 * 24);
+        if stage >= lifetime {
+            problems.push(Problem::at(
+                at("stageBefore"),
+                format!(
+                    "spec.key.stageBefore: `{text}` is not shorter than validityYears ({years} years = {} days), so every new key would be due for staging at once; choose a shorter window",
+                    i64::from(years) * 365
+                ),
+            ));
+        }
+    }
 }
 
 /// Why `text`, which is not a [`Timestamp`], is not one, and what to write instead.

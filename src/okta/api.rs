@@ -105,6 +105,11 @@ pub trait OktaApi: Send + Sync {
         query: &LogQuery,
     ) -> impl Future<Output = Result<LogRead, ApiError>> + Send;
 
-    /// `GET /api/v1/apps/{id}/sso/saml/metadata`: the IdP metadata XML.
-    fn saml_metadata(&self, id: &AppId) -> impl Future<Output = Result<String, ApiError>> + Send;
+    /// `GET /api/v1/apps/{id}/sso/saml/metadata`: the IdP metadata XML, with the active key's
+    /// certificate, or with `kid`'s (`?kid=`, Okta's preview of a key the app holds).
+    fn saml_metadata(
+        &self,
+        id: &AppId,
+        kid: Option<&Kid>,
+    ) -> impl Future<Output = Result<String, ApiError>> + Send;
 }

@@ -93,15 +93,19 @@ pub(super) fn needs_source_list(
 
 /// A key as the policy judges it: its expiry, the same on every copy, and its age, the
 /// `created` of the source's copy (none while the source's list is unread).
-struct Judged<'a> {
-    kid: &'a Kid,
-    expires_at: Timestamp,
-    created: Option<Timestamp>,
+pub(super) struct Judged<'a> {
+    pub kid: &'a Kid,
+    pub expires_at: Timestamp,
+    pub created: Option<Timestamp>,
 }
 
 /// `kid` as the policy sees it, or none when its facts are unknown or the source's list was
 /// read and lacks it.
-fn judged<'a>(group: &ResolvedGroup<'_>, live: &LiveSnapshot, kid: &'a Kid) -> Option<Judged<'a>> {
+pub(super) fn judged<'a>(
+    group: &ResolvedGroup<'_>,
+    live: &LiveSnapshot,
+    kid: &'a Kid,
+) -> Option<Judged<'a>> {
     let facts = live.key(kid)?;
     let created = match live.has_key_list(&group.source.id) {
         true => Some(live.copy(&group.source.id, kid)?.created),
@@ -135,14 +139,14 @@ fn active_key_verdict(
 }
 
 /// What the policy says of a key at `now`.
-enum Verdict {
+pub(super) enum Verdict {
     Valid,
     Due(RotationReason),
     /// `rotateAfter` is in effect and the source's copy, which dates the key, is unknown.
     AgeUnknown,
 }
 
-fn verdict(key: &Judged<'_>, policy: &KeyPolicy, now: Timestamp) -> Verdict {
+pub(super) fn verdict(key: &Judged<'_>, policy: &KeyPolicy, now: Timestamp) -> Verdict {
     if let Some(window) = policy.rotate_before
         && key.expires_at <= add(now, window)
     {
@@ -170,7 +174,7 @@ fn verdict(key: &Judged<'_>, policy: &KeyPolicy, now: Timestamp) -> Verdict {
 
 /// Whether a key Okta dated `created` was made before `rotate_after`, allowing for
 /// [`CLOCK_SKEW`] between the clocks.
-fn created_before(created: Timestamp, rotate_after: Timestamp) -> bool {
+pub(super) fn created_before(created: Timestamp, rotate_after: Timestamp) -> bool {
     rotate_after
         .checked_sub(CLOCK_SKEW)
         .is_ok_and(|cutoff| created < cutoff)

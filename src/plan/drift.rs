@@ -24,9 +24,9 @@ impl GroupDrift {
     fn of(group: &GroupPlan, steps: &[&Step]) -> Self {
         let rotation = match &group.choice {
             KeyChoice::Pinned | KeyChoice::Active => None,
-            KeyChoice::Resumed { because } | KeyChoice::Generated { because } => {
-                Some(because.clone())
-            }
+            KeyChoice::Resumed { because }
+            | KeyChoice::Generated { because }
+            | KeyChoice::Staged { because, .. } => Some(because.clone()),
         };
         let mut drift = Self {
             group: group.name.clone(),

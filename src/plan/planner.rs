@@ -14,10 +14,12 @@ use jiff::{SignedDuration, Timestamp};
 
 use super::choose::{self, Target};
 use super::resolve::{ResolvedGroup, Resolver};
+use super::stage;
 use super::{
-    AppPrecondition, GroupPlan, KeyChoice, KeyRef, LiveSnapshot, Plan, PlanError, Step, Warning,
+    AppPrecondition, GroupPlan, KeyChoice, KeyRef, LiveSnapshot, Phase, Plan, PlanError, Step,
+    Warning,
 };
-use crate::config::{DesiredState, SigningKeyGroup};
+use crate::config::{DesiredState, SigningKeyGroup, SwitchWhen};
 use crate::okta::{AppId, AppStatus, Application, KeyFacts, Kid};
 
 /// Without `rotateBefore`, keyshare warns from this long before the group key expires.
@@ -51,6 +53,9 @@ pub fn key_needs(desired: &DesiredState, live: &LiveSnapshot, now: Timestamp) ->
         let Ok(group) = resolver.resolve(spec) else {
             continue;
         };
+        needs
+            .key_lists
+            .extend(stage::lists_needed(&group, live, now));
         if choose::needs_source_list(&group, live, now) {
             needs.key_lists.insert(group.source.id.clone());
             continue;
@@ -139,15 +144,6 @@ struct GroupKey<'a> {
 }
 
 impl GroupKey<'_> {
-    /// Whether `app` holds the key before the plan runs (a generated key is on the source
-    /// once the generate step ran, before any clone).
-    fn held_by(&self, app: &Application, live: &LiveSnapshot) -> bool {
-        match &self.key {
-            KeyRef::Existing(kid) => live.holds(app, kid),
-            KeyRef::Generated { .. } => app.id == self.holder.id,
-        }
-    }
-
     fn signed_with_by(&self, app: &Application) -> bool {
         match &self.key {
             KeyRef::Existing(kid) => app.signing_kid.as_ref() == Some(kid),
@@ -162,21 +158,34 @@ fn plan_group(
     now: Timestamp,
 ) -> Result<GroupSteps, PlanError> {
     let name = &group.spec.name;
-    let key = group_key(group, live, now)?;
-    let generate = matches!(key.key, KeyRef::Generated { .. }).then(|| Step::Generate {
-        group: name.clone(),
-        app: group.source.id.clone(),
-        validity_years: group.spec.key.validity_years,
-        known_kids: known_kids(group.source, live),
-    });
-    let clones = group
-        .apps()
-        .filter(|app| !key.held_by(app, live))
-        .map(|app| Step::Clone {
+    let (target, phase, stage) = match stage::decide(group, live, now) {
+        Some(decision) => (decision.target, Some(decision.phase), decision.stage),
+        None => (choose::choose(group, live, now), None, None),
+    };
+    let key = group_key(group, live, target)?;
+    // A staged key is made and cloned from the source like a group key, and switched to by
+    // no step.
+    let generate = std::iter::once(&key.key)
+        .chain(&stage)
+        .any(|key| matches!(key, KeyRef::Generated { .. }))
+        .then(|| Step::Generate {
             group: name.clone(),
-            key: key.key.clone(),
-            from: key.holder.id.clone(),
-            to: app.id.clone(),
+            app: group.source.id.clone(),
+            validity_years: group.spec.key.validity_years,
+            known_kids: known_kids(group.source, live),
+        });
+    let clones = std::iter::once((&key.key, key.holder))
+        .chain(stage.iter().map(|stage| (stage, group.source)))
+        .flat_map(|(to_clone, holder)| {
+            group
+                .apps()
+                .filter(move |app| !held_by(to_clone, holder, app, live))
+                .map(move |app| Step::Clone {
+                    group: name.clone(),
+                    key: to_clone.clone(),
+                    from: holder.id.clone(),
+                    to: app.id.clone(),
+                })
         })
         .collect();
     let switches = group
@@ -194,7 +203,13 @@ fn plan_group(
         generate,
         clones,
         switches,
-        warnings: warnings(group, &key, live, now),
+        warnings: warnings(
+            group,
+            &key,
+            phase.as_ref().and_then(Phase::staged_kid),
+            live,
+            now,
+        ),
         summary: GroupPlan {
             name: name.clone(),
             source: group.source.id.clone(),
@@ -202,8 +217,18 @@ fn plan_group(
             key: key.key,
             key_expires_at: key.meta.map(|meta| meta.expires_at),
             choice: key.choice,
+            phase,
         },
     })
+}
+
+/// Whether `app` holds `key` before the plan's clones run (a generated key is on its holder,
+/// the source, once the generate step ran).
+fn held_by(key: &KeyRef, holder: &Application, app: &Application, live: &LiveSnapshot) -> bool {
+    match key {
+        KeyRef::Existing(kid) => live.holds(app, kid),
+        KeyRef::Generated { .. } => app.id == holder.id,
+    }
 }
 
 /// Chooses the key and the app it is cloned from: the source when it holds the key, else the
@@ -211,9 +236,9 @@ fn plan_group(
 fn group_key<'a>(
     group: &ResolvedGroup<'a>,
     live: &'a LiveSnapshot,
-    now: Timestamp,
+    target: Target,
 ) -> Result<GroupKey<'a>, PlanError> {
-    match choose::choose(group, live, now) {
+    match target {
         Target::Existing(kid, choice) => {
             // Only a pinned kid can be held by nobody: an active or resumed key is the source's.
             let holder = group
@@ -262,6 +287,7 @@ fn precondition(app: &Application) -> AppPrecondition {
 fn warnings(
     group: &ResolvedGroup<'_>,
     key: &GroupKey<'_>,
+    staging: Option<&Kid>,
     live: &LiveSnapshot,
     now: Timestamp,
 ) -> Vec<Warning> {
@@ -288,17 +314,36 @@ fn warnings(
             expires_at: meta.expires_at,
         });
     }
-    warnings.extend(unused_keys(group, key, live));
+    let immediate = policy
+        .stage
+        .as_ref()
+        .is_some_and(|stage| stage.switch == SwitchWhen::Immediately);
+    let rotates = matches!(
+        key.choice,
+        KeyChoice::Generated { .. } | KeyChoice::Resumed { .. }
+    );
+    if immediate && rotates {
+        warnings.push(Warning::ImmediateSwitch {
+            group: name.clone(),
+        });
+    }
+    warnings.extend(unused_keys(group, key, staging, live));
     warnings
 }
 
 /// Keys on members (whose list was read) that neither the group key nor any app of the group
 /// signs with now. Keys being switched away from are not reported: they are the point of the
 /// plan, not leftovers.
-fn unused_keys(group: &ResolvedGroup<'_>, key: &GroupKey<'_>, live: &LiveSnapshot) -> Vec<Warning> {
+fn unused_keys(
+    group: &ResolvedGroup<'_>,
+    key: &GroupKey<'_>,
+    staging: Option<&Kid>,
+    live: &LiveSnapshot,
+) -> Vec<Warning> {
     let mut in_use: HashSet<&Kid> = group
         .apps()
         .filter_map(|a| a.signing_kid.as_ref())
+        .chain(staging)
         .collect();
     if let KeyRef::Existing(kid) = &key.key {
         in_use.insert(kid);

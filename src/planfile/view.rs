@@ -9,7 +9,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::okta::{AppId, Kid};
 use crate::plan::{
-    AppPrecondition, GroupPlan, KeyChoice, KeyRef, Plan, RotationReason, Step, Warning,
+    AppPrecondition, GroupPlan, KeyChoice, KeyRef, Phase, Plan, RotationReason, Step, Warning,
 };
 
 /// A whole plan: steps with their preconditions, groups and warnings.
@@ -73,6 +73,95 @@ pub struct GroupView {
     pub key: KeyView,
     pub key_expires_at: Option<Timestamp>,
     pub choice: ChoiceView,
+    /// Absent for a group that does not stage, and in files written before staging existed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub phase: Option<PhaseView>,
+}
+
+/// Where a staging group stands in its rotation.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "phase", rename_all = "snake_case", deny_unknown_fields)]
+pub enum PhaseView {
+    InSync,
+    StagingDue {
+        key: KeyView,
+        switch_at: Timestamp,
+    },
+    Staged {
+        kid: Kid,
+        staged_at: Timestamp,
+        switch_at: Timestamp,
+    },
+    SwitchDue {
+        kid: Kid,
+        staged_at: Timestamp,
+        switch_at: Timestamp,
+    },
+    Overdue {
+        key: KeyView,
+    },
+}
+
+impl From<Phase> for PhaseView {
+    fn from(phase: Phase) -> Self {
+        match phase {
+            Phase::InSync => Self::InSync,
+            Phase::StagingDue { key, switch_at } => Self::StagingDue {
+                key: key.into(),
+                switch_at,
+            },
+            Phase::Staged {
+                kid,
+                staged_at,
+                switch_at,
+            } => Self::Staged {
+                kid,
+                staged_at,
+                switch_at,
+            },
+            Phase::SwitchDue {
+                kid,
+                staged_at,
+                switch_at,
+            } => Self::SwitchDue {
+                kid,
+                staged_at,
+                switch_at,
+            },
+            Phase::Overdue { key } => Self::Overdue { key: key.into() },
+        }
+    }
+}
+
+impl From<PhaseView> for Phase {
+    fn from(view: PhaseView) -> Self {
+        match view {
+            PhaseView::InSync => Self::InSync,
+            PhaseView::StagingDue { key, switch_at } => Self::StagingDue {
+                key: key.into(),
+                switch_at,
+            },
+            PhaseView::Staged {
+                kid,
+                staged_at,
+                switch_at,
+            } => Self::Staged {
+                kid,
+                staged_at,
+                switch_at,
+            },
+            PhaseView::SwitchDue {
+                kid,
+                staged_at,
+                switch_at,
+            } => Self::SwitchDue {
+                kid,
+                staged_at,
+                switch_at,
+            },
+            PhaseView::Overdue { key } => Self::Overdue { key: key.into() },
+        }
+    }
 }
 
 /// Why the group key is the one it is.
@@ -81,8 +170,16 @@ pub struct GroupView {
 pub enum ChoiceView {
     Pinned,
     Active,
-    Resumed { because: ReasonView },
-    Generated { because: ReasonView },
+    Resumed {
+        because: ReasonView,
+    },
+    Generated {
+        because: ReasonView,
+    },
+    Staged {
+        because: ReasonView,
+        staged_at: Timestamp,
+    },
 }
 
 /// Why the source's active key is replaced.
@@ -118,6 +215,9 @@ pub enum WarningView {
         group: String,
         kid: Kid,
         expires_at: Timestamp,
+    },
+    ImmediateSwitch {
+        group: String,
     },
     UnusedKeys {
         group: String,
@@ -274,7 +374,12 @@ impl From<&GroupPlan> for GroupView {
                 KeyChoice::Generated { because } => ChoiceView::Generated {
                     because: because.into(),
                 },
+                KeyChoice::Staged { because, staged_at } => ChoiceView::Staged {
+                    because: because.into(),
+                    staged_at,
+                },
             },
+            phase: group.phase.map(PhaseView::from),
         }
     }
 }
@@ -296,7 +401,12 @@ impl From<GroupView> for GroupPlan {
                 ChoiceView::Generated { because } => KeyChoice::Generated {
                     because: because.into(),
                 },
+                ChoiceView::Staged { because, staged_at } => KeyChoice::Staged {
+                    because: because.into(),
+                    staged_at,
+                },
             },
+            phase: view.phase.map(Phase::from),
         }
     }
 }
@@ -370,6 +480,7 @@ impl From<&Warning> for WarningView {
                 kid,
                 expires_at,
             },
+            Warning::ImmediateSwitch { group } => Self::ImmediateSwitch { group },
             Warning::UnusedKeys { group, app, kids } => Self::UnusedKeys { group, app, kids },
         }
     }
@@ -390,6 +501,7 @@ impl From<WarningView> for Warning {
                 kid,
                 expires_at,
             },
+            WarningView::ImmediateSwitch { group } => Self::ImmediateSwitch { group },
             WarningView::UnusedKeys { group, app, kids } => Self::UnusedKeys { group, app, kids },
         }
     }
@@ -414,6 +526,7 @@ mod tests {
             key: KeyRef::Existing(kid("k1")),
             key_expires_at: Some(ts("2027-01-01T00:00:00Z")),
             choice,
+            phase: None,
         };
         Plan {
             steps: vec![

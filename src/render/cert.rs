@@ -1,11 +1,19 @@
-//! A key's X.509 certificate as a service provider's admin needs it: the SHA-256 fingerprint
-//! and the PEM text. Both are public; nothing here touches a private key.
+//! A key's X.509 certificate as a service provider's admin needs it: the SHA-256 and SHA-1
+//! fingerprints and the PEM text. All are public; nothing here touches a private key.
 
 use base64::Engine as _;
 use base64::engine::general_purpose::STANDARD;
+use jiff::Timestamp;
 use sha2::{Digest, Sha256};
 
 use crate::okta::JsonWebKey;
+
+/// What a service provider's console shows of a certificate besides its fingerprints.
+pub(crate) struct CertificateDetails {
+    pub subject: String,
+    pub not_before: Timestamp,
+    pub not_after: Timestamp,
+}
 
 /// A DER certificate taken from a key's `x5c`.
 pub(crate) struct Certificate {
@@ -36,6 +44,25 @@ impl Certificate {
         let digest = Sha256::digest(&self.der);
         let hex: Vec<String> = digest.iter().map(|b| format!("{b:02X}")).collect();
         hex.join(":")
+    }
+
+    /// `AB:CD:…` over SHA-1, as older service-provider consoles (ADFS, Salesforce) show it.
+    pub(crate) fn sha1_fingerprint(&self) -> String {
+        let digest =
+            aws_lc_rs::digest::digest(&aws_lc_rs::digest::SHA1_FOR_LEGACY_USE_ONLY, &self.der);
+        let hex: Vec<String> = digest.as_ref().iter().map(|b| format!("{b:02X}")).collect();
+        hex.join(":")
+    }
+
+    /// The subject (`CN=…, O=…`) and validity, when the DER parses as X.509.
+    pub(crate) fn details(&self) -> Option<CertificateDetails> {
+        let (_, cert) = x509_parser::parse_x509_certificate(&self.der).ok()?;
+        let instant = |t: x509_parser::time::ASN1Time| Timestamp::from_second(t.timestamp()).ok();
+        Some(CertificateDetails {
+            subject: cert.subject().to_string(),
+            not_before: instant(cert.validity().not_before)?,
+            not_after: instant(cert.validity().not_after)?,
+        })
     }
 
     /// The PEM text, 64 characters a line.

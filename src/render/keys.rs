@@ -16,7 +16,7 @@ use super::cert::Certificate;
 use super::escape::terminal;
 use super::markdown::escape;
 use crate::okta::http::CallStats;
-use crate::okta::{Application, JsonWebKey};
+use crate::okta::{Application, JsonWebKey, Kid};
 
 /// One app as the inventory reads it: the app, its key list, and its group, if managed.
 #[derive(Debug, Clone)]
@@ -27,6 +27,8 @@ pub struct InventoryApp {
     /// Why the key list could not be read, for an app the desired state does not name (a
     /// managed app's odd list is an error, not a line of the inventory).
     pub keys_unreadable: Option<String>,
+    /// The key the app's group has staged for its next switch (`stageBefore`), if any.
+    pub staged: Option<Kid>,
 }
 
 /// What `keyshare keys` reports.
@@ -75,15 +77,27 @@ pub struct KeyEntry {
     pub expires_at: Timestamp,
     /// Whole days from the report's `now` to expiry; negative once expired.
     pub expires_in_days: i64,
+    /// `active` (the app signs with it), `staged` (its group's next key), `previous` (the
+    /// latest key to expire before the active one: the one to pin for a rollback) or `other`.
+    pub role: &'static str,
     /// SHA-256 fingerprint of the certificate, `AB:CD:…`.
     pub sha256_fingerprint: Option<String>,
+    /// SHA-1 fingerprint of the certificate, `AB:CD:…`, which older SP consoles show.
+    pub sha1_fingerprint: Option<String>,
+    /// The certificate's subject, e.g. `CN=myorg, O=Okta, …`.
+    pub subject: Option<String>,
+    pub not_before: Option<Timestamp>,
+    pub not_after: Option<Timestamp>,
+    /// The certificate as PEM, with `--pem` only.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub pem: Option<String>,
     /// Other apps of the inventory holding the same kid, as `Label (id)`.
     pub shared_with: Vec<String>,
 }
 
 impl KeysReport {
-    /// The inventory of `apps` at `now`, sorted by label then id.
-    pub fn new(scope: &'static str, apps: &[InventoryApp], now: Timestamp) -> Self {
+    /// The inventory of `apps` at `now`, sorted by label then id; `pem` adds each certificate.
+    pub fn new(scope: &'static str, apps: &[InventoryApp], now: Timestamp, pem: bool) -> Self {
         let mut holders: BTreeMap<&str, Vec<String>> = BTreeMap::new();
         for entry in apps {
             for key in &entry.keys {
@@ -95,7 +109,7 @@ impl KeysReport {
         }
         let mut views: Vec<AppKeys> = apps
             .iter()
-            .map(|entry| app_keys(entry, &holders, now))
+            .map(|entry| app_keys(entry, &holders, now, pem))
             .collect();
         views.sort_by(|a, b| (&a.label, &a.id).cmp(&(&b.label, &b.id)));
         Self {
@@ -117,30 +131,52 @@ fn app_keys(
     entry: &InventoryApp,
     holders: &BTreeMap<&str, Vec<String>>,
     now: Timestamp,
+    pem: bool,
 ) -> AppKeys {
     let app = &entry.app;
     let me = named(app);
+    let previous = previous_kid(entry);
     let mut keys: Vec<KeyEntry> = entry
         .keys
         .iter()
-        .map(|key| KeyEntry {
-            kid: key.kid.0.clone(),
-            active: app.signing_kid.as_ref() == Some(&key.kid),
-            created: key.created,
-            expires_at: key.expires_at,
-            expires_in_days: key
-                .expires_at
-                .duration_since(now)
-                .as_secs()
-                .div_euclid(86_400),
-            sha256_fingerprint: Certificate::of(key).map(|c| c.sha256_fingerprint()),
-            shared_with: holders
-                .get(key.kid.0.as_str())
-                .into_iter()
-                .flatten()
-                .filter(|holder| **holder != me)
-                .cloned()
-                .collect(),
+        .map(|key| {
+            let certificate = Certificate::of(key);
+            let details = certificate.as_ref().and_then(Certificate::details);
+            let active = app.signing_kid.as_ref() == Some(&key.kid);
+            let role = if active {
+                "active"
+            } else if entry.staged.as_ref() == Some(&key.kid) {
+                "staged"
+            } else if previous == Some(&key.kid) {
+                "previous"
+            } else {
+                "other"
+            };
+            KeyEntry {
+                kid: key.kid.0.clone(),
+                active,
+                role,
+                created: key.created,
+                expires_at: key.expires_at,
+                expires_in_days: key
+                    .expires_at
+                    .duration_since(now)
+                    .as_secs()
+                    .div_euclid(86_400),
+                sha256_fingerprint: certificate.as_ref().map(Certificate::sha256_fingerprint),
+                sha1_fingerprint: certificate.as_ref().map(Certificate::sha1_fingerprint),
+                subject: details.as_ref().map(|d| d.subject.clone()),
+                not_before: details.as_ref().map(|d| d.not_before),
+                not_after: details.as_ref().map(|d| d.not_after),
+                pem: certificate.as_ref().filter(|_| pem).map(Certificate::pem),
+                shared_with: holders
+                    .get(key.kid.0.as_str())
+                    .into_iter()
+                    .flatten()
+                    .filter(|holder| **holder != me)
+                    .cloned()
+                    .collect(),
+            }
         })
         .collect();
     keys.sort_by_key(|k| (!k.active, k.created));
@@ -154,6 +190,23 @@ fn app_keys(
         keys,
         keys_unreadable: entry.keys_unreadable.clone(),
     }
+}
+
+/// The key an app most likely signed with before its active one: of the keys it holds, not
+/// staged, the one expiring last before the active key does. It is the kid to pin to roll a
+/// switch back (docs/rotation.md).
+fn previous_kid(entry: &InventoryApp) -> Option<&Kid> {
+    let active = entry
+        .keys
+        .iter()
+        .find(|key| entry.app.signing_kid.as_ref() == Some(&key.kid))?;
+    entry
+        .keys
+        .iter()
+        .filter(|key| key.expires_at < active.expires_at)
+        .filter(|key| entry.staged.as_ref() != Some(&key.kid))
+        .max_by_key(|key| key.expires_at)
+        .map(|key| &key.kid)
 }
 
 /// The inventory for a terminal: one block per app, `*` marking the key it signs with.
@@ -186,6 +239,7 @@ pub fn render_text(report: &KeysReport) -> String {
                 let _ = write!(line, "  shared with {}", key.shared_with.join(", "));
             }
             let _ = writeln!(out, "{}", terminal(&line));
+            write_certificate(&mut out, key);
         }
     }
     let keys: usize = report.apps.iter().map(|a| a.keys.len()).sum();
@@ -202,6 +256,27 @@ pub fn render_text(report: &KeysReport) -> String {
         );
     }
     out
+}
+
+/// The key's role and certificate under its line: what an SP admin compares with their
+/// console, and the PEM with `--pem`.
+fn write_certificate(out: &mut String, key: &KeyEntry) {
+    let unknown = || "?".to_owned();
+    let _ = writeln!(
+        out,
+        "      {}; SHA-256 {}; SHA-1 {}",
+        key.role,
+        key.sha256_fingerprint.clone().unwrap_or_else(unknown),
+        key.sha1_fingerprint.clone().unwrap_or_else(unknown)
+    );
+    if let (Some(subject), Some(from), Some(to)) = (&key.subject, key.not_before, key.not_after) {
+        let subject = terminal(subject);
+        let _ = writeln!(out, "      subject {subject}; valid {from} to {to}");
+    }
+    // Unindented, so that it can be copied into a file as it is.
+    if let Some(pem) = &key.pem {
+        out.push_str(pem);
+    }
 }
 
 /// `226 OPENID_CONNECT, 14 null`: the counts by mode, largest first.

@@ -13,6 +13,7 @@ use similar::TextDiff;
 use super::cert::Certificate;
 use super::comments::split;
 use super::escape::terminal;
+use super::stage::SpActionView;
 use super::view::{AppView, GroupView, KeyView, Report, StepView};
 use super::{Command, RenderContext};
 use crate::okta::{Application, Kid};
@@ -51,9 +52,12 @@ pub fn render_with_limit(
             report
                 .groups
                 .iter()
+                // The service providers' block says the same, with the certificate.
+                .filter(|g| !report.sp_actions.iter().any(|a| a.group == g.name))
                 .filter_map(|g| trust_warning(&report, g, plan, ctx)),
         );
     }
+    blocks.extend(report.sp_actions.iter().map(SpActionView::markdown));
     if !report.warnings.is_empty() {
         let mut list = String::from("### Warnings\n\n");
         for warning in &report.warnings {
@@ -127,6 +131,9 @@ fn group_steps(report: &Report, group: &GroupView) -> String {
         ));
     }
     out.push_str("\n\n");
+    if let Some(staging) = &group.staging {
+        out.push_str(&format!("🗓️ {}\n\n", escape(&staging.message)));
+    }
     for step in report.steps_of(&group.name) {
         let line = match step {
             StepView::Generate {
@@ -258,7 +265,7 @@ fn fence_for(content: &str) -> String {
 }
 
 /// `App 2 (`0oa…`)`, with the label escaped.
-fn app(view: &AppView) -> String {
+pub(super) fn app(view: &AppView) -> String {
     match &view.label {
         Some(label) => format!("{} ({})", escape(label), code(&view.id)),
         None => code(&view.id),
@@ -273,7 +280,7 @@ fn app_html(view: &AppView) -> String {
     }
 }
 
-fn html(text: &str) -> String {
+pub(super) fn html(text: &str) -> String {
     terminal(text)
         .replace('&', "&amp;")
         .replace('<', "&lt;")
@@ -281,13 +288,13 @@ fn html(text: &str) -> String {
         .replace('"', "&quot;")
 }
 
-fn key(view: &KeyView) -> String {
+pub(super) fn key(view: &KeyView) -> String {
     view.kid
         .as_deref()
         .map_or("*(known after apply)*".to_owned(), code)
 }
 
-fn code(text: &str) -> String {
+pub(super) fn code(text: &str) -> String {
     format!("`{}`", terminal(text).replace('`', "'"))
 }
 

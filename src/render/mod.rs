@@ -14,6 +14,7 @@ pub mod escape;
 pub mod json;
 pub mod keys;
 pub mod markdown;
+mod stage;
 pub mod text;
 mod view;
 
@@ -21,6 +22,7 @@ use serde::Serialize;
 
 use crate::plan::LiveSnapshot;
 
+pub use stage::{CertificateView, SpActionView, StagingView};
 pub use view::{
     AppView, AppliedView, FORMAT_VERSION, GroupView, KeyView, Report, RotationView, StepView,
     Summary, WarningView,

@@ -28,6 +28,14 @@ pub fn render_report(report: &Report, color: bool) -> String {
             write_group(&mut out, report, group, paint);
         }
     }
+    // Staged groups in sync say so here too: their service providers still have work to do.
+    for action in &report.sp_actions {
+        let label = paint.apply("Service providers:", Style::new().yellow().bold());
+        let _ = writeln!(out, "{label} {}", terminal(&action.text()));
+    }
+    if !report.sp_actions.is_empty() {
+        out.push('\n');
+    }
     for warning in &report.warnings {
         let label = paint.apply("Warning:", Style::new().yellow().bold());
         let _ = writeln!(out, "{label} {}", terminal(warning.message()));
@@ -66,6 +74,9 @@ fn write_group(out: &mut String, report: &Report, group: &GroupView, paint: Pain
     );
     if let Some(rotation) = &group.rotation {
         let _ = writeln!(out, "  # new group key: {}", terminal(&rotation.message));
+    }
+    if let Some(staging) = &group.staging {
+        let _ = writeln!(out, "  # {}", terminal(&staging.message));
     }
     for step in report.steps_of(&group.name) {
         let (sign, style) = match step {

@@ -8,6 +8,7 @@ use std::collections::BTreeMap;
 use jiff::Timestamp;
 use serde::Serialize;
 
+use super::stage::{SpActionView, StagingView};
 use super::{Command, RenderContext};
 use crate::apply::ApplyReport;
 use crate::okta::http::CallStats;
@@ -30,6 +31,10 @@ pub struct Report {
     /// The steps in the order they run (generate → clone → switch).
     pub steps: Vec<StepView>,
     pub warnings: Vec<WarningView>,
+    /// What service providers must do: per staging group that stages a key or switches to it,
+    /// the certificate to trust and by when. Absent when empty.
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub sp_actions: Vec<SpActionView>,
     /// What `apply` did; present only in apply output.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub applied: Option<AppliedView>,
@@ -98,12 +103,15 @@ pub struct GroupView {
     pub members: Vec<AppView>,
     pub key: KeyView,
     pub key_expires_at: Option<Timestamp>,
-    /// `pinned`, `active`, `resumed` or `generated`.
+    /// `pinned`, `active`, `resumed`, `generated` or `staged`.
     pub key_choice: &'static str,
     /// Why the source's active key is not the group key, when it is not.
     pub rotation: Option<RotationView>,
     /// True when the group needs no step.
     pub in_sync: bool,
+    /// Where a group with `stageBefore` stands in its rotation; absent for other groups.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub staging: Option<StagingView>,
 }
 
 /// Why a key is being replaced.
@@ -224,6 +232,10 @@ pub enum WarningView {
         expires_at: Timestamp,
         message: String,
     },
+    ImmediateSwitch {
+        group: String,
+        message: String,
+    },
     UnusedKeys {
         group: String,
         app: AppView,
@@ -238,13 +250,14 @@ impl WarningView {
         match self {
             Self::AppNotActive { message, .. }
             | Self::KeyExpiringSoon { message, .. }
+            | Self::ImmediateSwitch { message, .. }
             | Self::UnusedKeys { message, .. } => message,
         }
     }
 }
 
 impl AppView {
-    fn of(id: &AppId, ctx: &RenderContext<'_>) -> Self {
+    pub(super) fn of(id: &AppId, ctx: &RenderContext<'_>) -> Self {
         let app = ctx.snapshot.apps.get(id);
         Self {
             id: id.0.clone(),
@@ -270,7 +283,7 @@ impl std::fmt::Display for AppView {
 }
 
 impl KeyView {
-    fn of(key: &KeyRef) -> Self {
+    pub(super) fn of(key: &KeyRef) -> Self {
         match key {
             KeyRef::Existing(kid) => Self {
                 kid: Some(kid.0.clone()),
@@ -301,6 +314,11 @@ impl Report {
             .map(|g| group_view(g, &steps, ctx))
             .collect();
         groups.sort_by(|a, b| a.name.cmp(&b.name));
+        let sp_actions = plan
+            .groups
+            .iter()
+            .filter_map(|g| SpActionView::of(g, &steps, ctx))
+            .collect();
         Self {
             format_version: FORMAT_VERSION,
             command,
@@ -309,6 +327,7 @@ impl Report {
             groups,
             steps,
             warnings: plan.warnings.iter().map(|w| warning_view(w, ctx)).collect(),
+            sp_actions,
             applied: None,
             api_calls: None,
         }
@@ -369,6 +388,7 @@ fn group_view(group: &GroupPlan, steps: &[StepView], ctx: &RenderContext<'_>) ->
         KeyChoice::Active => ("active", None),
         KeyChoice::Resumed { because } => ("resumed", Some(because)),
         KeyChoice::Generated { because } => ("generated", Some(because)),
+        KeyChoice::Staged { because, .. } => ("staged", Some(because)),
     };
     GroupView {
         name: group.name.clone(),
@@ -379,6 +399,7 @@ fn group_view(group: &GroupPlan, steps: &[StepView], ctx: &RenderContext<'_>) ->
         key_choice,
         rotation: because.map(rotation_view),
         in_sync: !steps.iter().any(|s| s.group() == group.name),
+        staging: StagingView::of(group),
     }
 }
 
@@ -420,6 +441,12 @@ fn warning_view(warning: &Warning, ctx: &RenderContext<'_>) -> WarningView {
             group: group.clone(),
             kid: kid.0.clone(),
             expires_at: *expires_at,
+        },
+        Warning::ImmediateSwitch { group } => WarningView::ImmediateSwitch {
+            message: format!(
+                "group `{group}` has `switch: immediately`: its apps switch to a key no service provider could have loaded, so sign-ins fail at every service provider until its admin trusts the new certificate; remove `switch: immediately` to stage the key first"
+            ),
+            group: group.clone(),
         },
         Warning::UnusedKeys { group, app, kids } => {
             let app = AppView::of(app, ctx);

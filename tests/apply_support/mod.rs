@@ -156,6 +156,7 @@ pub fn finance_with(source: AppSelector, member: AppSelector) -> DesiredState {
             key: KeyPolicy {
                 validity_years: 2,
                 rotate_before: Some(SignedDuration::from_hours(30 * 24)),
+                stage: None,
                 rotate_after: None,
                 kid: None,
             },

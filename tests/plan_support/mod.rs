@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use jiff::{SignedDuration, Timestamp};
 use keyshare::config::{AppRef, AppSelector, DesiredState, KeyPolicy, Location, SigningKeyGroup};
 use keyshare::okta::{AppId, Application, JsonWebKey, Kid};
-use keyshare::plan::{KeyRef, LiveSnapshot, Plan, PlanError, Step, Warning, key_needs};
+use keyshare::plan::{KeyRef, LiveSnapshot, Phase, Plan, PlanError, Step, Warning, key_needs};
 use serde_json::json;
 
 /// The instant every planner test plans at.
@@ -136,6 +136,7 @@ pub fn policy() -> KeyPolicy {
     KeyPolicy {
         validity_years: 2,
         rotate_before: None,
+        stage: None,
         rotate_after: None,
         kid: None,
     }
@@ -227,6 +228,7 @@ pub fn describe(plan: &Plan) -> String {
             kid,
             expires_at,
         } => format!("{group}: warning: {kid} expires {expires_at}"),
+        Warning::ImmediateSwitch { group } => format!("{group}: warning: switches immediately"),
         Warning::UnusedKeys { group, app, kids } => {
             let kids: Vec<_> = kids.iter().map(|k| k.0.as_str()).collect();
             format!("{group}: warning: {app} holds unused {}", kids.join(", "))
@@ -245,6 +247,31 @@ pub fn describe_errors(errors: &[PlanError]) -> String {
     errors
         .iter()
         .map(ToString::to_string)
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Each staging group's phase, one line per group: `finance: staged kB, switch 2027-01-01`.
+pub fn describe_phases(plan: &Plan) -> String {
+    let date = |at: &Timestamp| at.strftime("%Y-%m-%d").to_string();
+    plan.groups
+        .iter()
+        .filter_map(|group| {
+            let phase = match group.phase.as_ref()? {
+                Phase::InSync => "in sync".to_owned(),
+                Phase::StagingDue { key, switch_at } => {
+                    format!("staging due: {}, switch {}", key_ref(key), date(switch_at))
+                }
+                Phase::Staged { kid, switch_at, .. } => {
+                    format!("staged {kid}, switch {}", date(switch_at))
+                }
+                Phase::SwitchDue { kid, switch_at, .. } => {
+                    format!("switch due to {kid} since {}", date(switch_at))
+                }
+                Phase::Overdue { key } => format!("overdue: stage {}", key_ref(key)),
+            };
+            Some(format!("{}: {phase}", group.name))
+        })
         .collect::<Vec<_>>()
         .join("\n")
 }

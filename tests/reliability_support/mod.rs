@@ -1,7 +1,8 @@
 //! Shared rig of the reliability tests: a `keyshare sim` process seeded with one five-app group
 //! whose source key expires inside `rotateBefore` (so applying generates one key, clones it four
-//! times and switches five apps), the real `keyshare` binary run against it with a time limit,
-//! the simulator's `/__sim/` routes, and the invariants every test checks afterwards.
+//! times and switches five apps), or with a seed and desired state of a test's own, the real
+//! `keyshare` binary run against it with a time limit, the simulator's `/__sim/` routes, and the
+//! invariants every test checks afterwards.
 //!
 //! It never changes the org through keyshare's own client: what is checked comes from
 //! `/__sim/state`, so a bug shared by keyshare's client and its checks cannot hide.
@@ -66,13 +67,20 @@ pub struct Rig {
 }
 
 impl Rig {
-    /// Starts `keyshare sim --seed … EXTRA…` on 127.0.0.1:0 and records the org's first state.
+    /// Starts `keyshare sim --seed … EXTRA…` on 127.0.0.1:0 with the rotation's org and desired
+    /// state, and records the org's first state.
     pub async fn start(extra: &[&str]) -> Self {
+        Self::start_with(&seed(), &desired_yaml(), extra).await
+    }
+
+    /// As [`Rig::start`], with the seed file `seed` and the desired state `desired` (the group
+    /// [`GROUP`]); for scenarios other than the rotation, over the same apps.
+    pub async fn start_with(seed: &str, desired: &str, extra: &[&str]) -> Self {
         use tokio::io::AsyncBufReadExt;
         let dir = tempfile::tempdir().expect("temp dir");
         std::fs::create_dir_all(dir.path().join("desired")).unwrap();
-        std::fs::write(dir.path().join("desired/finance.yaml"), desired_yaml()).unwrap();
-        std::fs::write(dir.path().join("seed.yaml"), seed()).unwrap();
+        std::fs::write(dir.path().join(format!("desired/{GROUP}.yaml")), desired).unwrap();
+        std::fs::write(dir.path().join("seed.yaml"), seed).unwrap();
         let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_keyshare"))
             .args(["sim", "--addr", "127.0.0.1:0", "--token", TOKEN, "--seed"])
             .arg(dir.path().join("seed.yaml"))

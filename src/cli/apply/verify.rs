@@ -133,7 +133,7 @@ async fn check_metadata(
     expected: Option<&Certificate>,
 ) -> anyhow::Result<()> {
     let xml = api
-        .saml_metadata(id)
+        .saml_metadata(id, None)
         .await
         .with_context(|| format!("after apply, cannot read the SAML metadata of {name}"))?;
     let published = signing_certificate(&xml).and_then(Certificate::from_base64);

@@ -160,8 +160,11 @@ impl OktaApi for HttpClient {
         Ok(read)
     }
 
-    async fn saml_metadata(&self, id: &AppId) -> Result<String, ApiError> {
-        let url = self.inner.apps_url(&[&id.0, "sso", "saml", "metadata"]);
+    async fn saml_metadata(&self, id: &AppId, kid: Option<&Kid>) -> Result<String, ApiError> {
+        let mut url = self.inner.apps_url(&[&id.0, "sso", "saml", "metadata"]);
+        if let Some(kid) = kid {
+            url.query_pairs_mut().append_pair("kid", &kid.0);
+        }
         let call = Call {
             accept: "application/xml",
             ..Call::get(url, Route::SamlMetadata)
