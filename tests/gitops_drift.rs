@@ -21,7 +21,7 @@ async fn an_expiring_key_is_drift_when_the_policy_rotates_it_and_a_warning_other
     let drift = sim.keyshare().arg("drift").arg(&rotating).assert().code(2);
     let (text, _) = outputs(&drift);
     assert!(
-        text.contains("new group key: key shared")
+        text.contains("new group key because key shared")
             && text.contains("within rotateBefore (30d)")
             && text.contains("+ generate key on App 1"),
         "{text}"

@@ -160,6 +160,29 @@ pub async fn refresh(
     }
 }
 
+/// The calls [`fetch`] makes to read the apps `desired` refers to, when the cost model's
+/// choice fixes them: one per reference read one by one, or the pages of a full listing of an
+/// org whose size is known. `None` when they depend on answers (a kid filter, an org of
+/// unknown size). The key lists read afterwards are not counted: which are needed is learnt
+/// from the apps.
+pub fn app_read_calls(desired: &DesiredState, options: &FetchOptions) -> Option<usize> {
+    let wanted = Wanted::of(desired);
+    let refs = References {
+        members_in_sync: options.members_in_sync,
+        ..wanted.references()
+    };
+    match options
+        .app_reads
+        .unwrap_or_else(|| choose_app_reads(refs, options.org_apps, options.limits))
+    {
+        AppReads::PerReference => Some(wanted.ids.len() + wanted.searches.len()),
+        AppReads::FullListing => options
+            .org_apps
+            .map(|apps| apps.div_ceil(super::cost::PAGE_SIZE).max(1)),
+        AppReads::KidFilter => None,
+    }
+}
+
 /// The apps a desired state refers to.
 struct Wanted {
     ids: BTreeSet<AppId>,
@@ -315,8 +338,9 @@ async fn get_apps(
     Ok(found.into_iter().flatten().collect())
 }
 
-/// One `q` search per label or name, keeping only apps whose label or name is exactly the
-/// text searched for (`q` matches prefixes).
+/// One `q` search per label or name, keeping only apps whose label or name is the text
+/// searched for (`q` matches prefixes). Equal but for case is kept too: planning matches
+/// exactly, and such an app is what its "did you mean" names (`Sharepoint` for `SharePoint`).
 async fn search_apps(
     api: &impl OktaApi,
     searches: &BTreeSet<String>,
@@ -340,7 +364,10 @@ async fn search_apps(
             };
             Ok(apps
                 .into_iter()
-                .filter(|app| app.label == text || app.name.as_ref() == Some(&text))
+                .filter(|app| {
+                    let same = |found: &str| found.to_lowercase() == text.to_lowercase();
+                    same(&app.label) || app.name.as_deref().is_some_and(same)
+                })
                 .collect::<Vec<_>>())
         })
         .buffer_unordered(concurrency.max(1))

@@ -11,13 +11,18 @@
 //! do not see each other's lock; the CI system serializes those (docs/ci.md: one concurrency
 //! group per org). The directory is never one shared by every user: any local user could then
 //! hold an org's lock for ever and stop every apply (docs/configuration.md). This module
-//! never decides whether to wait: [`OrgLock::acquire`] waits, [`OrgLock::try_acquire`] does not.
+//! never decides whether to wait: [`OrgLock::acquire`] waits (as long as its caller allows),
+//! [`OrgLock::try_acquire`] does not.
 
 use std::fs::{File, OpenOptions, TryLockError};
 use std::path::{Path, PathBuf};
+use std::time::{Duration, Instant};
 
 use sha2::{Digest, Sha256};
 use url::Url;
+
+/// How often a time-limited wait tries the lock again.
+const RETRY: Duration = Duration::from_millis(100);
 
 /// Held while an apply runs; dropping it releases the lock.
 #[derive(Debug)]
@@ -40,6 +45,12 @@ pub enum LockError {
         #[source]
         source: std::io::Error,
     },
+    #[error(
+        "another keyshare apply or self-healing watch still holds the apply lock {} after {}s; nothing was changed; run again once it finished, or wait longer with --lock-timeout",
+        path.display(),
+        waited.as_secs_f64()
+    )]
+    TimedOut { path: PathBuf, waited: Duration },
     #[error("cannot take the apply lock {}: {source}", path.display())]
     Lock {
         path: PathBuf,
@@ -49,17 +60,26 @@ pub enum LockError {
 }
 
 impl OrgLock {
-    /// Takes the lock for `org` in `dir`, waiting while another writer holds it; `waiting` is
-    /// told the lock file's path once before the wait begins, so the caller can say why it
-    /// pauses.
-    pub fn acquire(dir: &Path, org: &Url, waiting: impl FnOnce(&Path)) -> Result<Self, LockError> {
+    /// Takes the lock for `org` in `dir`, waiting while another writer holds it, for at most
+    /// `timeout` when one is given; `waiting` is told the lock file's path once before the wait
+    /// begins, so the caller can say why it pauses.
+    pub fn acquire(
+        dir: &Path,
+        org: &Url,
+        timeout: Option<Duration>,
+        waiting: impl FnOnce(&Path),
+    ) -> Result<Self, LockError> {
         let (path, file) = open(dir, org)?;
         match file.try_lock() {
             Ok(()) => {}
             Err(TryLockError::WouldBlock) => {
                 waiting(&path);
-                file.lock()
-                    .map_err(|source| LockError::Lock { path, source })?;
+                match timeout {
+                    None => file
+                        .lock()
+                        .map_err(|source| LockError::Lock { path, source })?,
+                    Some(limit) => wait_for(&file, path, limit)?,
+                }
             }
             Err(TryLockError::Error(source)) => return Err(LockError::Lock { path, source }),
         }
@@ -85,6 +105,27 @@ impl OrgLock {
 }
 
 /// Creates `dir` if needed and opens `org`'s lock file in it, unlocked.
+/// Tries `file`'s lock until `limit` has passed: the OS offers no blocking lock with a time
+/// limit, and a try every [`RETRY`] is as good as one for a lock held for a whole apply.
+fn wait_for(file: &File, path: PathBuf, limit: Duration) -> Result<(), LockError> {
+    let started = Instant::now();
+    loop {
+        let left = limit.saturating_sub(started.elapsed());
+        if left.is_zero() {
+            return Err(LockError::TimedOut {
+                path,
+                waited: limit,
+            });
+        }
+        std::thread::sleep(left.min(RETRY));
+        match file.try_lock() {
+            Ok(()) => return Ok(()),
+            Err(TryLockError::WouldBlock) => {}
+            Err(TryLockError::Error(source)) => return Err(LockError::Lock { path, source }),
+        }
+    }
+}
+
 fn open(dir: &Path, org: &Url) -> Result<(PathBuf, File), LockError> {
     std::fs::create_dir_all(dir).map_err(|source| LockError::Dir {
         dir: dir.to_owned(),
@@ -142,7 +183,8 @@ mod tests {
             drop(held);
         });
         let mut told = Vec::new();
-        let _lock = OrgLock::acquire(dir.path(), &a, |path| told.push(path.to_owned())).unwrap();
+        let _lock =
+            OrgLock::acquire(dir.path(), &a, None, |path| told.push(path.to_owned())).unwrap();
         release.join().unwrap();
         assert_eq!(told, [OrgLock::path(dir.path(), &a)]);
     }
@@ -151,7 +193,10 @@ mod tests {
     fn a_free_lock_is_taken_without_waiting() {
         let dir = tempfile::tempdir().unwrap();
         let mut told = false;
-        OrgLock::acquire(dir.path(), &org("https://a.okta.com/"), |_| told = true).unwrap();
+        OrgLock::acquire(dir.path(), &org("https://a.okta.com/"), None, |_| {
+            told = true
+        })
+        .unwrap();
         assert!(!told);
     }
 

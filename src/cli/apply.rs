@@ -1,7 +1,8 @@
 //! `keyshare apply DIR|FILE`: carry out a plan like a careful operator. With a directory it
 //! plans first; with a saved plan (`plan --out FILE`) it re-reads what the plan was made from
 //! and refuses a plan for another org or one that went stale. Either way it shows the plan,
-//! asks for confirmation on a terminal, shows progress on standard error (only on a terminal),
+//! asks for confirmation on the terminal (on standard error, naming the org it writes to),
+//! shows progress on standard error (only on a terminal),
 //! runs the steps, then re-reads every app it touched and checks that each group signs, and
 //! publishes in its SAML metadata, one certificate. Ctrl-C or SIGTERM during the steps stops
 //! after the step in flight (see [`interrupt`]).
@@ -15,9 +16,9 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, bail};
 use indicatif::{ProgressBar, ProgressStyle};
 
-use super::okta_args::OktaArgs;
+use super::okta_args::{OktaArgs, duration};
 use super::output::{Format, render, render_report, stdout_color};
-use super::session::{Planned, Reads, load};
+use super::session::{Planned, Reads, Targets, load};
 use super::{ExitStatus, clock};
 use crate::apply::{
     ApplyReport, Executed, OrgLock, ProgressEvent, StepOutcome, execute_until, known_key,
@@ -52,8 +53,14 @@ pub struct ApplyArgs {
     auto_approve: bool,
     /// Output format: text shows the plan, each step and a summary; json and markdown print
     /// one report of what was applied.
-    #[arg(long, value_enum, default_value_t)]
+    #[arg(long, value_enum, default_value_t, help_heading = "Output")]
     format: Format,
+    /// How long to wait for the apply lock another apply or self-healing watch of this org
+    /// holds, e.g. 30s or 10m [default: as long as it takes].
+    #[arg(long, env = "KEYSHARE_LOCK_TIMEOUT", value_name = "DURATION", value_parser = duration)]
+    lock_timeout: Option<std::time::Duration>,
+    #[command(flatten)]
+    targets: Targets,
     #[command(flatten)]
     okta: OktaArgs,
 }
@@ -67,9 +74,10 @@ struct Prepared {
 
 pub async fn run(args: ApplyArgs, verbose: u8) -> anyhow::Result<ExitStatus> {
     let client = HttpClient::new(args.okta.to_settings()?)?;
-    let _lock = lock(&args.okta, client.org_url())?;
+    let _lock = lock(&args.okta, client.org_url(), args.lock_timeout)?;
     let reads = Reads::cached(&args.okta, &client);
-    let Prepared { planned, desired } = prepare(&client, &reads, &args.target).await?;
+    let Prepared { planned, desired } =
+        prepare(&client, &reads, &args.target, &args.targets).await?;
     let text = args.format == Format::Text;
     let plan_text = render(
         Format::Text,
@@ -87,10 +95,14 @@ pub async fn run(args: ApplyArgs, verbose: u8) -> anyhow::Result<ExitStatus> {
     let mut shown = planned.live.clone();
     if !planned.plan.is_empty() {
         if !args.auto_approve {
-            if !text {
-                diag!("{plan_text}");
-            }
-            confirm(text)?;
+            // The question is asked on standard error; when standard output goes elsewhere (a
+            // file, a pipe, or JSON), the plan is shown there too, so the decision is made on
+            // what the operator can see.
+            let shown_on_terminal = text && std::io::stdout().is_terminal();
+            confirm(
+                (!shown_on_terminal).then_some(plan_text.as_str()),
+                client.org_url(),
+            )?;
         }
         let rerun = if desired.is_some() {
             RERUN_DIR
@@ -125,8 +137,12 @@ pub async fn run(args: ApplyArgs, verbose: u8) -> anyhow::Result<ExitStatus> {
 
 /// Takes the org's apply lock, saying on standard error why it waits while another apply (or
 /// a self-healing `watch`) holds it.
-fn lock(okta: &OktaArgs, org: &url::Url) -> anyhow::Result<OrgLock> {
-    Ok(OrgLock::acquire(&okta.lock_dir(), org, |path| {
+fn lock(
+    okta: &OktaArgs,
+    org: &url::Url,
+    timeout: Option<std::time::Duration>,
+) -> anyhow::Result<OrgLock> {
+    Ok(OrgLock::acquire(&okta.lock_dir(), org, timeout, |path| {
         diagln!(
             "Waiting for another keyshare apply or self-healing watch against {org} that holds the apply lock {} to finish.",
             path.display()
@@ -135,11 +151,21 @@ fn lock(okta: &OktaArgs, org: &url::Url) -> anyhow::Result<OrgLock> {
 }
 
 /// A plan made now from the directory `target`, or the saved plan `target` after checking it.
-async fn prepare(client: &HttpClient, reads: &Reads, target: &Path) -> anyhow::Result<Prepared> {
+async fn prepare(
+    client: &HttpClient,
+    reads: &Reads,
+    target: &Path,
+    targets: &Targets,
+) -> anyhow::Result<Prepared> {
     if planfile::is_plan_file(target) {
+        if targets.any() {
+            bail!(
+                "--target narrows a plan made now; a saved plan is applied whole, so make it with `keyshare plan --target GROUP --out FILE` instead"
+            );
+        }
         return from_plan_file(client, target).await;
     }
-    let desired = load(target)?;
+    let desired = targets.select(load(target)?, target)?;
     let planned = reads.plan(client, &desired, clock::now()?).await?;
     Ok(Prepared {
         planned,
@@ -206,7 +232,7 @@ async fn from_plan_file(client: &HttpClient, path: &Path) -> anyhow::Result<Prep
 
 /// Runs `planned`'s steps, printing each as it ends, then re-reads the org and fails unless
 /// every group signs and publishes one certificate and planning again finds nothing left to
-/// do. `demo` uses this.
+/// do, and prints the "Verified group …" lines as `apply` does. `demo` uses this.
 pub async fn apply_planned(
     client: &HttpClient,
     reads: &Reads,
@@ -214,8 +240,9 @@ pub async fn apply_planned(
     planned: &Planned,
 ) -> anyhow::Result<ApplyReport> {
     let report = run_steps(client, planned, true, None).await?;
-    verify::verify(client, &planned.plan, &planned.live, &report).await?;
+    let verified = verify::verify(client, &planned.plan, &planned.live, &report).await?;
     check_converged(client, reads, desired).await?;
+    out!("{}", verify::describe(&verified))?;
     Ok(report)
 }
 
@@ -246,7 +273,9 @@ async fn run_steps(
             if let Some(interrupts) = &interrupts {
                 interrupts.step_started(index, total, &sentence);
             }
-            bar.set_message(sentence);
+            // The bar's position counts finished steps; the message names the one in flight
+            // by its own number, as the interrupt message does.
+            bar.set_message(format!("step {index}/{total}: {sentence}"));
         }
         ProgressEvent::Finished {
             index,
@@ -321,16 +350,20 @@ fn interrupted(report: &ApplyReport, done: usize, total: usize, rerun: &str) -> 
     )
 }
 
-/// A progress bar on standard error when it is a terminal; hidden otherwise, so that logs
-/// and CI output stay clean.
+/// A progress bar on standard error when it is a terminal: finished steps of `total`, the
+/// time left at the pace so far, and the step in flight. Hidden otherwise, so that logs and
+/// CI output stay clean.
 fn progress_bar(total: usize) -> ProgressBar {
     if !std::io::stderr().is_terminal() {
         return ProgressBar::hidden();
     }
     let bar = ProgressBar::new(u64::try_from(total).unwrap_or(u64::MAX));
     bar.set_style(
-        ProgressStyle::with_template("{spinner} [{pos}/{len}] {wide_msg}")
-            .expect("the template is valid"),
+        ProgressStyle::with_template(
+            "{spinner} [{bar:20}] {pos}/{len} done, ETA {eta} | {wide_msg}",
+        )
+        .expect("the template is valid")
+        .progress_chars("=> "),
     );
     bar.enable_steady_tick(std::time::Duration::from_millis(120));
     bar
@@ -352,25 +385,34 @@ async fn check_converged(
     Ok(())
 }
 
-/// Asks on the terminal; refuses when there is no terminal to ask on. The question goes to
-/// standard output with text output, else to standard error, which keeps JSON and Markdown
-/// output clean.
-fn confirm(on_stdout: bool) -> anyhow::Result<()> {
+/// Asks on the terminal; refuses when there is no terminal to ask on. Everything it shows goes
+/// to standard error, which `apply > log.txt` and JSON or Markdown output leave on the
+/// terminal: `plan_text` first when given, then [`confirmation`], then the question.
+fn confirm(plan_text: Option<&str>, org: &url::Url) -> anyhow::Result<()> {
     if !std::io::stdin().is_terminal() {
         bail!(
             "apply needs confirmation, but standard input is not a terminal; review the plan and pass --auto-approve to apply without asking"
         );
     }
-    let question = "\nDo you want to perform these actions in Okta? Only 'yes' will be accepted: ";
-    if on_stdout {
-        out!("{question}")?;
-    } else {
-        diag!("{question}");
+    if let Some(plan_text) = plan_text {
+        diag!("{plan_text}");
     }
+    diag!("{}", confirmation(org));
     let mut answer = String::new();
     std::io::stdin().lock().read_line(&mut answer)?;
     if answer.trim() != "yes" {
         bail!("apply cancelled: the answer was not 'yes'; nothing was changed");
     }
     Ok(())
+}
+
+/// What is said where the decision is made, just before the answer is read: the org the
+/// apply writes to (a token in the environment for another org is the mistake this catches),
+/// and the question. Warnings the operator must weigh before answering belong here, above
+/// the question.
+fn confirmation(org: &url::Url) -> String {
+    format!(
+        "\nOkta org: {}\nDo you want to perform these actions in this org? Only 'yes' will be accepted: ",
+        terminal(org.as_str())
+    )
 }

@@ -1,6 +1,8 @@
 //! `keyshare demo`: the embedded default. Starts the simulator in-process, seeded like Okta's
 //! key-sharing guide, and walks through plan → apply → drift → an out-of-band change → drift
-//! caught → apply → in sync, printing what a user would see at each step.
+//! caught → apply → in sync, printing what a user would see at each step: the YAML applied,
+//! the plans, each step and the "Verified group …" lines of an apply, and at the end how to
+//! start against a real org.
 
 use std::path::{Path, PathBuf};
 
@@ -17,6 +19,7 @@ use crate::config::DesiredState;
 use crate::okta::http::{Auth, ClientSettings, HttpClient, Secret, parse_org_url};
 use crate::okta::{AppId, OktaApi};
 use crate::render::Command;
+use crate::render::escape::terminal;
 use crate::sim::{self, SimConfig};
 
 /// The guide's scenario, shipped inside the binary so that `demo` works from anywhere.
@@ -39,8 +42,12 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<ExitStatus> {
         "keyshare demo: an Okta simulator is serving the guide's org at {}",
         running.base_url()
     )?;
-    let (desired, shown_dir, _tempdir) = desired_state(args.dir)?;
+    let (desired, shown_dir, tempdir) = desired_state(args.dir)?;
     outln!("Desired state: {}\n", shown_dir.display())?;
+    let read_from = tempdir
+        .as_ref()
+        .map_or(shown_dir.as_path(), tempfile::TempDir::path);
+    show_yaml(read_from)?;
     let settings = ClientSettings::new(
         parse_org_url(&running.base_url())?,
         Auth::Ssws(Secret::new(sim::config::DEFAULT_TOKEN)),
@@ -87,8 +94,46 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<ExitStatus> {
     if !last.plan.is_empty() {
         bail!("the org is not in sync after the second apply");
     }
-    outln!("\nAPI calls made by this demo:\n{}", client.stats())?;
+    outln!("{NEXT_STEPS}")?;
     Ok(ExitStatus::Success)
+}
+
+/// Where to go from the demo: the same flow against the operator's org, starting read-only.
+const NEXT_STEPS: &str = "
+── Next: your own org
+
+Nothing so far touched a real org. To start there, read-only until you apply:
+
+    export OKTA_CLIENT_ORGURL=https://dev-123456.okta.com   # your org
+    export OKTA_CLIENT_TOKEN=…                              # an API token, or see docs/configuration.md for OAuth
+    keyshare import --out config/     # YAML for the apps that already share a key
+    keyshare plan config/             # what keyshare would change (nothing, after an import)
+
+Then edit config/ (add a member, or a group from examples/desired-state) and run
+`keyshare plan config/` and `keyshare apply config/`.";
+
+/// Prints the desired state's YAML files directly under `dir`, as the demo applies them.
+fn show_yaml(dir: &Path) -> anyhow::Result<()> {
+    let mut files: Vec<PathBuf> = std::fs::read_dir(dir)
+        .with_context(|| format!("cannot list {}", dir.display()))?
+        .filter_map(|entry| entry.ok().map(|entry| entry.path()))
+        .filter(|path| {
+            path.extension()
+                .is_some_and(|ext| ext == "yaml" || ext == "yml")
+        })
+        .collect();
+    files.sort();
+    for file in files {
+        let text = std::fs::read_to_string(&file)
+            .with_context(|| format!("cannot read {}", file.display()))?;
+        let name = file.file_name().unwrap_or_default().to_string_lossy();
+        outln!("# {}", terminal(&name))?;
+        for line in text.lines() {
+            outln!("{}", terminal(line))?;
+        }
+        outln!()?;
+    }
+    Ok(())
 }
 
 async fn show_drift(

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use super::okta_args::OktaArgs;
 use super::output::{Format, render_with_stats, stdout_color};
-use super::session::Session;
+use super::session::{Session, Targets};
 use super::{ExitStatus, clock};
 use crate::cli::console::{diag, out};
 use crate::render::Command;
@@ -18,14 +18,16 @@ pub struct DriftArgs {
     #[arg(default_value = ".")]
     dir: PathBuf,
     /// Output format.
-    #[arg(long, value_enum, default_value_t)]
+    #[arg(long, value_enum, default_value_t, help_heading = "Output")]
     format: Format,
+    #[command(flatten)]
+    targets: Targets,
     #[command(flatten)]
     okta: OktaArgs,
 }
 
 pub async fn run(args: DriftArgs, verbose: u8) -> anyhow::Result<ExitStatus> {
-    let session = Session::open(&args.dir, &args.okta)?;
+    let session = Session::open(&args.dir, &args.targets, &args.okta)?;
     let planned = session.plan(clock::now()?).await?;
     out!(
         "{}",

@@ -40,7 +40,7 @@ pub struct KeysArgs {
     #[arg(long)]
     pem: bool,
     /// Output format.
-    #[arg(long, value_enum, default_value_t)]
+    #[arg(long, value_enum, default_value_t, help_heading = "Output")]
     format: Format,
     #[command(flatten)]
     okta: OktaArgs,

@@ -8,17 +8,19 @@
 
 mod apply;
 mod clock;
-mod console;
+pub(crate) mod console;
 mod demo;
 mod drift;
 mod import;
 mod keys;
 mod metadata;
 pub mod okta_args;
+mod okta_yaml;
 mod output;
 mod plan;
 mod read_progress;
 mod session;
+mod show;
 mod signals;
 mod validate;
 mod watch;
@@ -54,9 +56,19 @@ impl From<ExitStatus> for ExitCode {
 pub struct Cli {
     #[command(subcommand)]
     command: Command,
-    /// More output: `-v` adds API call counts per rate-limit bucket, `-vv` debug logs.
-    #[arg(short, long, action = clap::ArgAction::Count, global = true)]
+    /// More detail on standard error: -v a summary, -vv debug logs, -vvv trace logs.
+    #[arg(short, long, action = clap::ArgAction::Count, global = true, help_heading = "Output")]
     verbose: u8,
+    /// When to colour the output; `always` and `never` win over NO_COLOR.
+    #[arg(
+        long,
+        value_name = "WHEN",
+        value_enum,
+        default_value_t,
+        global = true,
+        help_heading = "Output"
+    )]
+    color: output::ColorChoice,
 }
 
 #[derive(Debug, Subcommand)]
@@ -67,6 +79,8 @@ enum Command {
     Plan(plan::PlanArgs),
     /// Carry out a plan: plan DIR now, or a plan FILE saved by `plan --out`.
     Apply(apply::ApplyArgs),
+    /// Render a plan saved by `plan --out` without reading Okta.
+    Show(show::ShowArgs),
     /// Check that Okta still matches the desired state (exit 0 in sync, 2 drift, 1 error).
     Drift(drift::DriftArgs),
     /// Inventory: each app's keys, which one it signs with, expiry, and who shares each key.
@@ -81,6 +95,15 @@ enum Command {
     Demo(demo::DemoArgs),
     /// Controller: re-plan on file change and every interval; optionally heal; serve /metrics.
     Watch(watch::WatchArgs),
+    /// Print a shell completion script for bash, zsh or fish.
+    Completions(CompletionsArgs),
+}
+
+#[derive(Debug, clap::Args)]
+struct CompletionsArgs {
+    /// The shell to complete in.
+    #[arg(value_enum)]
+    shell: clap_complete::Shell,
 }
 
 /// Parses the command line, runs the command, and turns the outcome into an exit code.
@@ -88,6 +111,14 @@ pub fn main() -> ExitCode {
     let cli = match Cli::try_parse() {
         Ok(cli) => cli,
         Err(err) => {
+            if err.kind() == clap::error::ErrorKind::UnknownArgument
+                && let Some((given, meant)) = single_dash_flag(std::env::args_os().skip(1))
+            {
+                console::diagln!(
+                    "error: unexpected argument '{given}': keyshare's long flags take two dashes (Terraform's take one); use '{meant}'"
+                );
+                return ExitCode::from(1);
+            }
             let _ = err.print();
             return if err.use_stderr() {
                 ExitCode::from(1)
@@ -100,6 +131,7 @@ pub fn main() -> ExitCode {
         Command::Watch(args) => Some(args.log_format),
         _ => None,
     };
+    output::set_color(cli.color);
     init_tracing(cli.verbose, watch_log);
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
@@ -112,6 +144,36 @@ pub fn main() -> ExitCode {
         Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
         Err(err) => report(&err),
     }
+}
+
+/// The first argument written with Terraform's single dash (`-auto-approve`, `-out=plan`)
+/// that names a long flag of keyshare's command line, and the same with two dashes. Only
+/// flags that exist count, so that a value such as a PEM key (`-----BEGIN …`) or `-vv` is
+/// never taken for one.
+fn single_dash_flag(args: impl Iterator<Item = std::ffi::OsString>) -> Option<(String, String)> {
+    let cli = <Cli as clap::CommandFactory>::command();
+    let longs = |cmd: &clap::Command| {
+        cmd.get_arguments()
+            .filter_map(clap::Arg::get_long)
+            .map(str::to_owned)
+            .collect::<Vec<_>>()
+    };
+    let mut known = longs(&cli);
+    for arg in args {
+        let arg = arg.to_string_lossy().into_owned();
+        if let Some(sub) = cli.find_subcommand(&arg) {
+            known.extend(longs(sub));
+            continue;
+        }
+        let Some(flag) = arg.strip_prefix('-').filter(|rest| !rest.starts_with('-')) else {
+            continue;
+        };
+        let name = flag.split_once('=').map_or(flag, |(name, _)| name);
+        if known.iter().any(|long| long == name) {
+            return Some((arg.clone(), format!("-{arg}")));
+        }
+    }
+    None
 }
 
 async fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
@@ -129,6 +191,18 @@ async fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
             .map(|()| ExitStatus::Success),
         Command::Demo(args) => demo::run(args).await,
         Command::Watch(args) => watch::run(args).await,
+        Command::Show(args) => show::run(&args),
+        Command::Completions(args) => {
+            let mut script = Vec::new();
+            clap_complete::generate(
+                args.shell,
+                &mut <Cli as clap::CommandFactory>::command(),
+                "keyshare",
+                &mut script,
+            );
+            console::out!("{}", String::from_utf8_lossy(&script))?;
+            Ok(ExitStatus::Success)
+        }
     }
 }
 

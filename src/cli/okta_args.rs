@@ -10,6 +10,7 @@ use std::convert::Infallible;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use super::okta_yaml::{self, FileSettings};
 use crate::apply::KeyCache;
 use crate::okta::SettingsError;
 use crate::okta::http::settings::DEFAULT_SCOPES;
@@ -26,7 +27,7 @@ pub enum AuthorizationMode {
 
 /// Parses the mode case-insensitively. The value often comes from the environment, so the
 /// error names the variable as well as the flag.
-fn authorization_mode(value: &str) -> Result<AuthorizationMode, String> {
+pub(super) fn authorization_mode(value: &str) -> Result<AuthorizationMode, String> {
     match value.trim().to_ascii_lowercase().as_str() {
         "ssws" => Ok(AuthorizationMode::Ssws),
         "privatekey" => Ok(AuthorizationMode::PrivateKey),
@@ -37,12 +38,18 @@ fn authorization_mode(value: &str) -> Result<AuthorizationMode, String> {
     }
 }
 
+/// The `--help` headings of these settings, so that about twenty flags read as three groups.
+const CONNECTION: &str = "Okta connection";
+const RATE_LIMITS: &str = "Rate limits";
+const KEY_CACHE: &str = "Key cache";
+
 /// Where the Okta org is and how to call it.
 #[derive(clap::Args, Debug, Clone)]
 pub struct OktaArgs {
     /// The Okta org's URL.
     #[arg(
         long,
+        help_heading = CONNECTION,
         env = "OKTA_CLIENT_ORGURL",
         value_name = "URL",
         help = "The Okta org, e.g. https://dev-123456.okta.com (http:// only for loopback hosts)"
@@ -52,71 +59,99 @@ pub struct OktaArgs {
     /// API token for SSWS authorization.
     // Secrets take values that start with `-` (a PEM key always does): refused as an unknown
     // flag, clap would print the value, the secret, in its error.
-    #[arg(long, env = "OKTA_CLIENT_TOKEN", hide_env_values = true, value_name = "TOKEN", value_parser = secret, allow_hyphen_values = true)]
+    #[arg(long, help_heading = CONNECTION, env = "OKTA_CLIENT_TOKEN", hide_env_values = true, value_name = "TOKEN", value_parser = secret, allow_hyphen_values = true)]
     pub token: Option<Secret>,
 
-    /// SSWS (API token) or PrivateKey (OAuth service app).
+    /// SSWS (API token) or PrivateKey (OAuth service app) [default: SSWS].
+    // No clap default: a mode given in an okta.yaml file must be told apart from none.
     #[arg(
         long,
+        help_heading = CONNECTION,
         env = "OKTA_CLIENT_AUTHORIZATIONMODE",
         value_name = "SSWS|PrivateKey",
-        value_parser = authorization_mode,
-        default_value = "SSWS"
+        value_parser = authorization_mode
     )]
-    pub authorization_mode: AuthorizationMode,
+    pub authorization_mode: Option<AuthorizationMode>,
 
     /// The OAuth service app's client id (PrivateKey mode).
-    #[arg(long, env = "OKTA_CLIENT_CLIENTID", value_name = "ID")]
+    #[arg(long, help_heading = CONNECTION, env = "OKTA_CLIENT_CLIENTID", value_name = "ID")]
     pub client_id: Option<String>,
 
     /// OAuth scopes, separated by spaces or commas [default: okta.apps.read okta.apps.manage].
-    #[arg(long, env = "OKTA_CLIENT_SCOPES", value_name = "SCOPES")]
+    #[arg(long, help_heading = CONNECTION, env = "OKTA_CLIENT_SCOPES", value_name = "SCOPES")]
     pub scopes: Option<String>,
 
     /// The service app's RSA private key: PEM (PKCS#1 or PKCS#8) or JWK, inline or a file path.
-    #[arg(long, env = "OKTA_CLIENT_PRIVATEKEY", hide_env_values = true, value_name = "KEY|FILE", value_parser = secret, allow_hyphen_values = true)]
+    #[arg(long, help_heading = CONNECTION, env = "OKTA_CLIENT_PRIVATEKEY", hide_env_values = true, value_name = "KEY|FILE", value_parser = secret, allow_hyphen_values = true)]
     pub private_key: Option<Secret>,
 
     /// The private key's id (`kid`) in the service app's key set; needed when it has several.
-    #[arg(long, env = "OKTA_CLIENT_KID", value_name = "KID")]
+    #[arg(long, help_heading = CONNECTION, env = "OKTA_CLIENT_KID", value_name = "KID")]
     pub kid: Option<String>,
 
     /// Use at most this percentage of each Okta rate-limit bucket per window.
-    #[arg(long = "max-api-capacity", value_name = "PCT", default_value_t = 50,
+    #[arg(long = "max-api-capacity", help_heading = RATE_LIMITS, env = "KEYSHARE_MAX_API_CAPACITY",
+          value_name = "PCT", default_value_t = 50,
           value_parser = clap::value_parser!(u8).range(1..=100))]
     pub max_api_capacity: u8,
 
     /// Requests in flight to Okta at once, at most.
-    #[arg(long, value_name = "N", default_value_t = 8,
+    #[arg(long, help_heading = RATE_LIMITS, env = "KEYSHARE_MAX_IN_FLIGHT", value_name = "N", default_value_t = 8,
           value_parser = clap::value_parser!(u16).range(1..))]
     pub max_in_flight: u16,
 
     /// Time limit for one HTTP request, e.g. 30s or 2m.
-    #[arg(long, value_name = "DURATION", default_value = "30s", value_parser = duration)]
+    #[arg(long, help_heading = CONNECTION, env = "KEYSHARE_TIMEOUT", value_name = "DURATION",
+          default_value = "30s", value_parser = duration)]
     pub timeout: Duration,
 
     /// The longest one request may wait on Okta's rate limits before failing, e.g. 5m or 30s.
-    #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = duration)]
+    #[arg(long, help_heading = RATE_LIMITS, env = "KEYSHARE_MAX_RATE_LIMIT_WAIT", value_name = "DURATION",
+          default_value = "5m", value_parser = duration)]
     pub max_rate_limit_wait: Duration,
 
     /// Extra trusted root certificates (PEM), for a private CA or a TLS-inspecting proxy.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, help_heading = CONNECTION, env = "KEYSHARE_CA_CERT", value_name = "FILE")]
     pub ca_cert: Option<PathBuf>,
 
     /// Directory of the key-metadata cache [default: $XDG_CACHE_HOME/keyshare]. Safe to delete.
-    #[arg(long, env = "KEYSHARE_KEY_CACHE", value_name = "DIR")]
+    #[arg(long, help_heading = KEY_CACHE, env = "KEYSHARE_KEY_CACHE", value_name = "DIR")]
     pub key_cache: Option<PathBuf>,
 
     /// Neither read nor write the key-metadata cache: every run reads key lists afresh.
     /// Wins over --key-cache and KEYSHARE_KEY_CACHE.
-    #[arg(long)]
+    #[arg(long, help_heading = KEY_CACHE)]
     pub no_key_cache: bool,
 }
 
 impl OktaArgs {
-    /// Resolves the arguments into client settings; a missing value is named by flag and
-    /// environment variable.
+    /// Resolves the arguments, completed from the Okta SDKs' configuration files, into client
+    /// settings; a missing value is named by flag and environment variable.
     pub fn to_settings(&self) -> Result<ClientSettings, SettingsError> {
+        let mut files = Vec::new();
+        for path in okta_yaml::default_paths() {
+            files.extend(okta_yaml::read(&path)?);
+        }
+        self.with_files(files).resolve()
+    }
+
+    /// These arguments with what flags and environment left unset taken from `files`, the
+    /// file that wins first.
+    fn with_files(&self, files: Vec<FileSettings>) -> Self {
+        let mut merged = self.clone();
+        for file in files {
+            merged.org_url = merged.org_url.or(file.org_url);
+            merged.token = merged.token.or(file.token);
+            merged.authorization_mode = merged.authorization_mode.or(file.authorization_mode);
+            merged.client_id = merged.client_id.or(file.client_id);
+            merged.scopes = merged.scopes.or(file.scopes);
+            merged.private_key = merged.private_key.or(file.private_key);
+            merged.kid = merged.kid.or(file.kid);
+        }
+        merged
+    }
+
+    fn resolve(&self) -> Result<ClientSettings, SettingsError> {
         let org = self
             .org_url
             .as_deref()
@@ -156,7 +191,7 @@ impl OktaArgs {
     }
 
     fn auth(&self) -> Result<Auth, SettingsError> {
-        match self.authorization_mode {
+        match self.authorization_mode.unwrap_or(AuthorizationMode::Ssws) {
             AuthorizationMode::Ssws => self
                 .token
                 .clone()
@@ -237,7 +272,7 @@ mod tests {
     fn parse(args: &[&str]) -> Result<ClientSettings, String> {
         let cli = Cli::try_parse_from(std::iter::once("keyshare").chain(args.iter().copied()))
             .map_err(|e| e.kind().to_string())?;
-        cli.okta.to_settings().map_err(|e| e.to_string())
+        cli.okta.resolve().map_err(|e| e.to_string())
     }
 
     #[test]
@@ -245,7 +280,7 @@ mod tests {
         let table: &[(&[&str], &str)] = &[
             (
                 &["--token", "t"],
-                "no Okta org URL: pass --org-url or set OKTA_CLIENT_ORGURL",
+                "no Okta org URL: pass --org-url, set OKTA_CLIENT_ORGURL, or write okta.client.orgUrl in ./.okta.yaml or ~/.okta/okta.yaml",
             ),
             (
                 &["--org-url", "https://dev-1.okta.com"],

@@ -2,6 +2,7 @@
 //! where a plan becomes what the user reads.
 
 use std::io::IsTerminal;
+use std::sync::OnceLock;
 
 use crate::okta::http::CallStats;
 use crate::plan::{LiveSnapshot, Plan};
@@ -23,9 +24,38 @@ pub enum Format {
 /// The line between two Markdown comments when the output is too long for one.
 pub const MARKDOWN_SPLIT: &str = "<!-- keyshare:split -->";
 
-/// Colour only on a terminal, and never when `NO_COLOR` is set (https://no-color.org).
+/// When to colour the output (`--color`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
+pub enum ColorChoice {
+    /// On a terminal, unless `NO_COLOR` is set.
+    #[default]
+    Auto,
+    /// Always, even into a file or pipe and with `NO_COLOR` set.
+    Always,
+    /// Never.
+    Never,
+}
+
+/// The `--color` of this run, set once by [`super::main`] before any output.
+static COLOR: OnceLock<ColorChoice> = OnceLock::new();
+
+/// Records the run's `--color`.
+pub fn set_color(choice: ColorChoice) {
+    let _ = COLOR.set(choice);
+}
+
+/// Whether to colour standard output: as `--color` says; with `auto`, only on a terminal and
+/// never when `NO_COLOR` is set (https://no-color.org, where a command-line flag wins over
+/// the variable).
 pub fn stdout_color() -> bool {
-    std::io::stdout().is_terminal() && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+    match COLOR.get().copied().unwrap_or_default() {
+        ColorChoice::Always => true,
+        ColorChoice::Never => false,
+        ColorChoice::Auto => {
+            std::io::stdout().is_terminal()
+                && std::env::var_os("NO_COLOR").is_none_or(|v| v.is_empty())
+        }
+    }
 }
 
 /// `plan` (made from `live`) as `command` shows it in `format`.

@@ -1,17 +1,19 @@
 //! `keyshare plan DIR [--out FILE]`: show what apply would change, and optionally save the
 //! plan for `keyshare apply FILE`.
 
+use std::io::IsTerminal;
 use std::path::PathBuf;
 
 use anyhow::Context;
 
 use super::okta_args::OktaArgs;
 use super::output::{Format, render_with_stats, stdout_color};
-use super::session::{Reads, Session};
+use super::session::{Reads, Session, Targets};
 use super::{ExitStatus, clock};
 use crate::cli::console::{diag, out, outln};
 use crate::planfile::PlanFile;
 use crate::render::Command;
+use crate::render::escape::terminal;
 
 #[derive(Debug, clap::Args)]
 pub struct PlanArgs {
@@ -19,17 +21,19 @@ pub struct PlanArgs {
     #[arg(default_value = ".")]
     dir: PathBuf,
     /// Output format.
-    #[arg(long, value_enum, default_value_t)]
+    #[arg(long, value_enum, default_value_t, help_heading = "Output")]
     format: Format,
     /// Save the plan to FILE (JSON, owner-only) for `keyshare apply FILE`.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", help_heading = "Output")]
     out: Option<PathBuf>,
+    #[command(flatten)]
+    targets: Targets,
     #[command(flatten)]
     okta: OktaArgs,
 }
 
 pub async fn run(args: PlanArgs, verbose: u8) -> anyhow::Result<ExitStatus> {
-    let session = Session::open(&args.dir, &args.okta)?;
+    let session = Session::open(&args.dir, &args.targets, &args.okta)?;
     let now = clock::now()?;
     // A saved plan reads the sources' key lists afresh rather than trusting the key cache, so
     // that its fingerprint covers them and a key added out of band makes it stale.
@@ -51,6 +55,14 @@ pub async fn run(args: PlanArgs, verbose: u8) -> anyhow::Result<ExitStatus> {
         )
         .write(out)
         .context("the plan was made but not saved")?;
+    }
+    // A person reading the plan on a terminal decides on it: it names the org it was made
+    // against. Files and pipes get the plan alone, as scripts expect.
+    if args.format == Format::Text && std::io::stdout().is_terminal() {
+        outln!(
+            "Okta org: {}\n",
+            terminal(session.client.org_url().as_str())
+        )?;
     }
     out!(
         "{}",

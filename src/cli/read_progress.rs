@@ -3,8 +3,14 @@
 //! takes as many windows as it needs calls (41 minutes for 10,000 apps in groups of 5 with
 //! Workforce limits), and a silent terminal for that long looks like a hang.
 //!
+//! When the cost model knows how many calls reading the apps takes ([`app_read_calls`]), the
+//! line is a bar with that total and the time left at the pace so far; once those calls are
+//! made (the key lists that follow depend on what the apps say), it is the counting line.
+//!
 //! Drawn on stderr only when stderr is a terminal, so that scripts, CI logs and JSON output
 //! see nothing of it; it never delays or changes a request.
+//!
+//! [`app_read_calls`]: crate::apply::app_read_calls
 
 use std::fmt::Write as _;
 use std::future::Future;
@@ -18,29 +24,71 @@ use crate::okta::http::{Bucket, CallStats, HttpClient};
 /// How often the line is redrawn.
 const TICK: Duration = Duration::from_millis(250);
 
-/// Runs `reads` with the live line drawn from `client`'s counts, and clears it afterwards.
-pub async fn showing_reads<F: Future>(client: &HttpClient, reads: F) -> F::Output {
+/// Runs `reads` with the live line drawn from `client`'s counts, and clears it afterwards;
+/// `app_calls` is the number of calls reading the apps takes, when known.
+pub async fn showing_reads<F: Future>(
+    client: &HttpClient,
+    app_calls: Option<usize>,
+    reads: F,
+) -> F::Output {
     if !std::io::stderr().is_terminal() {
         return reads.await;
     }
-    let line = ProgressBar::new_spinner();
-    line.set_style(
-        ProgressStyle::with_template("{spinner} {wide_msg}")
-            .unwrap_or_else(|_| ProgressStyle::default_spinner()),
-    );
+    let counting =
+        ProgressStyle::with_template("{spinner} {wide_msg}").expect("the template is valid");
+    let line = match app_calls.and_then(|calls| u64::try_from(calls).ok()) {
+        Some(total) if total > 0 => {
+            let bar = ProgressBar::new(total);
+            bar.set_style(
+                ProgressStyle::with_template(
+                    "{spinner} Reading Okta apps [{bar:20}] {pos}/{len} calls, ETA {eta} | {wide_msg}",
+                )
+                .expect("the template is valid")
+                .progress_chars("=> "),
+            );
+            bar
+        }
+        _ => {
+            let line = ProgressBar::new_spinner();
+            line.set_style(counting.clone());
+            line
+        }
+    };
+    // The client counts every call it made; an apply reads again after its steps.
+    let before = client.stats().total_requests();
     let mut reads = std::pin::pin!(reads);
     let mut ticks = tokio::time::interval(TICK);
     let output = loop {
         tokio::select! {
             output = &mut reads => break output,
             _ = ticks.tick() => {
-                line.set_message(describe(&client.stats(), client.holding_for()));
+                let stats = client.stats();
+                let made = stats.total_requests().saturating_sub(before);
+                match line.length() {
+                    Some(total) if made < total => {
+                        line.set_position(made);
+                        line.set_message(waiting(client.holding_for()));
+                    }
+                    Some(_) => {
+                        line.set_style(counting.clone());
+                        line.unset_length();
+                        line.set_message(describe(&stats, client.holding_for()));
+                    }
+                    None => line.set_message(describe(&stats, client.holding_for())),
+                }
                 line.tick();
             }
         }
     };
     line.finish_and_clear();
     output
+}
+
+/// What the bar adds while keyshare waits for a rate-limit window.
+fn waiting(holding: Option<(Bucket, Duration)>) -> String {
+    holding.map_or_else(String::new, |(bucket, wait)| {
+        format!("next {bucket} window in {} s", wait.as_secs() + 1)
+    })
 }
 
 /// `Reading Okta: 412 calls (/api/v1/apps 410, /api/v1/apps/{id} 2); next /api/v1/apps

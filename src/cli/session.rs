@@ -13,7 +13,7 @@ use jiff::Timestamp;
 
 use super::okta_args::OktaArgs;
 use super::read_progress;
-use crate::apply::{FetchOptions, KeyCache, fetch};
+use crate::apply::{FetchOptions, KeyCache, app_read_calls, fetch};
 use crate::config::{self, DesiredState};
 use crate::okta::http::HttpClient;
 use crate::plan::{self, LiveSnapshot, Plan};
@@ -38,10 +38,60 @@ pub struct Planned {
     pub plan: Plan,
 }
 
+/// `--target GROUP` of `plan`, `apply` and `drift`, as Terraform's `-target`.
+#[derive(Debug, Clone, clap::Args)]
+pub struct Targets {
+    /// Only this group (repeatable): the others are checked offline but neither read from
+    /// Okta nor changed.
+    #[arg(long = "target", value_name = "GROUP")]
+    groups: Vec<String>,
+}
+
+impl Targets {
+    /// Whether any group was named.
+    pub fn any(&self) -> bool {
+        !self.groups.is_empty()
+    }
+
+    /// `desired` narrowed to the named groups, or all of it when none was named. A name that
+    /// is no group's is an error with the closest name, as a typo usually is.
+    pub fn select(&self, desired: DesiredState, dir: &Path) -> anyhow::Result<DesiredState> {
+        if self.groups.is_empty() {
+            return Ok(desired);
+        }
+        for name in &self.groups {
+            if !desired.groups.iter().any(|group| &group.name == name) {
+                let closest = desired
+                    .groups
+                    .iter()
+                    .map(|group| (strsim::damerau_levenshtein(&group.name, name), &group.name))
+                    .filter(|(distance, _)| *distance <= (name.chars().count() / 4).max(1))
+                    .min();
+                let hint = closest.map_or_else(String::new, |(_, close)| {
+                    format!("did you mean `{close}`? ")
+                });
+                let names: Vec<&str> = desired.groups.iter().map(|g| g.name.as_str()).collect();
+                anyhow::bail!(
+                    "--target {name}: no group of that name in {}; {hint}its groups are {}",
+                    dir.display(),
+                    names.join(", ")
+                );
+            }
+        }
+        let groups = desired
+            .groups
+            .into_iter()
+            .filter(|group| self.groups.contains(&group.name))
+            .collect();
+        Ok(DesiredState::new(groups))
+    }
+}
+
 impl Session {
-    /// Loads `dir` and connects with `okta`'s settings. Nothing is sent to Okta yet.
-    pub fn open(dir: &Path, okta: &OktaArgs) -> anyhow::Result<Self> {
-        let desired = load(dir)?;
+    /// Loads `dir`, narrowed to `targets`, and connects with `okta`'s settings. Nothing is
+    /// sent to Okta yet.
+    pub fn open(dir: &Path, targets: &Targets, okta: &OktaArgs) -> anyhow::Result<Self> {
+        let desired = targets.select(load(dir)?, dir)?;
         let settings = okta.to_settings()?;
         let client = HttpClient::new(settings)?;
         let reads = Reads::cached(okta, &client);
@@ -94,8 +144,9 @@ impl Reads {
             known_keys: cache.known_keys(now),
             ..FetchOptions::default()
         };
+        let app_calls = app_read_calls(desired, &options);
         let reading = read_and_plan(client, desired, now, &options);
-        let (planned, org_apps) = read_progress::showing_reads(client, reading).await?;
+        let (planned, org_apps) = read_progress::showing_reads(client, app_calls, reading).await?;
         let grew = cache.remember(&planned.live, now);
         let counted = org_apps.is_some_and(|count| cache.learn_org_apps(count));
         if let Some(path) = &self.key_cache

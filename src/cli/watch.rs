@@ -31,13 +31,13 @@ pub struct WatchArgs {
     #[arg(default_value = ".")]
     dir: PathBuf,
     /// The longest time between two reconciles, e.g. 30s, 5m.
-    #[arg(long, default_value = "5m", value_parser = duration)]
+    #[arg(long, env = "KEYSHARE_INTERVAL", default_value = "5m", value_parser = duration)]
     interval: Duration,
     /// Apply plans automatically (default: only report drift).
     #[arg(long)]
     self_heal: bool,
     /// Address of the /metrics, /healthz and /readyz listener (port 0 picks a free port).
-    #[arg(long, default_value = "127.0.0.1:9464")]
+    #[arg(long, env = "KEYSHARE_LISTEN", default_value = "127.0.0.1:9464")]
     listen: SocketAddr,
     /// Log format; levels come from RUST_LOG (default keyshare=info).
     #[arg(long, value_enum, default_value_t)]
@@ -56,7 +56,7 @@ pub struct WatchArgs {
     debounce: Duration,
     /// The longest time between two full reads of the org, e.g. 1h; between them each check
     /// reads only Okta's System Log and the managed apps it names.
-    #[arg(long, default_value = "1h", value_parser = duration)]
+    #[arg(long, env = "KEYSHARE_RESYNC", default_value = "1h", value_parser = duration)]
     resync: Duration,
     /// How far back each System Log query reaches before the last event seen, to catch events
     /// the log shows late; e.g. 2m.
@@ -64,7 +64,12 @@ pub struct WatchArgs {
     log_overlap: Duration,
     /// Receive Okta Event Hooks on this path of the --listen address, e.g. /okta/events: a
     /// delivery naming a managed app starts a check at once. Needs --event-hook-secret.
-    #[arg(long, value_name = "PATH", requires = "event_hook_secret")]
+    #[arg(
+        long,
+        env = "KEYSHARE_EVENT_HOOK_PATH",
+        value_name = "PATH",
+        requires = "event_hook_secret"
+    )]
     event_hook_path: Option<String>,
     /// The Authorization header value the Event Hook is configured to send. Treated as a
     /// secret: never logged.

@@ -17,8 +17,8 @@ use walkdir::{DirEntry, WalkDir};
 
 use super::error::{ConfigError, Problem};
 use super::marks::{self, DocMarks, DuplicateKey, MAX_DEPTH, Seg, TooDeep};
-use super::raw::RawGroup;
-use super::resolve::{self, DocPlace};
+use super::raw::{KeyProbe, MembersProbe, RawGroup, ShapeProbe, SourceProbe};
+use super::resolve::{self, Claims, DocPlace};
 use super::{DesiredState, Location, SigningKeyGroup};
 
 /// Files larger than this are refused unread: desired state is a few kilobytes, and the YAML
@@ -30,9 +30,10 @@ pub const MAX_FILE_BYTES: u64 = 10 * 1024 * 1024;
 pub fn load_dir(dir: &Path) -> Result<DesiredState, ConfigError> {
     let (files, mut problems) = find_files(dir);
     let mut groups = Vec::new();
+    let mut claims = Vec::new();
     for file in &files {
         match read_text(file) {
-            Ok(text) => load_text(file, &text, &mut groups, &mut problems),
+            Ok(text) => load_text(file, &text, &mut groups, &mut claims, &mut problems),
             Err(problem) => problems.push(problem),
         }
     }
@@ -41,13 +42,13 @@ pub fn load_dir(dir: &Path) -> Result<DesiredState, ConfigError> {
             dir,
             "no *.yaml or *.yml file here; write a SigningKeyGroup document (see examples/desired-state/finance.yaml) or pass the directory that holds them",
         ));
-    } else if groups.is_empty() && problems.is_empty() {
+    } else if claims.is_empty() && problems.is_empty() {
         problems.push(Problem::path(
             dir,
             "the YAML files here hold no document; write a SigningKeyGroup document (see examples/desired-state/finance.yaml)",
         ));
     }
-    problems.extend(resolve::check_across(&groups));
+    problems.extend(resolve::check_across(&claims));
     if !problems.is_empty() {
         problems.sort();
         return Err(ConfigError { problems });
@@ -238,6 +239,7 @@ fn load_text(
     file: &Path,
     text: &str,
     groups: &mut Vec<SigningKeyGroup>,
+    claims: &mut Vec<Claims>,
     problems: &mut Vec<Problem>,
 ) {
     // First: this pass is linear and stops at the depth bound; serde_yaml's is not.
@@ -308,13 +310,45 @@ fn load_text(
             continue;
         }
         match RawGroup::deserialize(document) {
-            Ok(raw) => match resolve::resolve(raw, &place) {
-                Ok(group) => groups.push(group),
-                Err(found) => problems.extend(found),
-            },
-            Err(err) => problems.push(yaml_problem(file, text, &err, "see docs/desired-state.md")),
+            Ok(raw) => {
+                let (group, claimed) = resolve::resolve(raw, &place);
+                claims.push(claimed);
+                match group {
+                    Ok(group) => groups.push(group),
+                    Err(found) => problems.extend(found),
+                }
+            }
+            Err(err) => {
+                let mut found = vec![yaml_problem(file, text, &err, "see docs/desired-state.md")];
+                for problem in wrong_parts(file, text, index) {
+                    if !found.contains(&problem) {
+                        found.push(problem);
+                    }
+                }
+                problems.extend(found);
+            }
         }
     }
+}
+
+/// The wrong values of document `index` of `text`, one per part it reads on its own (see
+/// [`DocProbe`](super::raw::DocProbe)). Run only once the whole document was refused, so a
+/// valid file is parsed once.
+fn wrong_parts(file: &Path, text: &str, index: usize) -> Vec<Problem> {
+    fn probe<T: for<'de> Deserialize<'de>>(text: &str, index: usize) -> Option<serde_yaml::Error> {
+        let document = serde_yaml::Deserializer::from_str(text).nth(index)?;
+        T::deserialize(document).err()
+    }
+    [
+        probe::<ShapeProbe>(text, index),
+        probe::<SourceProbe>(text, index),
+        probe::<MembersProbe>(text, index),
+        probe::<KeyProbe>(text, index),
+    ]
+    .into_iter()
+    .flatten()
+    .map(|err| yaml_problem(file, text, &err, "see docs/desired-state.md"))
+    .collect()
 }
 
 fn duplicate_key_problem(place: &DocPlace<'_>, dup: &DuplicateKey) -> Problem {

@@ -6,7 +6,7 @@
 use std::fmt;
 
 use serde::Deserialize;
-use serde::de::{self, MapAccess, Visitor};
+use serde::de::{self, IgnoredAny, MapAccess, Visitor};
 
 /// The `apiVersion` keyshare reads.
 pub(super) const API_VERSION: &str = "keyshare/v1";
@@ -26,6 +26,45 @@ pub(super) struct RawGroup {
     pub metadata: RawMetadata,
     pub spec: RawSpec,
 }
+
+/// A document read for some of its parts only, the others skipped unchecked: the
+/// deserializer stops at a document's first wrong value, so after it did, each part is read
+/// again on its own and a wrong value in one part no longer hides one in another. Field names,
+/// `expecting` and unknown-field checks are [`RawGroup`]'s, so that messages read the same.
+#[derive(Debug, Deserialize)]
+#[serde(
+    expecting = "a SigningKeyGroup document (a mapping)",
+    deny_unknown_fields,
+    rename_all = "camelCase"
+)]
+#[expect(dead_code, reason = "read for its errors only")]
+pub(super) struct DocProbe<M, S> {
+    api_version: IgnoredAny,
+    kind: IgnoredAny,
+    metadata: M,
+    spec: S,
+}
+
+/// [`RawSpec`] read for some of its parts only (see [`DocProbe`]).
+#[derive(Debug, Deserialize)]
+#[serde(
+    expecting = "a mapping with `source`, `members`, `key`",
+    deny_unknown_fields
+)]
+#[expect(dead_code, reason = "read for its errors only")]
+pub(super) struct SpecProbe<A, B, C> {
+    source: A,
+    members: B,
+    key: C,
+}
+
+/// The probes, one per part: the document's and spec's shape with the metadata, the source,
+/// the members, the key.
+pub(super) type ShapeProbe = DocProbe<RawMetadata, SpecProbe<IgnoredAny, IgnoredAny, IgnoredAny>>;
+pub(super) type SourceProbe = DocProbe<IgnoredAny, SpecProbe<RawAppRef, IgnoredAny, IgnoredAny>>;
+pub(super) type MembersProbe =
+    DocProbe<IgnoredAny, SpecProbe<IgnoredAny, Vec<RawAppRef>, IgnoredAny>>;
+pub(super) type KeyProbe = DocProbe<IgnoredAny, SpecProbe<IgnoredAny, IgnoredAny, RawKey>>;
 
 #[derive(Debug, Deserialize)]
 #[serde(expecting = "a mapping with `name`", deny_unknown_fields)]

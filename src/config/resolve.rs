@@ -77,10 +77,20 @@ pub(super) fn check_header(
 }
 
 /// Turns one document into a group, or says everything that is wrong with it.
+/// What a group document claims across the directory, its name and its apps, as far as they
+/// could be read: kept also when another of its values is wrong, so that a name or app used
+/// twice is reported beside that value's problem instead of on the next run.
+pub(super) struct Claims {
+    name: String,
+    location: Location,
+    apps: Vec<AppRef>,
+}
+
+/// Checks one document's values: the group, or every problem found in it; and its claims.
 pub(super) fn resolve(
     raw: RawGroup,
     place: &DocPlace<'_>,
-) -> Result<SigningKeyGroup, Vec<Problem>> {
+) -> (Result<SigningKeyGroup, Vec<Problem>>, Claims) {
     let mut problems = check_header(place, Some(&raw.api_version), Some(&raw.kind));
     let name = raw.metadata.name;
     if name.trim().is_empty() {
@@ -103,16 +113,23 @@ pub(super) fn resolve(
         &mut problems,
     );
     let key = resolve_key(raw.spec.key, place, &mut problems);
-    match (source, key) {
+    let location = place.at(&keys(&["metadata", "name"]));
+    let claims = Claims {
+        name: name.clone(),
+        location: location.clone(),
+        apps: source.iter().chain(&members).cloned().collect(),
+    };
+    let group = match (source, key) {
         (Some(source), Some(key)) if problems.is_empty() => Ok(SigningKeyGroup {
             name,
             source,
             members,
             key,
-            location: place.at(&keys(&["metadata", "name"])),
+            location,
         }),
         _ => Err(problems),
-    }
+    };
+    (group, claims)
 }
 
 /// Resolves `spec.members`: non-empty, no duplicates, not the source.
@@ -452,11 +469,15 @@ fn parse_duration(text: &str) -> Result<SignedDuration, &'static str> {
 
 /// Rules across all groups of the directory: unique names, and an app in at most one group.
 /// The later of two places (in the sorted walk) gets the problem.
-pub(super) fn check_across(groups: &[SigningKeyGroup]) -> Vec<Problem> {
+pub(super) fn check_across(groups: &[Claims]) -> Vec<Problem> {
     let mut problems = Vec::new();
     let mut names: HashMap<&str, &Location> = HashMap::new();
     let mut apps: HashMap<&AppSelector, (&str, &Location)> = HashMap::new();
     for group in groups {
+        // An empty name is reported on its own; it cannot clash.
+        if group.name.trim().is_empty() {
+            continue;
+        }
         if let Some(first) = names.insert(&group.name, &group.location) {
             problems.push(Problem::at(
                 group.location.clone(),
@@ -467,7 +488,7 @@ pub(super) fn check_across(groups: &[SigningKeyGroup]) -> Vec<Problem> {
             ));
             continue;
         }
-        for app in std::iter::once(&group.source).chain(&group.members) {
+        for app in &group.apps {
             if let Some((other, first)) = apps.get(&app.selector) {
                 problems.push(Problem::at(
                     app.location.clone(),

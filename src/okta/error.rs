@@ -128,8 +128,18 @@ pub enum ApiError {
 /// environment variable to fix.
 #[derive(Debug, thiserror::Error)]
 pub enum SettingsError {
-    #[error("no Okta org URL: pass --org-url or set OKTA_CLIENT_ORGURL")]
+    #[error(
+        "no Okta org URL: pass --org-url, set OKTA_CLIENT_ORGURL, or write okta.client.orgUrl in ./.okta.yaml or ~/.okta/okta.yaml"
+    )]
     MissingOrgUrl,
+    #[error(
+        "cannot read the Okta SDK configuration file {}: {detail}; fix it or move it away (keyshare reads okta.client.* from ./.okta.yaml and ~/.okta/okta.yaml)",
+        path.display()
+    )]
+    OktaYaml {
+        path: std::path::PathBuf,
+        detail: String,
+    },
     #[error("the org URL `{url}` (--org-url / OKTA_CLIENT_ORGURL) is not valid: {detail}")]
     BadOrgUrl { url: String, detail: String },
     #[error(

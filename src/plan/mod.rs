@@ -126,11 +126,18 @@ pub enum Warning {
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum PlanError {
     #[error(
-        "{location}: group `{group}`: no app matches {selector}; check the id, label or name in Okta"
+        "{location}: group `{group}`: no app matches {selector}; {}",
+        suggestion.as_ref().map_or_else(
+            || "check the id, label or name in Okta".to_owned(),
+            |close| format!("did you mean {close}?")
+        )
     )]
     UnknownApp {
         group: String,
         selector: String,
+        /// The read app whose label, name or id is closest to the selector, shown as a
+        /// selector with its id (a typo or a letter in the wrong case).
+        suggestion: Option<String>,
         location: Location,
     },
     #[error(

@@ -162,6 +162,7 @@ impl<'a> Resolver<'a> {
             [] => Err(PlanError::UnknownApp {
                 group: group.name.clone(),
                 selector: r.selector.to_string(),
+                suggestion: closest(live, &r.selector),
                 location: r.location.clone(),
             }),
             many => Err(PlanError::AmbiguousApp {
@@ -222,4 +223,47 @@ fn malformed(app: &Application) -> Option<String> {
         );
     }
     None
+}
+
+/// The read app whose id, label or name (as `selector` refers) is closest to it, written as a
+/// selector and the app's id: `{label: "SharePoint"} (0oa…)`. Close means equal but for case,
+/// or at most one edit per four characters of a label or name (Damerau-Levenshtein), so that a
+/// typo finds its app and an unrelated one is never offered. Ids are random: only a full
+/// 20-character id two edits away (a mistyped or swapped character) is offered.
+fn closest(live: &LiveSnapshot, selector: &AppSelector) -> Option<String> {
+    let (wanted, key): (&str, fn(&Application) -> Option<&str>) = match selector {
+        AppSelector::Id(id) => (id.0.as_str(), |app| Some(app.id.0.as_str())),
+        AppSelector::Label(label) => (label.as_str(), |app| Some(app.label.as_str())),
+        AppSelector::Name(name) => (name.as_str(), |app| app.name.as_deref()),
+    };
+    let budget = match selector {
+        AppSelector::Id(_) if wanted.len() >= 20 => 2,
+        AppSelector::Id(_) => 0,
+        _ => (wanted.chars().count() / 4).max(1),
+    };
+    let distance = |candidate: &str| {
+        if candidate.to_lowercase() == wanted.to_lowercase() {
+            0
+        } else {
+            strsim::damerau_levenshtein(candidate, wanted)
+        }
+    };
+    let (app, candidate) = live
+        .apps
+        .values()
+        .filter_map(|app| key(app).map(|candidate| (app, candidate)))
+        .filter(|(_, candidate)| *candidate != wanted)
+        .min_by_key(|(app, candidate)| (distance(candidate), &app.id))?;
+    if distance(candidate) > budget {
+        return None;
+    }
+    let shown = match selector {
+        AppSelector::Id(_) => AppSelector::Id(app.id.clone()),
+        AppSelector::Label(_) => AppSelector::Label(candidate.to_owned()),
+        AppSelector::Name(_) => AppSelector::Name(candidate.to_owned()),
+    };
+    Some(match selector {
+        AppSelector::Id(_) => shown.to_string(),
+        _ => format!("{shown} ({})", app.id),
+    })
 }

@@ -73,7 +73,11 @@ fn write_group(out: &mut String, report: &Report, group: &GroupView, paint: Pain
         paint.apply(&terminal(&header), Style::new().bold())
     );
     if let Some(rotation) = &group.rotation {
-        let _ = writeln!(out, "  # new group key: {}", terminal(&rotation.message));
+        let _ = writeln!(
+            out,
+            "  # new group key because {}",
+            terminal(&rotation.message)
+        );
     }
     if let Some(staging) = &group.staging {
         let _ = writeln!(out, "  # {}", terminal(&staging.message));

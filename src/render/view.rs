@@ -326,7 +326,11 @@ impl Report {
             summary: summarize(&steps),
             groups,
             steps,
-            warnings: plan.warnings.iter().map(|w| warning_view(w, ctx)).collect(),
+            warnings: plan
+                .warnings
+                .iter()
+                .map(|w| warning_view(w, plan, ctx))
+                .collect(),
             sp_actions,
             applied: None,
             api_calls: None,
@@ -417,13 +421,24 @@ fn rotation_view(reason: &RotationReason) -> RotationView {
     }
 }
 
-fn warning_view(warning: &Warning, ctx: &RenderContext<'_>) -> WarningView {
+fn warning_view(warning: &Warning, plan: &Plan, ctx: &RenderContext<'_>) -> WarningView {
     match warning {
         Warning::AppNotActive { group, app, status } => {
+            // Said only of an app this plan switches: on a plan with nothing to do it would
+            // announce a change that is not coming.
+            let switched = plan
+                .steps
+                .iter()
+                .any(|step| matches!(step, Step::Switch { app: id, .. } if id == app));
             let app = AppView::of(app, ctx);
+            let what = if switched {
+                "it is switched like the others, but nobody signs in through it"
+            } else {
+                "nobody signs in through it"
+            };
             WarningView::AppNotActive {
                 message: format!(
-                    "{app} in group `{group}` is {status}: it is switched like the others, but nobody signs in through it until it is activated"
+                    "{app} in group `{group}` is {status}: {what} until it is activated"
                 ),
                 group: group.clone(),
                 app,

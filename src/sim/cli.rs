@@ -22,42 +22,44 @@ pub struct SimArgs {
     /// Address to listen on (port 0 picks a free one).
     #[arg(long, default_value = "127.0.0.1:8008")]
     pub addr: SocketAddr,
-    /// The accepted API token (`Authorization: SSWS <token>`); replaces the seed's tokens.
+    /// The accepted API token (`Authorization: SSWS <token>`); replaces the seed's tokens
+    /// [default: the seed's, else 00sim-token].
     #[arg(long, env = "KEYSHARE_SIM_TOKEN", hide_env_values = true)]
     pub token: Option<ApiToken>,
     /// Seed file (YAML or JSON) describing the org; default: the guide's two apps.
     #[arg(long, value_name = "FILE")]
     pub seed: Option<PathBuf>,
     /// Add N synthetic apps (`synthetic-00001`…); SAML apps with a key each unless
-    /// `--synthetic-mix recorded`.
+    /// `--synthetic-mix recorded` [default: the seed's, else 0].
     #[arg(long, value_name = "N")]
     pub synthetic_apps: Option<usize>,
     /// Sign-on modes of the synthetic apps: `saml`, or `recorded` (a real org's mix, with
-    /// directory apps whose `signOnMode` is null).
+    /// directory apps whose `signOnMode` is null) [default: the seed's, else saml].
     #[arg(long, value_enum, value_name = "MIX")]
     pub synthetic_mix: Option<SyntheticMix>,
-    /// Requests per window for `/api/v1/apps` and its sub-paths.
+    /// Requests per window for `/api/v1/apps` and its sub-paths [default: 100].
     #[arg(long, value_name = "N")]
     pub rate_limit_apps: Option<u32>,
-    /// Requests per window for exactly `/api/v1/apps/{id}`.
+    /// Requests per window for exactly `/api/v1/apps/{id}` [default: 500].
     #[arg(long, value_name = "N")]
     pub rate_limit_app_by_id: Option<u32>,
-    /// Requests per window for `/api/v1/logs`.
+    /// Requests per window for `/api/v1/logs` [default: 120].
     #[arg(long, value_name = "N")]
     pub rate_limit_logs: Option<u32>,
-    /// How long after a write its System Log event becomes visible, in milliseconds.
+    /// How long after a write its System Log event becomes visible, in milliseconds
+    /// [default: 0].
     #[arg(long, value_name = "MS")]
     pub log_lag_ms: Option<u64>,
-    /// Requests in flight at once.
+    /// Requests in flight at once [default: 75].
     #[arg(long, value_name = "N")]
     pub concurrency_limit: Option<u32>,
-    /// Rate-limit window length in milliseconds.
+    /// Rate-limit window length in milliseconds [default: 60000].
     #[arg(long, value_name = "MS")]
     pub rate_window_ms: Option<u64>,
-    /// Latency added to every API request, in milliseconds.
+    /// Latency added to every API request, in milliseconds [default: 0].
     #[arg(long, value_name = "MS")]
     pub latency_ms: Option<u64>,
-    /// Share of API requests (0.0..=1.0) answered with 500 E0000009.
+    /// Share of API requests (0.0..=1.0) answered with 500 E0000009 [default: 0].
     #[arg(long, value_name = "F")]
     pub error_rate: Option<f64>,
     /// Register an OAuth 2.0 service app: client id and its public key file (PEM or JWK).
@@ -147,6 +149,20 @@ fn oauth_client(spec: &str) -> anyhow::Result<OAuthClientSeed> {
 pub async fn run(args: SimArgs) -> anyhow::Result<()> {
     let config = args.to_config()?;
     let sim = tokio::task::spawn_blocking(move || Simulator::new(config)).await??;
+    // The simulator accepts a well-known token and hands out keys: on an address other than
+    // loopback, anyone who can reach the machine can use it. Said before binding, so that
+    // the warning stands even when the bind then fails.
+    if !args.addr.ip().is_loopback() {
+        let reach = if args.addr.ip().is_unspecified() {
+            "every interface of this machine: any host that can reach it may call the simulator"
+        } else {
+            "an address other hosts may reach"
+        };
+        crate::cli::console::diagln!(
+            "warning: --addr {} binds {reach}; use --addr 127.0.0.1:PORT to keep it on this machine",
+            args.addr
+        );
+    }
     let listener = TcpListener::bind(args.addr)
         .await
         .with_context(|| format!("cannot listen on {}", args.addr))?;

@@ -167,7 +167,17 @@ impl ClientSettings {
 
 /// Parses and checks an org URL given as text.
 pub fn parse_org_url(text: &str) -> Result<Url, SettingsError> {
-    let url = Url::parse(text.trim()).map_err(|e| SettingsError::BadOrgUrl {
+    let text = text.trim();
+    // `dev-123456.okta.com`, as the Admin Console shows the org, parses as a relative URL
+    // (or `host:port` as a scheme); the fix is the scheme. Not suggested with a user name or
+    // password in the text: repeating it would show the password.
+    if !text.contains("://") && !text.contains('@') && !text.is_empty() {
+        return Err(SettingsError::BadOrgUrl {
+            url: text.to_owned(),
+            detail: format!("it has no https://; use https://{text}"),
+        });
+    }
+    let url = Url::parse(text).map_err(|e| SettingsError::BadOrgUrl {
         url: without_userinfo(text),
         detail: e.to_string(),
     })?;
