@@ -108,6 +108,7 @@ fn org(drift_every: usize) -> (DesiredState, LiveSnapshot) {
                 rotate_after: None,
                 kid: None,
             },
+            suspended: false,
             location: at(g * GROUP_SIZE),
         });
     }

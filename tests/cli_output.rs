@@ -91,6 +91,7 @@ fn settings(sim: &SimProcess) -> insta::Settings {
         "[TIME]",
     );
     settings.add_filter(r"([0-9A-F]{2}:){31}[0-9A-F]{2}", "[SHA-256]");
+    settings.add_filter(r"keyshare `\d+\.\d+\.\d+[^`]*`", "keyshare `[VERSION]`");
     settings.add_filter(
         r"-----BEGIN CERTIFICATE-----\n(?:[A-Za-z0-9+/=]+\n)+-----END CERTIFICATE-----",
         "[PEM]",
@@ -162,6 +163,7 @@ fn apply_then_no_changes() {
     let mut settings = settings(&fx.sim);
     // Generated kids are random, so after an apply every kid is filtered.
     settings.add_filter(r"[A-Za-z0-9_-]{43}", "[KID]");
+    settings.add_filter(r"`[A-Za-z0-9_-]{8}`…", "`[SHORT KID]`…");
     settings.bind(|| {
         let (code, stdout) = fx.run(&["apply", "--auto-approve", "--format", "json"]);
         assert_eq!(code, 0);

@@ -281,3 +281,34 @@ proptest::proptest! {
         }
     }
 }
+
+/// `metadata.annotations`: keyshare.io/suspend takes "true" or "false"; another keyshare.io/
+/// key is a typo and refused where it is written; other tools' annotations are left alone.
+#[test]
+fn the_suspend_annotation_is_validated_and_other_annotations_are_left_alone() {
+    let with = |annotations: &str| {
+        group(APP1, "    validityYears: 2\n").replace(
+            "  name: g\n",
+            &format!("  name: g\n  annotations:\n{annotations}"),
+        )
+    };
+    for fine in [
+        "    keyshare.io/suspend: \"true\"\n",
+        "    keyshare.io/suspend: \"false\"\n    example.com/owner: team-a\n",
+    ] {
+        let (code, out) = validate_text(with(fine).as_bytes());
+        assert_eq!(code, 0, "{fine}: {out}");
+    }
+    let (code, out) = validate_text(with("    keyshare.io/suspend: \"yes\"\n").as_bytes());
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains("g.yaml:6:") && out.contains(r#"keyshare.io/suspend is "yes"; write "true""#),
+        "{out}"
+    );
+    let (code, out) = validate_text(with("    keyshare.io/suspended: \"true\"\n").as_bytes());
+    assert_eq!(code, 1, "{out}");
+    assert!(
+        out.contains(r#"unknown annotation "keyshare.io/suspended""#),
+        "{out}"
+    );
+}

@@ -105,6 +105,15 @@ async fn out_of_band_drift_is_detected_at_the_next_interval_and_healed() {
     );
     let found = &hook.bodies()[3];
     assert_eq!(found["group"], "finance");
+    // What Flux's and Argo CD's notifications carry: severity, time, the object's kind.
+    assert_eq!(found["severity"], "error");
+    assert_eq!(found["kind"], "SigningKeyGroup");
+    let at: jiff::Timestamp = found["timestamp"].as_str().unwrap().parse().unwrap();
+    assert!(
+        (jiff::Timestamp::now().as_second() - at.as_second()).abs() < 600,
+        "{found}"
+    );
+    assert_eq!(hook.bodies()[2]["severity"], "info", "drift healed");
     let text = found["text"].as_str().unwrap();
     assert!(
         text.contains("out of sync") && text.contains("switch App 2"),
@@ -161,6 +170,8 @@ async fn a_failed_apply_is_announced_once_and_retried_with_backoff() {
     );
     let apply_failed = &hook.bodies()[2];
     assert!(apply_failed.get("group").is_none(), "{apply_failed}");
+    assert_eq!(apply_failed["kind"], "Org", "{apply_failed}");
+    assert_eq!(apply_failed["severity"], "error", "{apply_failed}");
     assert!(
         apply_failed["text"].as_str().unwrap().contains("500"),
         "{apply_failed}"

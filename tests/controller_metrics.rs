@@ -176,7 +176,7 @@ async fn metrics_carry_group_key_reconcile_and_api_series() {
     let labels = [
         ("group", "finance"),
         ("sync_status", "OutOfSync"),
-        ("health", "Degraded"),
+        ("health_status", "Degraded"),
     ];
     assert_eq!(
         value(&before, "keyshare_group_info", &labels),
@@ -205,6 +205,36 @@ async fn metrics_carry_group_key_reconcile_and_api_series() {
         1.0
     );
     assert_eq!(value(&before, "keyshare_desired_state_valid", &[]), 1.0);
+    assert_eq!(
+        value(
+            &before,
+            "keyshare_build_info",
+            &[("version", env!("CARGO_PKG_VERSION"))]
+        ),
+        1.0
+    );
+    let now = jiff::Timestamp::now().as_second() as f64;
+    let last = value(
+        &before,
+        "keyshare_last_successful_reconcile_timestamp_seconds",
+        &[],
+    );
+    assert!((now - last).abs() < 600.0, "{last} vs {now}");
+    assert_eq!(value(&before, "keyshare_healed_steps_total", &[]), 0.0);
+    assert_eq!(
+        value(&before, "keyshare_group_suspended", &[("group", "finance")]),
+        0.0
+    );
+    assert_eq!(value(&before, "keyshare_reconcile_suspended", &[]), 0.0);
+    // The standard process series, unprefixed, read from /proc (Linux only).
+    if cfg!(target_os = "linux") {
+        assert!(value(&before, "process_resident_memory_bytes", &[]) > 0.0);
+        assert!(value(&before, "process_open_fds", &[]) > 0.0);
+        assert!(value(&before, "process_max_fds", &[]) > 0.0);
+        assert!(value(&before, "process_cpu_seconds_total", &[]) >= 0.0);
+        let started = value(&before, "process_start_time_seconds", &[]);
+        assert!(started <= now + 1.0 && started > now - 3600.0, "{started}");
+    }
     let apps = [("bucket", "/api/v1/apps")];
     let answered = value(
         &before,
@@ -233,13 +263,15 @@ async fn metrics_carry_group_key_reconcile_and_api_series() {
     let labels = [
         ("group", "finance"),
         ("sync_status", "Synced"),
-        ("health", "Healthy"),
+        ("health_status", "Healthy"),
     ];
     assert_eq!(
         value(&after, "keyshare_group_info", &labels),
         1.0,
         "{healed}"
     );
+    // The guide's rotation: generate, clone, and a switch of each app.
+    assert_eq!(value(&after, "keyshare_healed_steps_total", &[]), 4.0);
     let new_kid = signing_kid(&sim, APP1).await;
     assert_eq!(
         value(
@@ -276,11 +308,96 @@ async fn metrics_carry_group_key_reconcile_and_api_series() {
     let labels = [
         ("group", "finance"),
         ("sync_status", "Unknown"),
-        ("health", "Healthy"),
+        ("health_status", "Healthy"),
     ];
     assert_eq!(value(&unknown, "keyshare_group_info", &labels), 1.0);
     assert_eq!(
         value(&unknown, "keyshare_reconcile_total", &[("result", "error")]),
         1.0
     );
+}
+
+/// Suspending one group (its annotation) or everything (the suspend file): shown in `/readyz`
+/// and the metrics; a suspended group is observed but never healed, and while the file exists
+/// nothing is reconciled.
+#[tokio::test]
+async fn suspension_is_shown_in_readyz_and_the_metrics_and_stops_healing() {
+    let sim = SimProcess::start(&[]);
+    let dir = tempfile::tempdir().unwrap();
+    let suspended = group_yaml("finance", GUIDE_POLICY).replace(
+        "  name: finance\n",
+        "  name: finance\n  annotations:\n    keyshare.io/suspend: \"true\"\n",
+    );
+    std::fs::write(dir.path().join("finance.yaml"), &suspended).unwrap();
+    let pause = tempfile::tempdir().unwrap();
+    let pause_file = pause.path().join("suspend");
+    let watch = WatchProcess::start(
+        &sim,
+        dir.path(),
+        &[
+            "--interval",
+            "1s",
+            "--self-heal",
+            "--suspend-file",
+            pause_file.to_str().unwrap(),
+        ],
+    )
+    .await;
+    watch
+        .wait_log(0, "not healing suspended groups", PATIENCE)
+        .await;
+    let ready = watch.wait_status("/readyz", 200, PATIENCE).await;
+    assert!(
+        ready.contains("suspended groups (keyshare.io/suspend): finance"),
+        "{ready}"
+    );
+    let samples = scrape(&watch).await;
+    assert_eq!(
+        value(
+            &samples,
+            "keyshare_group_suspended",
+            &[("group", "finance")]
+        ),
+        1.0
+    );
+    let labels = [
+        ("group", "finance"),
+        ("sync_status", "OutOfSync"),
+        ("health_status", "Degraded"),
+    ];
+    assert_eq!(
+        value(&samples, "keyshare_group_info", &labels),
+        1.0,
+        "still observed"
+    );
+    assert_eq!(value(&samples, "keyshare_healed_steps_total", &[]), 0.0);
+    assert!(!watch.log_text().contains("self-heal applied the plan"));
+
+    let mark = watch.mark();
+    std::fs::write(&pause_file, "").unwrap();
+    watch
+        .wait_log(
+            mark,
+            "reconciling is suspended while the suspend file exists; nothing is read or applied until it is removed",
+            PATIENCE,
+        )
+        .await;
+    let ready = watch.wait_status("/readyz", 200, PATIENCE).await;
+    assert!(ready.contains("reconciling is suspended while"), "{ready}");
+    let samples = scrape(&watch).await;
+    assert_eq!(value(&samples, "keyshare_reconcile_suspended", &[]), 1.0);
+
+    // Resumed, with the annotation gone: the group is healed.
+    std::fs::remove_file(&pause_file).unwrap();
+    std::fs::write(
+        dir.path().join("finance.yaml"),
+        group_yaml("finance", GUIDE_POLICY),
+    )
+    .unwrap();
+    watch
+        .wait_log(mark, "self-heal applied the plan", PATIENCE)
+        .await;
+    let samples = scrape(&watch).await;
+    assert_eq!(value(&samples, "keyshare_reconcile_suspended", &[]), 0.0);
+    assert_eq!(value(&samples, "keyshare_healed_steps_total", &[]), 4.0);
 }

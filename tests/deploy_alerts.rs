@@ -43,6 +43,39 @@ fn series_in(expr: &str) -> BTreeSet<String> {
         .collect()
 }
 
+/// The label names each series is selected by in `expr`: `keyshare_group_info{sync_status="…"}`
+/// gives (keyshare_group_info, sync_status).
+fn selected_labels(expr: &str) -> Vec<(String, String)> {
+    let mut found = Vec::new();
+    for (i, _) in expr.match_indices('{') {
+        let series: String = expr[..i]
+            .chars()
+            .rev()
+            .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+            .collect::<Vec<_>>()
+            .into_iter()
+            .rev()
+            .collect();
+        let Some(end) = expr[i..].find('}') else {
+            continue;
+        };
+        if !series.starts_with("keyshare_") {
+            continue;
+        }
+        for matcher in expr[i + 1..i + end].split(',') {
+            let label: String = matcher
+                .trim()
+                .chars()
+                .take_while(|c| c.is_ascii_alphanumeric() || *c == '_')
+                .collect();
+            if !label.is_empty() {
+                found.push((series.clone(), label));
+            }
+        }
+    }
+    found
+}
+
 #[tokio::test]
 async fn every_alert_watches_exported_series_and_is_documented() {
     let sim = SimProcess::start(&[]);
@@ -79,6 +112,15 @@ async fn every_alert_watches_exported_series_and_is_documented() {
             assert!(
                 exported.contains(name.as_str()),
                 "{alert} watches {name}, which keyshare watch does not export:\n{scrape}"
+            );
+        }
+        for (series, label) in selected_labels(expr) {
+            assert!(
+                scrape
+                    .lines()
+                    .any(|line| line.starts_with(&format!("{series}{{"))
+                        && line.contains(&format!("{label}=\""))),
+                "{alert} selects {series} by {label}, a label keyshare watch does not export:\n{scrape}"
             );
         }
         assert!(

@@ -462,13 +462,66 @@ fn a_failing_keyshare_fails_the_step() {
     let sim = SimProcess::start(&[]);
     let ws = Workspace::new();
     std::fs::write(ws.config.join("broken.yaml"), "kind: [").unwrap();
+    // A plan before the config broke leaves a comment that must not stay up.
+    std::fs::create_dir_all(&ws.out).unwrap();
+    std::fs::write(ws.out.join("comment-2.md"), "stale").unwrap();
     for step in [
         github_step("keyshare-plan.yml", "plan"),
-        github_step("keyshare-drift.yml", "drift"),
-        github_step("keyshare-apply.yml", "apply"),
+        gitlab_job("keyshare-plan"),
     ] {
         ws.run(&sim, &step).code(1);
+        let comment = ws.file("comment-1.md");
+        assert!(
+            comment
+                .starts_with("<!-- keyshare:plan -->\n## ❌ keyshare plan failed\n\nplan failed: "),
+            "{comment}"
+        );
+        assert!(comment.contains("broken.yaml"), "{comment}");
+        assert_eq!(
+            ws.file("comment.md"),
+            comment,
+            "the job summary says it too"
+        );
+        assert!(
+            !ws.out.join("comment-2.md").exists(),
+            "no stale part is left"
+        );
     }
+    for step in [
+        github_step("keyshare-drift.yml", "drift"),
+        gitlab_job("keyshare-drift"),
+    ] {
+        ws.run(&sim, &step).code(1);
+        assert!(ws.file("drift.md").contains("drift check failed: "));
+        assert!(
+            !ws.out.join("drift").exists(),
+            "the issue is left as it was"
+        );
+    }
+    ws.run(&sim, &github_step("keyshare-apply.yml", "apply"))
+        .code(1);
+}
+
+/// The steps that show a plan's result run when the plan failed too; otherwise the last
+/// plan's comment (perhaps "no changes") would stay on the pull request.
+#[test]
+fn the_comment_and_summary_steps_run_when_keyshare_failed() {
+    for workflow in WORKFLOWS {
+        let yaml = read_yaml(&format!("examples/ci/github/{workflow}"));
+        for step in github_steps(&yaml) {
+            let name = step["name"].as_str().unwrap_or_default();
+            if name == "Job summary" || name.contains("comment") {
+                assert_eq!(step["if"].as_str(), Some("always()"), "{workflow}: {name}");
+            }
+        }
+    }
+    let gitlab = read_yaml("examples/ci/gitlab/.gitlab-ci.yml");
+    assert!(
+        gitlab["keyshare-plan"]["after_script"][0]
+            .as_str()
+            .is_some_and(|line| line.contains("mr-note.sh")),
+        "GitLab runs after_script whether or not the script failed"
+    );
 }
 
 /// The GitHub drift issue script, with a stand-in `gh` that logs its arguments: the real
@@ -542,11 +595,11 @@ fn the_drift_issue_is_opened_updated_and_closed() {
     }
 }
 
-/// A plan too long for one comment: the preview step writes several comment files, each
-/// within GitHub's limit and each carrying the marker, so the sticky-comment script can keep
-/// them all in place.
+/// A plan of 150 apps, which once took several comments, now fits one: the preview step
+/// writes a single comment file, each app on one line, its header naming the commit and run
+/// from GitHub's variables.
 #[tokio::test]
-async fn a_long_plan_becomes_several_comments_that_each_fit() {
+async fn a_long_plan_fits_one_comment() {
     let sim = SimProcess::start(&["--synthetic-apps", "150", "--rate-limit-apps", "100000"]);
     let state: serde_json::Value = reqwest::get(format!("{}/__sim/state", sim.base_url))
         .await
@@ -578,24 +631,34 @@ async fn a_long_plan_becomes_several_comments_that_each_fit() {
     )
     .unwrap();
 
-    ws.run(&sim, &github_step("keyshare-plan.yml", "plan"))
-        .success();
-    let parts: Vec<String> = (1..)
-        .map(|n| ws.out.join(format!("comment-{n}.md")))
-        .take_while(|path| path.is_file())
-        .map(|path| std::fs::read_to_string(path).unwrap())
-        .collect();
-    assert!(parts.len() >= 2, "{} part(s)", parts.len());
-    for (i, part) in parts.iter().enumerate() {
-        assert!(part.chars().count() <= 65_536, "part {} is too long", i + 1);
+    let mut step = github_step("keyshare-plan.yml", "plan");
+    step.vars.extend(
+        [
+            ("GITHUB_SHA", "4f2c9e1d7b3a5f60718293a4b5c6d7e8f9012345"),
+            ("GITHUB_SERVER_URL", "https://github.com"),
+            ("GITHUB_REPOSITORY", "acme/okta-config"),
+            ("GITHUB_RUN_ID", "77"),
+        ]
+        .map(|(k, v)| (k.to_owned(), v.to_owned())),
+    );
+    ws.run(&sim, &step).success();
+    assert!(!ws.out.join("comment-2.md").exists(), "one comment");
+    let comment = ws.file("comment-1.md");
+    assert!(comment.chars().count() <= 65_536);
+    assert!(
+        comment.contains(
+            "commit `4f2c9e1` · [CI run](https://github.com/acme/okta-config/actions/runs/77)"
+        ),
+        "{comment}"
+    );
+    assert!(
+        comment.contains("collapsed to one line per app"),
+        "{comment}"
+    );
+    for id in &ids[1..] {
         assert!(
-            part.starts_with(&format!(
-                "<!-- keyshare:plan -->\n<!-- keyshare:part {}/{} -->",
-                i + 1,
-                parts.len()
-            )),
-            "part {}",
-            i + 1
+            comment.contains(&format!("(`{id}`): ➕ clone, 🔁 switch")),
+            "{id}"
         );
     }
 }

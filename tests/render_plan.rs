@@ -8,7 +8,7 @@ use keyshare::plan::{
     AppPrecondition, GroupPlan, KeyChoice, KeyRef, LiveSnapshot, Plan, RotationReason, Step,
     Warning,
 };
-use keyshare::render::{Command, RenderContext, json, markdown, text};
+use keyshare::render::{Command, CommentHeader, PART_LINKS, RenderContext, json, markdown, text};
 use serde_json::json;
 
 /// A real certificate from Okta's documentation (public), with its published `x5t#S256`.
@@ -305,7 +305,7 @@ fn markdown_certificate_fingerprint_is_the_published_one() {
         .decode(CERT_X5T_S256)
         .unwrap();
     let expected: Vec<String> = x5t.iter().map(|b| format!("{b:02X}")).collect();
-    assert!(comment.contains(&format!("SHA-256 fingerprint: `{}`", expected.join(":"))));
+    assert!(comment.contains(&format!("SHA-256 `{}`", expected.join(":"))));
     assert!(comment.contains(&CERT[..64]));
 }
 
@@ -372,4 +372,207 @@ fn the_view_model_is_shared_by_every_format() {
         (Some(1), Some(2), Some(4))
     );
     assert!(text.ends_with("Plan: 1 key to generate, 2 to clone, 4 apps to switch.\n"));
+}
+
+/// What a CI run passes to the comment's header line.
+fn ci_header() -> CommentHeader {
+    CommentHeader {
+        org_url: Some("https://acme.okta.com".into()),
+        commit: Some("4f2c9e1d7b3a5f60718293a4b5c6d7e8f9012345".into()),
+        run_url: Some("https://github.com/acme/okta-config/actions/runs/1234567890".into()),
+        version: Some("0.1.0".into()),
+    }
+}
+
+/// `groups` groups of five ACTIVE apps each: a source holding the group's key (with a
+/// certificate, so each group shows a PEM) and four members that get it cloned and switch to
+/// it (four diffs per group).
+fn large_plan(groups: usize) -> (Plan, LiveSnapshot) {
+    let mut live = LiveSnapshot::default();
+    let mut plan = Plan::default();
+    for g in 0..groups {
+        let name = format!("team-{g:03}");
+        let kid = format!("{}{g:03}", &HR_KEY[..40]);
+        let source = format!("0oaSRC{g:03}00000000h7");
+        live.insert_app(app(
+            &source,
+            &format!("Team {g} portal"),
+            "ACTIVE",
+            Some(&kid),
+        ));
+        live.insert_keys(
+            AppId::from(source.as_str()),
+            vec![key(&kid, CERT, "2036-06-09T13:23:57Z")],
+        );
+        let group_key = || KeyRef::Existing(Kid::from(kid.as_str()));
+        let mut members = Vec::new();
+        for m in 0..4 {
+            let id = format!("0oaM{g:03}{m}000000000h7");
+            live.insert_app(app(&id, &format!("Team {g} app {m}"), "ACTIVE", Some(OLD1)));
+            plan.steps.push(Step::Clone {
+                group: name.clone(),
+                key: group_key(),
+                from: AppId::from(source.as_str()),
+                to: AppId::from(id.as_str()),
+            });
+            plan.steps.push(switch(&name, &id, Some(OLD1), group_key()));
+            members.push(AppId::from(id.as_str()));
+        }
+        plan.groups.push(GroupPlan {
+            name,
+            source: AppId::from(source.as_str()),
+            members,
+            key: group_key(),
+            key_expires_at: Some(at("2036-06-09T13:23:57Z")),
+            choice: KeyChoice::Active,
+            phase: None,
+        });
+    }
+    (plan, live)
+}
+
+/// Parses `comment` as GitHub does (GFM: tables, alerts, autolinks, strikethrough, task
+/// lists) and checks what a broken comment shows as: a table whose rows do not have the
+/// header's cells, a `<details>` closed before it opens or never closed, a code fence that
+/// swallows what follows it. Returns the table rows (header included) and the fenced blocks.
+fn check_gfm_structure(comment: &str) -> (usize, usize) {
+    use comrak::nodes::NodeValue;
+    let mut options = comrak::Options::default();
+    options.extension.table = true;
+    options.extension.strikethrough = true;
+    options.extension.autolink = true;
+    options.extension.tasklist = true;
+    options.extension.alerts = true;
+    let arena = comrak::Arena::new();
+    let root = comrak::parse_document(&arena, comment, &options);
+    let (mut rows, mut fences, mut depth) = (0, 0, 0_i64);
+    for node in root.descendants() {
+        match &node.data.borrow().value {
+            NodeValue::Table(table) => {
+                for row in node.children() {
+                    rows += 1;
+                    assert_eq!(
+                        row.children().count(),
+                        table.num_columns,
+                        "a row without the header's cells: {}",
+                        row.collect_text()
+                    );
+                    let cells: Vec<String> = row.children().map(|c| c.collect_text()).collect();
+                    assert!(
+                        cells.iter().all(|c| !c.trim().is_empty()),
+                        "empty cell in {cells:?}"
+                    );
+                }
+            }
+            NodeValue::CodeBlock(block) => {
+                assert!(block.fenced, "an indented code block: {}", block.literal);
+                assert!(
+                    !block.literal.contains("<details>") && !block.literal.contains("</details>"),
+                    "a code fence swallowed the Markdown after it:\n{}",
+                    block.literal
+                );
+                fences += 1;
+            }
+            NodeValue::HtmlBlock(html) => {
+                depth += tag_balance(&html.literal);
+                assert!(depth >= 0, "</details> before its <details>");
+            }
+            NodeValue::HtmlInline(html) => {
+                depth += tag_balance(html);
+                assert!(depth >= 0, "</details> before its <details>");
+            }
+            _ => {}
+        }
+    }
+    assert_eq!(depth, 0, "a <details> is never closed");
+    (rows, fences)
+}
+
+/// `<details>` opened minus closed in an HTML fragment.
+fn tag_balance(html: &str) -> i64 {
+    let count = |tag: &str| i64::try_from(html.matches(tag).count()).unwrap();
+    count("<details>") - count("</details>")
+}
+
+#[test]
+fn markdown_comment_of_a_three_group_plan_with_its_header() {
+    let live = org();
+    let comments = markdown::render_comments(
+        &full_plan(),
+        &RenderContext { snapshot: &live },
+        Command::Plan,
+        &ci_header(),
+        markdown::MAX_COMMENT_CHARS,
+    );
+    let [comment] = comments.as_slice() else {
+        panic!("{} comments", comments.len())
+    };
+    // Header and three groups; one certificate and four diffs.
+    assert_eq!(check_gfm_structure(comment), (4, 5));
+    println!("3-group comment: {} characters", comment.chars().count());
+    insta::assert_snapshot!(comment);
+}
+
+#[test]
+fn a_hundred_group_plan_fits_one_comment() {
+    let (plan, live) = large_plan(100);
+    let ctx = RenderContext { snapshot: &live };
+    let comments = markdown::render_comments(
+        &plan,
+        &ctx,
+        Command::Plan,
+        &ci_header(),
+        markdown::MAX_COMMENT_CHARS,
+    );
+    let [comment] = comments.as_slice() else {
+        panic!("{} comments", comments.len())
+    };
+    let chars = comment.chars().count();
+    println!("100-group comment: {chars} characters");
+    assert!(chars <= markdown::MAX_COMMENT_CHARS);
+    // Every group is a row of the table and a collapsed section with its full kid.
+    assert_eq!(check_gfm_structure(comment), (101, 0));
+    for g in 0..100 {
+        assert!(comment.contains(&format!("<summary><b>team-{g:03}</b>: 8 steps</summary>")));
+        assert!(comment.contains(&format!("Key: `{}{g:03}`", &HR_KEY[..40])));
+    }
+    // A plan of a dozen groups keeps its certificates and diffs.
+    let (plan, live) = large_plan(12);
+    let comments = markdown::render_comments(
+        &plan,
+        &RenderContext { snapshot: &live },
+        Command::Plan,
+        &ci_header(),
+        markdown::MAX_COMMENT_CHARS,
+    );
+    let [comment] = comments.as_slice() else {
+        panic!("{} comments", comments.len())
+    };
+    assert_eq!(check_gfm_structure(comment), (13, 12 * 5));
+}
+
+#[test]
+fn a_plan_split_into_parts_says_which_part_and_where_the_rest_is() {
+    let (plan, live) = large_plan(100);
+    let comments = markdown::render_comments(
+        &plan,
+        &RenderContext { snapshot: &live },
+        Command::Drift,
+        &ci_header(),
+        20_000,
+    );
+    let n = comments.len();
+    assert!(n > 1);
+    let mut fences = 0;
+    for (i, comment) in comments.iter().enumerate() {
+        assert!(comment.chars().count() <= 20_000);
+        assert!(comment.contains(&format!(
+            "_Part {} of {n}._ The whole report is in the [CI run's summary](https://github.com/acme/okta-config/actions/runs/1234567890). {PART_LINKS}",
+            i + 1
+        )));
+        fences += check_gfm_structure(comment).1;
+    }
+    // The parts keep every certificate and diff, each group collapsed.
+    assert_eq!(fences, 100 * 5);
+    assert!(comments[0].contains("open one for its steps, certificate and diffs"));
 }

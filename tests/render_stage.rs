@@ -97,6 +97,7 @@ fn desired(kid: Option<&str>) -> DesiredState {
             rotate_after: None,
             kid: kid.map(Kid::from),
         },
+        suspended: false,
         location: place(4),
     }])
 }

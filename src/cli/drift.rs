@@ -5,6 +5,7 @@
 
 use std::path::PathBuf;
 
+use super::comment_args::CommentArgs;
 use super::okta_args::OktaArgs;
 use super::output::{Format, render_with_stats, stdout_color};
 use super::session::{Session, Targets};
@@ -24,6 +25,8 @@ pub struct DriftArgs {
     targets: Targets,
     #[command(flatten)]
     okta: OktaArgs,
+    #[command(flatten)]
+    comment: CommentArgs,
 }
 
 pub async fn run(args: DriftArgs, verbose: u8) -> anyhow::Result<ExitStatus> {
@@ -36,6 +39,7 @@ pub async fn run(args: DriftArgs, verbose: u8) -> anyhow::Result<ExitStatus> {
             Command::Drift,
             (&planned.plan, &planned.live),
             session.client.stats(),
+            &args.comment.header(session.client.org_url().as_str()),
             stdout_color()
         )
     )?;

@@ -8,6 +8,7 @@
 
 mod apply;
 mod clock;
+mod comment_args;
 pub(crate) mod console;
 mod demo;
 mod drift;

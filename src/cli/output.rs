@@ -6,7 +6,7 @@ use std::sync::OnceLock;
 
 use crate::okta::http::CallStats;
 use crate::plan::{LiveSnapshot, Plan};
-use crate::render::{self, Command, RenderContext, Report};
+use crate::render::{self, Command, CommentHeader, RenderContext, Report};
 
 /// How `plan`, `drift`, `apply` and `keys` print their result.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
@@ -70,15 +70,26 @@ pub fn render(
     render_report(format, &report, plan, live, color)
 }
 
-/// Like [`render`], with the API calls made so far in the JSON output.
+/// Like [`render`], with the API calls made so far in the JSON output and `header` under the
+/// Markdown comment's title.
 pub fn render_with_stats(
     format: Format,
     command: Command,
     planned: (&Plan, &LiveSnapshot),
     stats: CallStats,
+    header: &CommentHeader,
     color: bool,
 ) -> String {
     let (plan, live) = planned;
+    if format == Format::Markdown {
+        return join_comments(&render::markdown::render_comments(
+            plan,
+            &RenderContext { snapshot: live },
+            command,
+            header,
+            render::markdown::MAX_COMMENT_CHARS,
+        ));
+    }
     let mut report = Report::new(plan, &RenderContext { snapshot: live }, command);
     report.api_calls = Some(stats);
     render_report(format, &report, plan, live, color)

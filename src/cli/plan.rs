@@ -6,6 +6,7 @@ use std::path::PathBuf;
 
 use anyhow::Context;
 
+use super::comment_args::CommentArgs;
 use super::okta_args::OktaArgs;
 use super::output::{Format, render_with_stats, stdout_color};
 use super::session::{Reads, Session, Targets};
@@ -30,6 +31,8 @@ pub struct PlanArgs {
     targets: Targets,
     #[command(flatten)]
     okta: OktaArgs,
+    #[command(flatten)]
+    comment: CommentArgs,
 }
 
 pub async fn run(args: PlanArgs, verbose: u8) -> anyhow::Result<ExitStatus> {
@@ -71,6 +74,7 @@ pub async fn run(args: PlanArgs, verbose: u8) -> anyhow::Result<ExitStatus> {
             Command::Plan,
             (&planned.plan, &planned.live),
             session.client.stats(),
+            &args.comment.header(session.client.org_url().as_str()),
             stdout_color()
         )
     )?;

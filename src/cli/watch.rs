@@ -51,6 +51,11 @@ pub struct WatchArgs {
         value_name = "URL"
     )]
     notify_webhook: Option<String>,
+    /// Suspend reconciling while FILE exists (`touch` it to pause, remove it to resume): nothing
+    /// is read or applied meanwhile; /readyz and keyshare_reconcile_suspended say so. One group
+    /// is suspended by the annotation keyshare.io/suspend: "true" in its YAML.
+    #[arg(long, value_name = "FILE")]
+    suspend_file: Option<PathBuf>,
     /// File events closer together than this cause one reload, e.g. 500ms.
     #[arg(long, default_value = "500ms", value_parser = duration)]
     debounce: Duration,
@@ -123,6 +128,7 @@ pub async fn run(args: WatchArgs) -> anyhow::Result<ExitStatus> {
         resync: args.resync,
         log_overlap: args.log_overlap,
         event_hook: event_hook(args.event_hook_path, args.event_hook_secret)?,
+        suspend_file: args.suspend_file,
     };
     controller::run(settings, client, listener, stop).await?;
     tracing::info!("keyshare watch stopped");

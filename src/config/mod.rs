@@ -89,6 +89,10 @@ pub struct SigningKeyGroup {
     pub source: AppRef,
     pub members: Vec<AppRef>,
     pub key: KeyPolicy,
+    /// `metadata.annotations: {keyshare.io/suspend: "true"}`: `keyshare watch` observes the
+    /// group but never heals it or notifies about it. Not part of the group's meaning (the
+    /// desired state's digest): it says what the controller may do, not what Okta should hold.
+    pub suspended: bool,
     /// The document's `metadata.name`.
     pub location: Location,
 }

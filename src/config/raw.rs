@@ -67,9 +67,16 @@ pub(super) type MembersProbe =
 pub(super) type KeyProbe = DocProbe<IgnoredAny, SpecProbe<IgnoredAny, IgnoredAny, RawKey>>;
 
 #[derive(Debug, Deserialize)]
-#[serde(expecting = "a mapping with `name`", deny_unknown_fields)]
+#[serde(
+    expecting = "a mapping with `name` and, optionally, `annotations`",
+    deny_unknown_fields
+)]
 pub(super) struct RawMetadata {
     pub name: String,
+    /// Kubernetes-style annotations: keyshare reads its own (`keyshare.io/…`) and leaves the
+    /// rest to other tools.
+    #[serde(default)]
+    pub annotations: std::collections::BTreeMap<String, String>,
 }
 
 #[derive(Debug, Deserialize)]

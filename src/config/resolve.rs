@@ -113,6 +113,7 @@ pub(super) fn resolve(
         &mut problems,
     );
     let key = resolve_key(raw.spec.key, place, &mut problems);
+    let suspended = resolve_annotations(&raw.metadata.annotations, place, &mut problems);
     let location = place.at(&keys(&["metadata", "name"]));
     let claims = Claims {
         name: name.clone(),
@@ -125,6 +126,7 @@ pub(super) fn resolve(
             source,
             members,
             key,
+            suspended,
             location,
         }),
         _ => Err(problems),
@@ -503,6 +505,43 @@ pub(super) fn check_across(groups: &[Claims]) -> Vec<Problem> {
         }
     }
     problems
+}
+
+/// The annotation that suspends a group in `keyshare watch`.
+const SUSPEND_ANNOTATION: &str = "keyshare.io/suspend";
+
+/// Whether the group is suspended. Annotations outside `keyshare.io/` belong to other tools
+/// and are left alone; inside it, an unknown key or a value other than "true" or "false" is
+/// a problem, so that a typo never silently leaves a group reconciled.
+fn resolve_annotations(
+    annotations: &std::collections::BTreeMap<String, String>,
+    place: &DocPlace<'_>,
+    problems: &mut Vec<Problem>,
+) -> bool {
+    let mut suspended = false;
+    for (name, value) in annotations {
+        let at = || place.at(&keys(&["metadata", "annotations", name]));
+        if name == SUSPEND_ANNOTATION {
+            match value.as_str() {
+                "true" => suspended = true,
+                "false" => {}
+                other => problems.push(Problem::at(
+                    at(),
+                    format!(
+                        "{SUSPEND_ANNOTATION} is {other:?}; write \"true\" to suspend the group in keyshare watch, or \"false\""
+                    ),
+                )),
+            }
+        } else if name.starts_with("keyshare.io/") {
+            problems.push(Problem::at(
+                at(),
+                format!(
+                    "unknown annotation {name:?}; the only keyshare.io/ annotation is {SUSPEND_ANNOTATION}"
+                ),
+            ));
+        }
+    }
+    suspended
 }
 
 #[cfg(test)]

@@ -1,7 +1,8 @@
 //! Readiness as `/readyz` reports it: the last reconcile completed and the desired state on
-//! disk is valid. A self-heal put off because another writer held the apply lock is said, but
-//! leaves the controller ready: it is an expected pause, not a fault. Liveness (`/healthz`)
-//! needs no state: answering at all is the proof.
+//! disk is valid. A self-heal put off because another writer held the apply lock is said, and
+//! so is a suspension (of the whole controller, or of groups), but they leave the controller
+//! ready: they are expected pauses, not faults. Liveness (`/healthz`) needs no state:
+//! answering at all is the proof.
 
 use std::sync::Mutex;
 
@@ -28,6 +29,10 @@ struct State {
     last_reconcile: Option<Result<(), String>>,
     /// Why the last reconcile put its self-heal off, if it did.
     heal_deferred: Option<String>,
+    /// Why reconciling is suspended as a whole, if it is.
+    suspended: Option<String>,
+    /// The groups suspended by their annotation, as last observed.
+    suspended_groups: Vec<String>,
 }
 
 impl Readiness {
@@ -46,9 +51,38 @@ impl Readiness {
         self.lock().heal_deferred = why;
     }
 
-    /// `Ok` when ready, with a note when a self-heal was put off; else why not, in words.
+    /// Why reconciling is suspended as a whole; `None` when it is not.
+    pub fn suspended(&self, why: Option<String>) {
+        self.lock().suspended = why;
+    }
+
+    /// Whether reconciling is suspended as a whole.
+    pub fn is_suspended(&self) -> bool {
+        self.lock().suspended.is_some()
+    }
+
+    /// The groups suspended by their annotation.
+    pub fn suspended_groups(&self, groups: Vec<String>) {
+        self.lock().suspended_groups = groups;
+    }
+
+    /// `Ok` when ready, with a note when a self-heal was put off or anything is suspended;
+    /// else why not, in words.
     pub fn check(&self) -> Result<Option<String>, String> {
         let state = self.lock();
+        let mut notes: Vec<String> = state.suspended.iter().cloned().collect();
+        if !state.suspended_groups.is_empty() {
+            notes.push(format!(
+                "suspended groups (keyshare.io/suspend): {}",
+                state.suspended_groups.join(", ")
+            ));
+        }
+        notes.extend(state.heal_deferred.iter().cloned());
+        let note = (!notes.is_empty()).then(|| notes.join("; "));
+        if state.suspended.is_some() {
+            // Suspended before or after a failure: nothing is being reconciled to fail.
+            return Ok(note);
+        }
         match &state.last_reconcile {
             None => Err("no reconcile has completed yet".to_owned()),
             Some(Err(error)) => Err(format!("the last reconcile failed: {error}")),
@@ -58,7 +92,7 @@ impl Readiness {
             Some(Ok(())) if state.disk == DiskState::Unreadable => Err(
                 "the desired state on disk cannot be read; the last valid one is in use".to_owned(),
             ),
-            Some(Ok(())) => Ok(state.heal_deferred.clone()),
+            Some(Ok(())) => Ok(note),
         }
     }
 

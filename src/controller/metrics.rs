@@ -1,5 +1,7 @@
-//! The controller's Prometheus metrics, all prefixed `keyshare_`, named in the Argo CD / Flux
-//! habit. docs/controller.md lists them with examples.
+//! The controller's Prometheus metrics, prefixed `keyshare_` (but for the standard
+//! `process_*` series), named in the Argo CD / Flux habit: `sync_status` and `health_status`
+//! labels as on `argocd_app_info`, a `_build_info`, a last-success timestamp. docs/controller.md
+//! lists them with examples.
 //!
 //! Group and key series are replaced as a whole after each reconcile, so that a group leaving
 //! the desired state, or a sync status changing, leaves no stale series behind. API series are
@@ -16,6 +18,7 @@ use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
 
 use super::informer::{Absorbed, ResyncReason};
+use super::process::ProcessCollector;
 use super::status::Observation;
 use crate::okta::http::HttpClient;
 
@@ -23,7 +26,17 @@ use crate::okta::http::HttpClient;
 struct GroupLabels {
     group: String,
     sync_status: String,
-    health: String,
+    health_status: String,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct GroupNameLabels {
+    group: String,
+}
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct BuildLabels {
+    version: &'static str,
 }
 
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
@@ -93,16 +106,75 @@ pub struct Metrics {
     duration: Histogram,
     desired_valid: Gauge,
     informer: InformerMetrics,
+    conventions: Conventions,
+}
+
+/// The series every controller is expected to have, and suspension.
+#[derive(Debug)]
+struct Conventions {
+    last_success: Gauge,
+    healed_steps: Counter,
+    group_suspended: Family<GroupNameLabels, Gauge>,
+    suspended: Gauge,
+}
+
+impl Conventions {
+    fn register(registry: &mut Registry) -> Self {
+        let build_info = Family::<BuildLabels, Gauge>::default();
+        registry.register(
+            "build_info",
+            "1, labelled with the keyshare version",
+            build_info.clone(),
+        );
+        build_info
+            .get_or_create(&BuildLabels {
+                version: env!("CARGO_PKG_VERSION"),
+            })
+            .set(1);
+        let last_success = Gauge::default();
+        registry.register(
+            "last_successful_reconcile_timestamp_seconds",
+            "When a reconcile last succeeded, as a Unix timestamp; 0 until one has",
+            last_success.clone(),
+        );
+        let healed_steps = Counter::default();
+        registry.register(
+            "healed_steps",
+            "Plan steps (generate, clone, switch) carried out by self-heal",
+            healed_steps.clone(),
+        );
+        let group_suspended = Family::<GroupNameLabels, Gauge>::default();
+        registry.register(
+            "group_suspended",
+            "Per group: 1 when its keyshare.io/suspend annotation suspends it (never healed, never notified), else 0",
+            group_suspended.clone(),
+        );
+        let suspended = Gauge::default();
+        registry.register(
+            "reconcile_suspended",
+            "1 while the --suspend-file exists: no reconcile reads or changes the org",
+            suspended.clone(),
+        );
+        Self {
+            last_success,
+            healed_steps,
+            group_suspended,
+            suspended,
+        }
+    }
 }
 
 impl Metrics {
     /// The metrics, with the API series of `client`.
     pub fn new(client: &HttpClient) -> Self {
-        let mut registry = Registry::with_prefix("keyshare");
+        // The process series keep their standard, unprefixed names.
+        let mut root = Registry::default();
+        root.register_collector(Box::new(ProcessCollector));
+        let registry = root.sub_registry_with_prefix("keyshare");
         let group_info = Family::<GroupLabels, Gauge>::default();
         registry.register(
             "group_info",
-            "Per group: 1, labelled with its sync status (Synced, OutOfSync, Unknown) and health (Healthy, Degraded, Unknown)",
+            "Per group: 1, labelled with its sync_status (Synced, OutOfSync, Unknown) and health_status (Healthy, Degraded, Unknown)",
             group_info.clone(),
         );
         let key_expiry = Family::<KeyLabels, Gauge>::default();
@@ -153,12 +225,13 @@ impl Metrics {
             "1 when the desired state on disk is valid, 0 when the last good one is in use",
             desired_valid.clone(),
         );
-        let informer = InformerMetrics::register(&mut registry);
+        let informer = InformerMetrics::register(registry);
         registry.register_collector(Box::new(ApiCollector {
             client: client.clone(),
         }));
+        let conventions = Conventions::register(registry);
         Self {
-            registry,
+            registry: root,
             group_info,
             key_expiry,
             reconciles,
@@ -167,6 +240,7 @@ impl Metrics {
             duration,
             desired_valid,
             informer,
+            conventions,
         }
     }
 
@@ -174,13 +248,20 @@ impl Metrics {
     pub fn observe(&self, observation: &Observation) {
         self.group_info.clear();
         self.key_expiry.clear();
+        self.conventions.group_suspended.clear();
         for (group, status) in &observation.groups {
             let labels = GroupLabels {
                 group: group.clone(),
                 sync_status: status.sync.as_str().to_owned(),
-                health: status.health.as_str().to_owned(),
+                health_status: status.health.as_str().to_owned(),
             };
             self.group_info.get_or_create(&labels).set(1);
+            self.conventions
+                .group_suspended
+                .get_or_create(&GroupNameLabels {
+                    group: group.clone(),
+                })
+                .set(i64::from(status.suspended));
             if let Some(key) = &status.key {
                 let labels = KeyLabels {
                     group: group.clone(),
@@ -203,6 +284,23 @@ impl Metrics {
             .get_or_create(&ResultLabels { result })
             .inc();
         self.duration.observe(took.as_secs_f64());
+    }
+
+    /// A reconcile succeeded at `at` (Unix seconds).
+    pub fn reconcile_succeeded_at(&self, at: i64) {
+        self.conventions.last_success.set(at);
+    }
+
+    /// Counts `steps` plan steps carried out by self-heal.
+    pub fn healed_steps(&self, steps: usize) {
+        self.conventions
+            .healed_steps
+            .inc_by(u64::try_from(steps).unwrap_or(u64::MAX));
+    }
+
+    /// Whether the whole controller is suspended (the suspend file exists).
+    pub fn suspended(&self, suspended: bool) {
+        self.conventions.suspended.set(i64::from(suspended));
     }
 
     /// Counts a self-heal put off because the apply lock was held.

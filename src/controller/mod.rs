@@ -22,7 +22,13 @@
 //! - `alerts`, `webhook`: which notifications a change calls for, and posting them from a
 //!   queue of their own, outside the loop.
 //! - `hook`: Okta Event Hooks (`--event-hook-path`), a push that starts a check at once.
-//! - `metrics`, `health`, `server`: `/metrics`, `/healthz`, `/readyz`.
+//! - `metrics`, `process`, `health`, `server`: `/metrics` (the process series from `/proc`),
+//!   `/healthz`, `/readyz`.
+//!
+//! # Suspending
+//! A group whose YAML says `metadata.annotations: {keyshare.io/suspend: "true"}` is still
+//! observed (metrics, `/readyz`) but never healed and never notified about. While the file
+//! named by `--suspend-file` exists, no reconcile reads or changes the org at all.
 
 mod alerts;
 mod desired;
@@ -32,6 +38,7 @@ mod health;
 mod hook;
 mod informer;
 mod metrics;
+mod process;
 mod reconcile;
 mod server;
 mod status;
@@ -86,6 +93,8 @@ pub struct Settings {
     pub log_overlap: Duration,
     /// Where Okta Event Hooks are received, if anywhere: a push starts a check at once.
     pub event_hook: Option<EventHook>,
+    /// While this file exists, reconciling is suspended: nothing is read or applied.
+    pub suspend_file: Option<PathBuf>,
 }
 
 /// Why the controller could not start.
@@ -142,10 +151,14 @@ async fn run_loop(ctx: &mut Context, files: &mut FileWatch, mut stop: watch::Rec
         // Metrics first, readiness last: whoever sees `/readyz` change finds the metrics of
         // the same reconcile.
         let action = match ctx.reconcile().await {
+            // Not a reconcile: nothing is counted, and readiness keeps what the last one said.
+            Ok(Action::Suspended(delay)) => Action::Requeue(delay),
             Ok(action) => {
                 failures = 0;
                 ctx.metrics
                     .reconciled(ReconcileResult::Success, started.elapsed());
+                ctx.metrics
+                    .reconcile_succeeded_at(jiff::Timestamp::now().as_second());
                 ctx.readiness.reconciled(Ok(()));
                 action
             }

@@ -51,6 +51,8 @@ pub enum Action {
     /// Reconcile again after this long, or sooner when a file changes. Requeueing is what
     /// makes the controller eventually consistent even when a file event is missed.
     Requeue(Duration),
+    /// Reconciling is suspended (the suspend file exists): look again after this long.
+    Suspended(Duration),
     /// A stop was requested; the loop ends.
     Stop,
 }
@@ -90,6 +92,7 @@ pub struct Context {
     self_heal: bool,
     lock_dir: PathBuf,
     key_cache: Option<PathBuf>,
+    suspend_file: Option<PathBuf>,
     notifier: Option<Notifier>,
     stop: watch::Receiver<bool>,
     pub(super) metrics: Arc<Metrics>,
@@ -128,6 +131,7 @@ impl Context {
             resync,
             log_overlap,
             event_hook,
+            suspend_file,
         } = settings;
         let notifier = webhook.map(|webhook| webhook.spawn(QUEUE_CAPACITY, metrics.clone()));
         Self {
@@ -137,6 +141,7 @@ impl Context {
             self_heal,
             lock_dir,
             key_cache,
+            suspend_file,
             notifier,
             stop,
             metrics,
@@ -152,6 +157,9 @@ impl Context {
     /// the apply lock from the read to the check after healing; without the lock it only
     /// reports.
     pub async fn reconcile(&mut self) -> Result<Action, ReconcileError> {
+        if self.suspended() {
+            return Ok(Action::Suspended(self.interval));
+        }
         let desired = self.load()?;
         let lock = if self.self_heal {
             self.try_lock()?
@@ -162,8 +170,9 @@ impl Context {
             return Ok(Action::Stop);
         };
         self.record(planned.observation);
+        let plan = without_suspended(planned.plan, &desired);
         // Cleared only when not deferring again, so `/readyz` never flickers between the two.
-        if planned.plan.is_empty() || !self.self_heal {
+        if plan.is_empty() || !self.self_heal {
             self.readiness.heal_deferred(None);
             return Ok(Action::Requeue(self.interval));
         }
@@ -172,16 +181,18 @@ impl Context {
             return Ok(Action::Requeue(self.interval));
         };
         self.readiness.heal_deferred(None);
-        let healed = heal(&self.client, &planned.plan, &planned.live, &self.stop).await;
+        let healed = heal(&self.client, &plan, &planned.live, &self.stop).await;
         // The log may not show the heal's writes yet (its lag): the kept snapshot is read
         // again in full rather than trusted, whatever the heal did.
         self.informer.force(ResyncReason::AfterHeal);
         match healed {
             Ok(Executed::Finished(report)) => {
+                self.metrics.healed_steps(plan.steps.len());
                 tracing::info!(%report, "self-heal applied the plan");
                 self.alerts.apply_succeeded();
             }
             Ok(Executed::Stopped { done, total, .. }) => {
+                self.metrics.healed_steps(done);
                 tracing::warn!(
                     done,
                     total,
@@ -191,7 +202,9 @@ impl Context {
             }
             Err(error) => {
                 let org = self.client.org_url().to_string();
-                let event = self.alerts.apply_failed(&org, &error.to_string());
+                let event = self
+                    .alerts
+                    .apply_failed(&org, &error.to_string(), Timestamp::now());
                 self.notify(event);
                 return Err(ReconcileError::Apply(Box::new(error)));
             }
@@ -201,6 +214,35 @@ impl Context {
         };
         self.record(after.observation);
         Ok(Action::Requeue(self.interval))
+    }
+
+    /// Whether the suspend file exists; says so in the metrics, `/readyz` and, when it
+    /// changes, the log.
+    fn suspended(&self) -> bool {
+        let file = self.suspend_file.as_ref().filter(|file| file.exists());
+        let was = self.readiness.is_suspended();
+        match file {
+            Some(file) => {
+                let why = format!("reconciling is suspended while {} exists", file.display());
+                if !was {
+                    tracing::warn!(
+                        file = %file.display(),
+                        "reconciling is suspended while the suspend file exists; nothing is read or applied until it is removed"
+                    );
+                }
+                self.metrics.suspended(true);
+                self.readiness.suspended(Some(why));
+                true
+            }
+            None => {
+                if was {
+                    tracing::info!("the suspend file is gone; reconciling again");
+                }
+                self.metrics.suspended(false);
+                self.readiness.suspended(None);
+                false
+            }
+        }
     }
 
     /// What to do after `error`, the `failures`th in a row.
@@ -437,7 +479,14 @@ impl Context {
             "reconciled"
         );
         let org = self.client.org_url().to_string();
-        for event in self.alerts.observe(&org, &observation) {
+        self.readiness.suspended_groups(
+            observation
+                .suspended()
+                .into_iter()
+                .map(str::to_owned)
+                .collect(),
+        );
+        for event in self.alerts.observe(&org, &observation, Timestamp::now()) {
             self.notify(Some(event));
         }
         self.last = observation;
@@ -456,6 +505,25 @@ impl Context {
             notifier.close(SHUTDOWN_GRACE).await;
         }
     }
+}
+
+/// `plan` without the steps of suspended groups: those are reported, never healed. Steps of
+/// one group never depend on another's, so the rest stays a valid plan.
+fn without_suspended(mut plan: Plan, desired: &DesiredState) -> Plan {
+    let suspended: Vec<&str> = desired
+        .groups
+        .iter()
+        .filter(|g| g.suspended)
+        .map(|g| g.name.as_str())
+        .collect();
+    if !suspended.is_empty() {
+        tracing::info!(
+            groups = suspended.join(", "),
+            "not healing suspended groups"
+        );
+        plan.steps.retain(|step| !suspended.contains(&step.group()));
+    }
+    plan
 }
 
 /// Each step of `plan` in words, as `plan` prints it.

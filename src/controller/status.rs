@@ -51,6 +51,8 @@ pub struct GroupStatus {
     pub key: Option<KeyExpiry>,
     /// The plan's steps for this group, in words, when out of sync.
     pub drift: Vec<String>,
+    /// Suspended by its `keyshare.io/suspend` annotation: observed, never healed or notified.
+    pub suspended: bool,
 }
 
 /// Every group of the desired state, by name.
@@ -96,6 +98,7 @@ impl Observation {
                         .filter(|(step, _)| step.group() == group.name)
                         .map(|(_, sentence)| sentence.clone())
                         .collect(),
+                    suspended: group.suspended,
                 };
                 (group.name.clone(), status)
             })
@@ -116,11 +119,21 @@ impl Observation {
                     health: known.map_or(Health::Unknown, |s| s.health),
                     key: known.and_then(|s| s.key.clone()),
                     drift: Vec::new(),
+                    suspended: group.suspended,
                 };
                 (group.name.clone(), status)
             })
             .collect();
         Self { groups }
+    }
+
+    /// The names of the suspended groups.
+    pub fn suspended(&self) -> Vec<&str> {
+        self.groups
+            .iter()
+            .filter(|(_, s)| s.suspended)
+            .map(|(name, _)| name.as_str())
+            .collect()
     }
 
     /// True when every group is Synced.

@@ -169,15 +169,13 @@ mod tests {
     use tokio::net::TcpListener;
 
     use super::*;
-    use crate::controller::alerts::EventKind;
+    use crate::controller::alerts::Alerts;
     use crate::okta::http::{Auth, ClientSettings, HttpClient, Secret};
 
     fn event(n: usize) -> Event {
-        Event {
-            event: EventKind::DriftFound,
-            group: Some(format!("g{n}")),
-            text: format!("event {n}"),
-        }
+        Alerts::default()
+            .apply_failed(&format!("org{n}"), "boom", jiff::Timestamp::UNIX_EPOCH)
+            .unwrap()
     }
 
     /// A webhook that accepts connections and never answers.

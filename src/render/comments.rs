@@ -2,14 +2,102 @@
 //! than 65,536 characters. The text arrives as blocks (sections) that are never split between
 //! comments; a block too long for any comment is cut, with its code fence and `<details>`
 //! closed so that the rest of the comment still renders.
+//!
+//! Also the header line that says where a comment comes from. Both are pure: what CI knows
+//! (commit, run) is read by the command line and handed in, never looked up here.
 
-/// Room kept in each comment for the marker and the "Part i of n" line.
+/// Where a plan comes from, for the line under a comment's title. Every field is optional:
+/// what is unknown is left out.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct CommentHeader {
+    /// The Okta org the plan was made against.
+    pub org_url: Option<String>,
+    /// The commit of the desired state.
+    pub commit: Option<String>,
+    /// The CI run (GitHub Actions run, GitLab job) that made the plan.
+    pub run_url: Option<String>,
+    /// The keyshare version that made the plan.
+    pub version: Option<String>,
+}
+
+impl CommentHeader {
+    /// `Org https://… · commit `1a2b3c4` · [CI run](…) · keyshare 0.1.0`, or `None` when
+    /// nothing is known.
+    pub(super) fn line(&self) -> Option<String> {
+        let mut parts = Vec::new();
+        if let Some(org) = &self.org_url {
+            parts.push(format!("Org {}", code(org)));
+        }
+        if let Some(commit) = &self.commit {
+            // Seven characters, as GitHub abbreviates a commit; it links the full one itself.
+            let short: String = commit.chars().take(7).collect();
+            parts.push(format!("commit {}", code(&short)));
+        }
+        if let Some(run) = &self.run_url {
+            parts.push(format!("[CI run]({})", link_target(run)));
+        }
+        if let Some(version) = &self.version {
+            parts.push(format!("keyshare {}", code(version)));
+        }
+        (!parts.is_empty()).then(|| format!("<sub>{}</sub>", parts.join(" · ")))
+    }
+}
+
+/// `text` as inline code, with nothing in it that could end the span or the line.
+fn code(text: &str) -> String {
+    let text: String = text
+        .chars()
+        .filter(|c| !c.is_control())
+        .map(|c| if c == '`' { '\'' } else { c })
+        .collect();
+    format!("`{text}`")
+}
+
+/// A URL as a link target: spaces, parentheses and angle brackets would end it early.
+fn link_target(url: &str) -> String {
+    url.chars()
+        .filter(|c| !c.is_control())
+        .map(|c| match c {
+            ' ' => "%20".to_owned(),
+            '(' => "%28".to_owned(),
+            ')' => "%29".to_owned(),
+            '<' => "%3C".to_owned(),
+            '>' => "%3E".to_owned(),
+            c => c.to_string(),
+        })
+        .collect()
+}
+
+/// The placeholder in each part's line that a CI script replaces with links to the other
+/// parts once it has posted them all (only it learns their URLs).
+pub const PART_LINKS: &str = "<!-- keyshare:part-links -->";
+
+/// Room kept in each comment for the marker and the "Part i of n" line, run link included.
 const PART_HEADER_CHARS: usize = 100;
 
 /// Packs blocks into comments of at most `limit` characters, each starting with `marker`.
-/// A block too long for any comment on its own is cut, with its fences closed.
-pub(super) fn split(marker: &str, blocks: Vec<String>, limit: usize) -> Vec<String> {
-    let budget = limit.saturating_sub(marker.chars().count() + PART_HEADER_CHARS);
+/// A block too long for any comment on its own is cut, with its fences closed. When there
+/// are several, each says which part it is and, when `header` knows the CI run, where the
+/// whole report is.
+pub(super) fn split(
+    marker: &str,
+    blocks: Vec<String>,
+    header: &CommentHeader,
+    limit: usize,
+) -> Vec<String> {
+    let whole = header
+        .run_url
+        .as_ref()
+        .map(|run| {
+            format!(
+                " The whole report is in the [CI run's summary]({}).",
+                link_target(run)
+            )
+        })
+        .unwrap_or_default();
+    let budget = limit.saturating_sub(
+        marker.chars().count() + PART_LINKS.len() + whole.chars().count() + PART_HEADER_CHARS,
+    );
     let mut bodies: Vec<String> = Vec::new();
     let mut current = String::new();
     let mut current_chars = 0;
@@ -39,7 +127,7 @@ pub(super) fn split(marker: &str, blocks: Vec<String>, limit: usize) -> Vec<Stri
             } else {
                 let part = i + 1;
                 format!(
-                    "{marker}\n<!-- keyshare:part {part}/{n} -->\n_Part {part} of {n}._\n\n{body}\n"
+                    "{marker}\n<!-- keyshare:part {part}/{n} -->\n_Part {part} of {n}._{whole} {PART_LINKS}\n\n{body}\n"
                 )
             }
         })
@@ -100,7 +188,12 @@ mod tests {
         let blocks: Vec<String> = (0..10)
             .map(|i| format!("block {i} {}", "x".repeat(90)))
             .collect();
-        let parts = split("<!-- keyshare:plan -->", blocks.clone(), 450);
+        let parts = split(
+            "<!-- keyshare:plan -->",
+            blocks.clone(),
+            &CommentHeader::default(),
+            450,
+        );
         assert!(parts.len() > 1);
         for (i, part) in parts.iter().enumerate() {
             assert!(
@@ -121,7 +214,12 @@ mod tests {
 
     #[test]
     fn one_part_has_no_part_line() {
-        let parts = split("<!-- keyshare:plan -->", vec!["short".to_owned()], 1000);
+        let parts = split(
+            "<!-- keyshare:plan -->",
+            vec!["short".to_owned()],
+            &CommentHeader::default(),
+            1000,
+        );
         assert_eq!(parts, ["<!-- keyshare:plan -->\nshort\n"]);
     }
 
@@ -135,7 +233,12 @@ mod tests {
     fn an_oversized_block_is_cut_with_its_fence_and_details_closed() {
         let lines: String = (0..400).map(|i| format!("+line {i}\n")).collect();
         let block = format!("<details><summary>s</summary>\n\n```diff\n{lines}```\n\n</details>");
-        let parts = split("<!-- keyshare:plan -->", vec![block], 1200);
+        let parts = split(
+            "<!-- keyshare:plan -->",
+            vec![block],
+            &CommentHeader::default(),
+            1200,
+        );
         let [part] = parts.as_slice() else {
             panic!("one part expected")
         };

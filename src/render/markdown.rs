@@ -4,20 +4,27 @@
 //! unified diff of each app's JSON.
 //!
 //! Every comment starts with a hidden `<!-- keyshare:<command> -->` marker so that a CI job can
-//! find and update its own sticky comment. Output longer than GitHub's comment limit is split
-//! into several comments between sections, never inside one.
+//! find and update its own sticky comment, then a line naming the org, commit, CI run and
+//! keyshare version when the caller knows them ([`CommentHeader`]).
+//!
+//! The layout is chosen by size so that a plan fits one comment whenever it can: the full
+//! layout; else each group collapsed to one line per app, with the key's full kid and
+//! fingerprint but no certificate or diff (`keyshare plan` and `keyshare keys` show those).
+//! Only when even that is too long is the plan split into several comments, between sections,
+//! never inside one, each group collapsed in a `<details>` that keeps its certificate and
+//! diffs: the parts hold everything, and a reader opens only the groups they care about.
 
 use serde_json::Value;
 use similar::TextDiff;
 
 use super::cert::Certificate;
-use super::comments::split;
+use super::comments::{CommentHeader, split};
 use super::escape::terminal;
 use super::stage::SpActionView;
 use super::view::{AppView, GroupView, KeyView, Report, StepView};
 use super::{Command, RenderContext};
 use crate::okta::{Application, Kid};
-use crate::plan::{KeyRef, Plan};
+use crate::plan::Plan;
 
 /// GitHub refuses comments longer than this many characters.
 pub const MAX_COMMENT_CHARS: usize = 65_536;
@@ -34,47 +41,231 @@ pub fn render_with_limit(
     command: Command,
     limit: usize,
 ) -> Vec<String> {
+    render_comments(plan, ctx, command, &CommentHeader::default(), limit)
+}
+
+/// Like [`render_with_limit`], with a header line saying where the plan comes from.
+pub fn render_comments(
+    plan: &Plan,
+    ctx: &RenderContext<'_>,
+    command: Command,
+    header: &CommentHeader,
+    limit: usize,
+) -> Vec<String> {
     let report = Report::new(plan, ctx, command);
-    let mut blocks = vec![title(&report)];
-    if !report.groups.is_empty() {
-        blocks.push(summary_table(&report));
-    }
-    if !report.in_sync {
-        blocks.push("### Steps".to_owned());
-        blocks.extend(
-            report
-                .groups
-                .iter()
-                .filter(|g| !g.in_sync)
-                .map(|g| group_steps(&report, g)),
-        );
-        blocks.extend(
-            report
-                .groups
-                .iter()
-                // The service providers' block says the same, with the certificate.
-                .filter(|g| !report.sp_actions.iter().any(|a| a.group == g.name))
-                .filter_map(|g| trust_warning(&report, g, plan, ctx)),
-        );
-    }
-    blocks.extend(report.sp_actions.iter().map(SpActionView::markdown));
-    if !report.warnings.is_empty() {
-        let mut list = String::from("### Warnings\n\n");
-        for warning in &report.warnings {
-            list.push_str(&format!("- ⚠️ {}\n", escape(warning.message())));
+    let page = Page {
+        report: &report,
+        ctx,
+        header,
+    };
+    let marker = marker(command);
+    for layout in [Layout::Full, Layout::Compact] {
+        let comments = split(&marker, page.blocks(layout), header, limit);
+        if comments.len() == 1 {
+            return comments;
         }
-        blocks.push(list);
     }
-    let diffs: Vec<String> = report
-        .steps
-        .iter()
-        .filter_map(|step| app_diff(step, ctx))
-        .collect();
-    if !diffs.is_empty() {
-        blocks.push("### Changes to apps".to_owned());
-        blocks.extend(diffs);
+    split(&marker, page.blocks(Layout::Collapsed), header, limit)
+}
+
+/// How the steps of each group are laid out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Layout {
+    /// Steps as lists, the service providers' blocks, diffs in a section of their own.
+    Full,
+    /// One `<details>` per group that changes, with its steps, certificate (PEM) and diffs.
+    Collapsed,
+    /// One `<details>` per group that changes, with one line per app and the key's
+    /// fingerprint.
+    Compact,
+}
+
+/// Everything a layout is rendered from.
+struct Page<'a> {
+    report: &'a Report,
+    ctx: &'a RenderContext<'a>,
+    header: &'a CommentHeader,
+}
+
+impl Page<'_> {
+    fn blocks(&self, layout: Layout) -> Vec<String> {
+        let report = self.report;
+        let mut first = title(report);
+        if let Some(line) = self.header.line() {
+            first.push_str("\n\n");
+            first.push_str(&line);
+        }
+        match layout {
+            Layout::Full => {}
+            Layout::Collapsed => first.push_str(
+                "\n\n*Each group is collapsed: open one for its steps, certificate and diffs.*",
+            ),
+            Layout::Compact => first.push_str(
+                "\n\n*Each group is collapsed to one line per app, without certificates and JSON diffs, to keep this plan in one comment: `keyshare plan` shows them, and `keyshare keys` each certificate.*",
+            ),
+        }
+        let mut blocks = vec![first];
+        if !report.groups.is_empty() {
+            blocks.push(summary_table(report));
+        }
+        if !report.in_sync {
+            blocks.push("### Steps".to_owned());
+            match layout {
+                Layout::Full => {
+                    blocks.extend(
+                        report
+                            .groups
+                            .iter()
+                            .filter(|g| !g.in_sync)
+                            .map(|g| group_steps(report, g, code)),
+                    );
+                }
+                Layout::Collapsed | Layout::Compact => {
+                    let switching = report
+                        .groups
+                        .iter()
+                        .filter(|g| active_switches(report, g).next().is_some())
+                        .count();
+                    if switching > 0 {
+                        blocks.push(format!(
+                            "> [!WARNING]\n> **ACTIVE apps of {switching} group(s) will sign with a new key.** Each service provider must trust the key's certificate, or sign-ins through the app fail after the switch: each group below names them and the fingerprint of its certificate."
+                        ));
+                    }
+                    blocks.extend(report.groups.iter().filter(|g| !g.in_sync).map(
+                        |g| match layout {
+                            Layout::Compact => self.compact_group(g),
+                            _ => self.collapsed_group(g),
+                        },
+                    ));
+                }
+            }
+        }
+        match layout {
+            Layout::Full => blocks.extend(report.sp_actions.iter().map(SpActionView::markdown)),
+            // Inside each group's `<details>`, with its certificate.
+            Layout::Collapsed => {}
+            // One line per group: the PEMs would not fit, `keyshare keys --pem` prints them.
+            Layout::Compact if !report.sp_actions.is_empty() => {
+                let mut list = String::from(
+                    "### 🔑 Service providers
+
+",
+                );
+                for action in &report.sp_actions {
+                    list.push_str(&format!(
+                        "- [ ] {}
+",
+                        escape(&action.text())
+                    ));
+                }
+                blocks.push(list);
+            }
+            Layout::Compact => {}
+        }
+        if !report.warnings.is_empty() {
+            let mut list = String::from("### Warnings\n\n");
+            for warning in &report.warnings {
+                list.push_str(&format!("- ⚠️ {}\n", escape(warning.message())));
+            }
+            blocks.push(list);
+        }
+        if layout == Layout::Full {
+            let diffs: Vec<String> = report
+                .steps
+                .iter()
+                .filter_map(|step| app_diff(step, self.ctx))
+                .collect();
+            if !diffs.is_empty() {
+                blocks.push("### Changes to apps".to_owned());
+                blocks.extend(diffs);
+            }
+        }
+        blocks
     }
-    split(&marker(command), blocks, limit)
+
+    /// One group in a `<details>`: its full kid, its steps with short kids, its service
+    /// providers' block with the certificate, and the diffs.
+    fn collapsed_group(&self, group: &GroupView) -> String {
+        let report = self.report;
+        let mut out = self.group_summary(group);
+        out.push_str(&group_steps(report, group, short_kid));
+        if let Some(action) = report.sp_actions.iter().find(|a| a.group == group.name) {
+            out.push('\n');
+            out.push_str(&action.markdown());
+        }
+        for diff in report
+            .steps_of(&group.name)
+            .filter_map(|step| app_diff(step, self.ctx))
+        {
+            out.push('\n');
+            out.push_str(&diff);
+            out.push('\n');
+        }
+        out.push_str("\n</details>");
+        out
+    }
+
+    /// One group in a `<details>`: its full kid and fingerprint, then one line per app with
+    /// what happens to it, an ACTIVE app that switches marked ⚠️.
+    fn compact_group(&self, group: &GroupView) -> String {
+        let report = self.report;
+        let mut out = self.group_summary(group);
+        if let Some(fingerprint) = self.fingerprint(group) {
+            out.push_str(&format!("SHA-256 fingerprint: `{fingerprint}`\n\n"));
+        }
+        let mut apps: Vec<(&AppView, Vec<String>)> = Vec::new();
+        for step in report.steps_of(&group.name) {
+            let (on, what) = match step {
+                StepView::Generate {
+                    app: on,
+                    validity_years,
+                    ..
+                } => (on, format!("➕ generate ({validity_years} years)")),
+                StepView::Clone { to, .. } => (to, "➕ clone".to_owned()),
+                StepView::Switch {
+                    app: on, from_kid, ..
+                } => {
+                    let from = from_kid
+                        .as_deref()
+                        .map_or("*(no key)*".to_owned(), short_kid);
+                    let mark = if on.is_active() { " ⚠️" } else { "" };
+                    (on, format!("🔁 switch from {from}{mark}"))
+                }
+            };
+            match apps.iter_mut().find(|(seen, _)| seen.id == on.id) {
+                Some((_, whats)) => whats.push(what),
+                None => apps.push((on, vec![what])),
+            }
+        }
+        for (on, whats) in apps {
+            out.push_str(&format!("- {}: {}\n", app(on), whats.join(", ")));
+        }
+        out.push_str("\n</details>");
+        out
+    }
+
+    /// The opening of a group's `<details>`: its name, how many steps, its full kid.
+    fn group_summary(&self, group: &GroupView) -> String {
+        let steps = self.report.steps_of(&group.name).count();
+        let mut out = format!(
+            "<details><summary><b>{}</b>: {steps} step{}</summary>\n\nKey: {}",
+            html(&group.name),
+            if steps == 1 { "" } else { "s" },
+            key(&group.key),
+        );
+        if let Some(rotation) = &group.rotation {
+            out.push_str(&format!(", new because {}", escape(&rotation.message)));
+        }
+        out.push_str("\n\n");
+        out
+    }
+
+    /// The SHA-256 fingerprint of the certificate of `group`'s existing key, when read.
+    fn fingerprint(&self, group: &GroupView) -> Option<String> {
+        let kid = group.key.kid.as_deref()?;
+        let facts = self.ctx.snapshot.key(&Kid(kid.to_owned()))?;
+        Some(Certificate::from_base64(facts.certificate_der_base64()?)?.sha256_fingerprint())
+    }
 }
 
 /// The hidden marker a CI job looks for: `<!-- keyshare:plan -->`.
@@ -113,7 +304,7 @@ fn summary_table(report: &Report) -> String {
             "| {} | {} | {} | {} | {} | {} |\n",
             escape(&group.name),
             app(&group.source),
-            key(&group.key),
+            short_key(&group.key),
             count(|s| matches!(s, StepView::Generate { .. })),
             count(|s| matches!(s, StepView::Clone { .. })),
             count(|s| matches!(s, StepView::Switch { .. })),
@@ -122,7 +313,8 @@ fn summary_table(report: &Report) -> String {
     table
 }
 
-fn group_steps(report: &Report, group: &GroupView) -> String {
+/// The steps of `group` as a list, with kids written by `kid`.
+fn group_steps(report: &Report, group: &GroupView, kid: fn(&str) -> String) -> String {
     let mut out = format!("**{}**", escape(&group.name));
     if let Some(rotation) = &group.rotation {
         out.push_str(&format!(
@@ -147,7 +339,12 @@ fn group_steps(report: &Report, group: &GroupView) -> String {
             StepView::Clone {
                 key: k, from, to, ..
             } => {
-                format!("➕ clone key {} from {} to {}", key(k), app(from), app(to))
+                format!(
+                    "➕ clone key {} from {} to {}",
+                    key_as(k, kid),
+                    app(from),
+                    app(to)
+                )
             }
             StepView::Switch {
                 app: on,
@@ -157,8 +354,8 @@ fn group_steps(report: &Report, group: &GroupView) -> String {
             } => format!(
                 "🔁 switch {}: {} → {}",
                 app(on),
-                from_kid.as_deref().map_or("*(no key)*".to_owned(), code),
-                key(to)
+                from_kid.as_deref().map_or("*(no key)*".to_owned(), kid),
+                key_as(to, kid)
             ),
         };
         out.push_str(&format!("- {line}\n"));
@@ -166,58 +363,15 @@ fn group_steps(report: &Report, group: &GroupView) -> String {
     out
 }
 
-/// A warning naming the ACTIVE apps of a group that will switch keys, with the certificate
-/// their service providers must trust.
-fn trust_warning(
-    report: &Report,
-    group: &GroupView,
-    plan: &Plan,
-    ctx: &RenderContext<'_>,
-) -> Option<String> {
-    let active: Vec<String> = report
-        .steps_of(&group.name)
-        .filter_map(|step| match step {
-            StepView::Switch { app: on, .. } if on.is_active() => Some(app(on)),
-            _ => None,
-        })
-        .collect();
-    if active.is_empty() {
-        return None;
-    }
-    let mut out = format!(
-        "> [!WARNING]\n> **Group {}: {} will sign with a new key.** Each service provider must trust the key's certificate, or sign-ins through the app fail after the switch.\n",
-        escape(&group.name),
-        active.join(", ")
-    );
-    let key_ref = plan
-        .groups
-        .iter()
-        .find(|g| g.name == group.name)
-        .map(|g| &g.key);
-    let certificate = match key_ref {
-        Some(KeyRef::Existing(kid)) => ctx
-            .snapshot
-            .key(kid)
-            .and_then(|facts| Certificate::from_base64(facts.certificate_der_base64()?)),
+/// The ACTIVE apps of `group` that switch keys.
+fn active_switches<'a>(
+    report: &'a Report,
+    group: &'a GroupView,
+) -> impl Iterator<Item = &'a AppView> {
+    report.steps_of(&group.name).filter_map(|step| match step {
+        StepView::Switch { app: on, .. } if on.is_active() => Some(on),
         _ => None,
-    };
-    match (key_ref, certificate) {
-        (Some(KeyRef::Generated { .. }), _) => out.push_str(
-            "> The key is generated by this apply, so its certificate is known only afterwards: `keyshare keys` shows it.\n",
-        ),
-        (_, Some(cert)) => {
-            out.push_str(&format!(
-                "> SHA-256 fingerprint: `{}`\n\n<details><summary>Certificate of <code>{}</code> (PEM)</summary>\n\n```\n{}```\n\n</details>\n",
-                cert.sha256_fingerprint(),
-                html(&group.key.to_string()),
-                cert.pem()
-            ));
-        }
-        (_, None) => out.push_str(
-            "> Its certificate was not among the keys read for this plan: `keyshare keys` shows it.\n",
-        ),
-    }
-    Some(out)
+    })
 }
 
 /// A collapsed unified diff of the app's JSON before and after a switch.
@@ -289,9 +443,30 @@ pub(super) fn html(text: &str) -> String {
 }
 
 pub(super) fn key(view: &KeyView) -> String {
+    key_as(view, code)
+}
+
+/// [`short_kid`] for a table that must fit GitHub's comment width.
+fn short_key(view: &KeyView) -> String {
+    key_as(view, short_kid)
+}
+
+fn key_as(view: &KeyView, kid: fn(&str) -> String) -> String {
     view.kid
         .as_deref()
-        .map_or("*(known after apply)*".to_owned(), code)
+        .map_or("*(known after apply)*".to_owned(), kid)
+}
+
+/// The first 8 characters of a kid: enough to tell a plan's keys apart, short enough that a
+/// table and a step line fit GitHub's comment width. The full kid is always shown once per
+/// group.
+fn short_kid(kid: &str) -> String {
+    const SHORT_KID_CHARS: usize = 8;
+    if kid.chars().count() <= SHORT_KID_CHARS {
+        return code(kid);
+    }
+    let short: String = kid.chars().take(SHORT_KID_CHARS).collect();
+    format!("{}…", code(&short))
 }
 
 pub(super) fn code(text: &str) -> String {

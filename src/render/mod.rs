@@ -22,6 +22,7 @@ use serde::Serialize;
 
 use crate::plan::LiveSnapshot;
 
+pub use comments::{CommentHeader, PART_LINKS};
 pub use stage::{CertificateView, SpActionView, StagingView};
 pub use view::{
     AppView, AppliedView, FORMAT_VERSION, GroupView, KeyView, Report, RotationView, StepView,

@@ -117,9 +117,10 @@ pub struct CertificateView {
 }
 
 impl SpActionView {
-    /// The block for a staging group: for a key it stages or has staged, every app; for the
-    /// switch to the staged key, the apps that switch. Other switches (a pin, a rotation
-    /// without staging) keep the plan's trust warning, which shows the certificate too.
+    /// What a group's service providers must do: for a key it stages or has staged, every app
+    /// of the group; for the switch to the staged key, the apps that switch; for any other
+    /// switch (a rotation without staging, a pin, a heal), the active apps that switch. None
+    /// when no service provider has anything to do.
     pub(super) fn of(
         group: &GroupPlan,
         steps: &[StepView],
@@ -131,25 +132,37 @@ impl SpActionView {
                 .map(|id| AppView::of(id, ctx))
                 .collect::<Vec<_>>()
         };
-        let (key, trust_by, apps) = match group.phase.as_ref()? {
-            Phase::InSync => return None,
-            Phase::StagingDue { key, switch_at } => (key.clone(), Some(*switch_at), everyone()),
-            Phase::Staged { kid, switch_at, .. } => {
+        let switching = |only_active: bool| -> Vec<AppView> {
+            steps
+                .iter()
+                .filter(|step| step.group() == group.name)
+                .filter_map(|step| match step {
+                    StepView::Switch { app, .. } if !only_active || app.is_active() => {
+                        Some(app.clone())
+                    }
+                    _ => None,
+                })
+                .collect()
+        };
+        let (key, trust_by, apps) = match group.phase.as_ref() {
+            // A switch without staging (a rotation, a pin, a heal): the service providers of
+            // the active apps that switch must trust the key before the apply, or sign-ins
+            // through them fail from the switch on.
+            None | Some(Phase::InSync) => (group.key.clone(), None, switching(true)),
+            Some(Phase::StagingDue { key, switch_at }) => {
+                (key.clone(), Some(*switch_at), everyone())
+            }
+            Some(Phase::Staged { kid, switch_at, .. }) => {
                 (KeyRef::Existing(kid.clone()), Some(*switch_at), everyone())
             }
-            Phase::Overdue { key } => (key.clone(), None, everyone()),
-            Phase::SwitchDue { kid, .. } => {
-                let switching: Vec<AppView> = steps
-                    .iter()
-                    .filter(|step| step.group() == group.name)
-                    .filter_map(|step| match step {
-                        StepView::Switch { app, .. } => Some(app.clone()),
-                        _ => None,
-                    })
-                    .collect();
-                (KeyRef::Existing(kid.clone()), None, switching)
+            Some(Phase::Overdue { key }) => (key.clone(), None, everyone()),
+            Some(Phase::SwitchDue { kid, .. }) => {
+                (KeyRef::Existing(kid.clone()), None, switching(false))
             }
         };
+        if apps.is_empty() {
+            return None;
+        }
         let certificate = match &key {
             KeyRef::Existing(kid) => ctx.snapshot.key(kid).and_then(|facts| {
                 let cert = Certificate::from_base64(facts.certificate_der_base64()?)?;
@@ -181,17 +194,28 @@ impl SpActionView {
     /// The short form for the text plan and the `apply` confirmation.
     pub fn text(&self) -> String {
         let apps = self.apps.len();
-        let fingerprint = match &self.certificate {
-            Some(cert) => format!(" (SHA-256 {}, SHA-1 {})", cert.sha256, cert.sha1),
-            None => " (its certificate is known after apply)".to_owned(),
-        };
-        format!(
-            "group `{}`: the service providers of {apps} {} must trust key {}{fingerprint} {}; `keyshare keys --pem` prints the certificate and `keyshare metadata` the IdP metadata",
+        let whose = format!(
+            "group `{}`: the service providers of {apps} {} must trust key {}",
             self.group,
             if apps == 1 { "app" } else { "apps" },
-            self.key,
-            self.deadline()
-        )
+            self.key
+        );
+        match (&self.certificate, &self.trust_by) {
+            (Some(cert), _) => format!(
+                "{whose} (SHA-256 {}, SHA-1 {}) {}; `keyshare keys --pem` prints the certificate and `keyshare metadata` the IdP metadata",
+                cert.sha256,
+                cert.sha1,
+                self.deadline()
+            ),
+            (None, Some(_)) => format!(
+                "{whose} {}; its certificate is known once this apply generated it (`keyshare keys --pem`)",
+                self.deadline()
+            ),
+            // Generated and switched in one apply: no service provider can trust it in time.
+            (None, None) => format!(
+                "{whose}, which this apply generates and switches to at once: sign-ins through these apps fail until each service provider trusts its certificate; set spec.key.stageBefore to stage the next key weeks ahead (docs/rotation.md)"
+            ),
+        }
     }
 
     /// The block for a pull-request comment: a checkbox per app, then the certificate.

@@ -160,6 +160,7 @@ pub fn finance_with(source: AppSelector, member: AppSelector) -> DesiredState {
                 rotate_after: None,
                 kid: None,
             },
+            suspended: false,
             location: at(4),
         }],
         digest: "finance".into(),
@@ -181,6 +182,7 @@ pub fn group(name: &str, source: &str, members: &[&str], key: KeyPolicy) -> Sign
             .map(|(i, id)| by_id(id, 3 + i))
             .collect(),
         key,
+        suspended: false,
         location: at(1),
     }
 }

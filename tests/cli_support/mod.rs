@@ -57,6 +57,17 @@ impl SimProcess {
             .env("NO_COLOR", "1")
             .env("KEYSHARE_KEY_CACHE", self.cache.path())
             .env_remove("RUST_LOG");
+        // What CI sets for the Markdown header: a test chooses it, never the CI it runs on.
+        for var in [
+            "GITHUB_SHA",
+            "GITHUB_SERVER_URL",
+            "GITHUB_REPOSITORY",
+            "GITHUB_RUN_ID",
+            "CI_COMMIT_SHA",
+            "CI_JOB_URL",
+        ] {
+            cmd.env_remove(var);
+        }
         cmd
     }
 

@@ -165,6 +165,7 @@ pub fn group_at(
             })
             .collect(),
         key,
+        suspended: false,
         location: at(line),
     }
 }
