@@ -194,7 +194,7 @@ fn lifecycle(plan: &Step, drift: &Step, apply: &Step, kept: &str) {
     let applied = ws.file("apply.md");
     assert!(
         applied.contains("keyshare apply: applied")
-            && applied.contains("SHA-256 fingerprint")
+            && applied.contains("SHA-256 `")
             && applied.contains("-----BEGIN CERTIFICATE-----"),
         "the report names the new certificate for the service providers: {applied}"
     );

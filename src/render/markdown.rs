@@ -144,23 +144,23 @@ impl Page<'_> {
             Layout::Full => blocks.extend(report.sp_actions.iter().map(SpActionView::markdown)),
             // Inside each group's `<details>`, with its certificate.
             Layout::Collapsed => {}
-            // One line per group: the PEMs would not fit, `keyshare keys --pem` prints them.
-            Layout::Compact if !report.sp_actions.is_empty() => {
-                let mut list = String::from(
-                    "### 🔑 Service providers
-
-",
-                );
-                for action in &report.sp_actions {
-                    list.push_str(&format!(
-                        "- [ ] {}
-",
-                        escape(&action.text())
-                    ));
+            // The groups' lines mark every switching ACTIVE app under one warning; only a staged
+            // key's trust-by date would be lost, so staging groups keep one line each (the PEMs
+            // would not fit: `keyshare keys --pem` prints them).
+            Layout::Compact => {
+                let staging: Vec<_> = report
+                    .sp_actions
+                    .iter()
+                    .filter(|action| action.trust_by.is_some())
+                    .collect();
+                if !staging.is_empty() {
+                    let mut list = String::from("### 🔑 Service providers\n\n");
+                    for action in staging {
+                        list.push_str(&format!("- [ ] {}\n", escape(&action.text())));
+                    }
+                    blocks.push(list);
                 }
-                blocks.push(list);
             }
-            Layout::Compact => {}
         }
         if !report.warnings.is_empty() {
             let mut list = String::from("### Warnings\n\n");

@@ -229,21 +229,22 @@ impl SpActionView {
         if self.trust_by.is_none() {
             out.push_str("> [!WARNING]\n> These apps sign with this key once the plan is applied: sign-ins through an app whose service provider does not trust its certificate fail from then on.\n\n");
         }
-        out.push_str("Give each service provider's admin the certificate below (or the app's IdP metadata from `keyshare metadata`), and tick the app once its service provider trusts it.\n\n");
-        for view in &self.apps {
-            let fingerprints = match &self.certificate {
-                Some(cert) => format!(
-                    " — SHA-256 {} — SHA-1 {}",
+        match &self.certificate {
+            Some(cert) => {
+                let _ = writeln!(
+                    out,
+                    "Certificate: SHA-256 {} · SHA-1 {}\n",
                     code(&cert.sha256),
                     code(&cert.sha1)
-                ),
-                None => " — certificate known after apply".to_owned(),
-            };
-            let _ = writeln!(
-                out,
-                "- [ ] {} — trust **{deadline}**{fingerprints}",
-                app(view)
-            );
+                );
+            }
+            None => out.push_str("Certificate: known after apply\n\n"),
+        }
+        out.push_str("Send each service provider's admin the certificate below (or the app's IdP metadata from `keyshare metadata`); tick the app once it trusts it.\n\n");
+        // The fingerprints are the same for every app: said once above, so that a large
+        // plan's comment keeps one short line per app.
+        for view in &self.apps {
+            let _ = writeln!(out, "- [ ] {} — trust **{deadline}**", app(view));
         }
         match &self.certificate {
             Some(cert) => {
