@@ -68,6 +68,7 @@ async fn small_limits_and_errors_stay_within_the_share() {
         app_by_id: 20,
         concurrency: 75,
         window: Duration::from_millis(2000),
+        ..RateLimits::default()
     };
     let mut config = SimConfig::default()
         .with_limits(limits)
@@ -120,6 +121,7 @@ async fn resets_placed_by_the_learned_clock_never_meet_a_closed_window() {
         app_by_id: 10,
         concurrency: 75,
         window: Duration::from_millis(1000),
+        ..RateLimits::default()
     };
     let config = SimConfig::default()
         .with_limits(limits)

@@ -14,6 +14,7 @@ fn limits(apps: u32, app_by_id: u32, concurrency: u32, window_ms: u64) -> SimCon
         app_by_id,
         concurrency,
         window: Duration::from_millis(window_ms),
+        ..RateLimits::default()
     })
 }
 

@@ -3,7 +3,8 @@
 //! First the apps the desired state refers to (per reference, one full listing, or sources
 //! then one kid filter per source key, whichever [`choose_app_reads`] says is cheapest), then
 //! rounds of key lists, exactly those [`key_needs`] asks for, read concurrently within a
-//! bound. This module reads only; it never writes to Okta.
+//! bound. [`refresh`] re-reads only the apps known to have changed, for a snapshot kept between
+//! reads. This module reads only; it never writes to Okta.
 
 use std::collections::{BTreeMap, BTreeSet};
 
@@ -123,6 +124,37 @@ pub async fn fetch(
         }
         tracing::debug!(apps = needs.key_lists.len(), "reading key lists");
         for (app, keys) in read_key_lists(api, needs.key_lists, options.concurrency).await? {
+            live.insert_keys(app, keys);
+        }
+    }
+}
+
+/// Brings `live` up to date for the apps in `changed`, which something (the System Log) says
+/// may have changed: each is read again by id (the larger `/api/v1/apps/{id}` bucket), one
+/// that is gone leaves the snapshot, and the key lists of all of them are forgotten, then read
+/// again as far as planning `desired` at `now` needs them. Everything else in `live` is kept.
+pub async fn refresh(
+    api: &impl OktaApi,
+    desired: &DesiredState,
+    now: Timestamp,
+    live: &mut LiveSnapshot,
+    changed: BTreeSet<AppId>,
+    concurrency: usize,
+) -> Result<(), FetchError> {
+    let read = get_apps(api, changed.iter().cloned(), concurrency).await?;
+    for id in &changed {
+        live.apps.remove(id);
+        live.keys.remove(id);
+    }
+    for app in read {
+        live.insert_app(app);
+    }
+    loop {
+        let needs = key_needs(desired, live, now);
+        if needs.is_empty() {
+            return Ok(());
+        }
+        for (app, keys) in read_key_lists(api, needs.key_lists, concurrency).await? {
             live.insert_keys(app, keys);
         }
     }

@@ -24,7 +24,9 @@ pub use error::{ApplyError, StepAt, StepFailure};
 pub use execute::{
     ApplyReport, Executed, ProgressEvent, execute, execute_until, known_key, with_known_keys,
 };
-pub use fetch::{FetchError, FetchOptions, Fetched, app_read_calls, fetch, fetch_snapshot};
+pub use fetch::{
+    FetchError, FetchOptions, Fetched, app_read_calls, fetch, fetch_snapshot, refresh,
+};
 pub use key_cache::{KeyCache, KeyCacheError};
 pub use lock::{LockError, OrgLock};
 pub use steps::StepOutcome;

@@ -12,8 +12,8 @@ use super::ExitStatus;
 use super::okta_args::{OktaArgs, duration};
 use super::signals::StopSignals;
 use crate::apply::KeyCache;
-use crate::controller::{self, Settings, Webhook};
-use crate::okta::http::HttpClient;
+use crate::controller::{self, EventHook, Settings, Webhook};
+use crate::okta::http::{HttpClient, Secret};
 
 /// How log lines are written.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
@@ -59,6 +59,32 @@ pub struct WatchArgs {
     /// File events closer together than this cause one reload, e.g. 500ms.
     #[arg(long, default_value = "500ms", value_parser = duration)]
     debounce: Duration,
+    /// The longest time between two full reads of the org, e.g. 1h; between them each check
+    /// reads only Okta's System Log and the managed apps it names.
+    #[arg(long, env = "KEYSHARE_RESYNC", default_value = "1h", value_parser = duration)]
+    resync: Duration,
+    /// How far back each System Log query reaches before the last event seen, to catch events
+    /// the log shows late; e.g. 2m.
+    #[arg(long, default_value = "2m", value_parser = duration)]
+    log_overlap: Duration,
+    /// Receive Okta Event Hooks on this path of the --listen address, e.g. /okta/events: a
+    /// delivery naming a managed app starts a check at once. Needs --event-hook-secret.
+    #[arg(
+        long,
+        env = "KEYSHARE_EVENT_HOOK_PATH",
+        value_name = "PATH",
+        requires = "event_hook_secret"
+    )]
+    event_hook_path: Option<String>,
+    /// The Authorization header value the Event Hook is configured to send. Treated as a
+    /// secret: never logged.
+    #[arg(
+        long,
+        env = "KEYSHARE_EVENT_HOOK_SECRET",
+        hide_env_values = true,
+        value_name = "VALUE"
+    )]
+    event_hook_secret: Option<String>,
     #[command(flatten)]
     okta: OktaArgs,
 }
@@ -99,11 +125,30 @@ pub async fn run(args: WatchArgs) -> anyhow::Result<ExitStatus> {
             .okta
             .key_cache_dir()
             .map(|dir| KeyCache::file_for(&dir, client.org_url().as_str())),
+        resync: args.resync,
+        log_overlap: args.log_overlap,
+        event_hook: event_hook(args.event_hook_path, args.event_hook_secret)?,
         suspend_file: args.suspend_file,
     };
     controller::run(settings, client, listener, stop).await?;
     tracing::info!("keyshare watch stopped");
     Ok(ExitStatus::Success)
+}
+
+/// The Event Hook receiver, when a path is given.
+fn event_hook(path: Option<String>, secret: Option<String>) -> anyhow::Result<Option<EventHook>> {
+    let (Some(path), Some(secret)) = (path, secret) else {
+        return Ok(None);
+    };
+    anyhow::ensure!(
+        path.starts_with('/') && !["/metrics", "/healthz", "/readyz"].contains(&path.as_str()),
+        "--event-hook-path must start with / and be none of /metrics, /healthz, /readyz"
+    );
+    anyhow::ensure!(!secret.is_empty(), "--event-hook-secret must not be empty");
+    Ok(Some(EventHook {
+        path,
+        secret: Secret::new(secret),
+    }))
 }
 
 /// The webhook at `url`. Parsed here rather than by clap, whose errors quote the value: a

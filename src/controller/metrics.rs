@@ -17,6 +17,7 @@ use prometheus_client::metrics::gauge::{ConstGauge, Gauge};
 use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
 use prometheus_client::registry::Registry;
 
+use super::informer::{Absorbed, ResyncReason};
 use super::process::ProcessCollector;
 use super::status::Observation;
 use crate::okta::http::HttpClient;
@@ -104,6 +105,7 @@ pub struct Metrics {
     webhook_dropped: Family<DropLabels, Counter>,
     duration: Histogram,
     desired_valid: Gauge,
+    informer: InformerMetrics,
     conventions: Conventions,
 }
 
@@ -223,6 +225,7 @@ impl Metrics {
             "1 when the desired state on disk is valid, 0 when the last good one is in use",
             desired_valid.clone(),
         );
+        let informer = InformerMetrics::register(registry);
         registry.register_collector(Box::new(ApiCollector {
             client: client.clone(),
         }));
@@ -236,6 +239,7 @@ impl Metrics {
             webhook_dropped,
             duration,
             desired_valid,
+            informer,
             conventions,
         }
     }
@@ -328,6 +332,90 @@ impl Metrics {
         let mut text = String::new();
         prometheus_client::encoding::prometheus_text::encode(&mut text, &self.registry)?;
         Ok(text)
+    }
+}
+
+// The informer's metrics: how the controller follows the System Log between full reads.
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ResyncLabels {
+    reason: &'static str,
+}
+
+/// `keyshare_log_events_total`, `keyshare_resyncs_total{reason}`, `keyshare_log_lag_seconds`
+/// and `keyshare_staleness_seconds`.
+#[derive(Debug)]
+struct InformerMetrics {
+    events: Counter,
+    resyncs: Family<ResyncLabels, Counter>,
+    lag: Gauge<f64, std::sync::atomic::AtomicU64>,
+    staleness: Gauge<f64, std::sync::atomic::AtomicU64>,
+}
+
+impl InformerMetrics {
+    fn register(registry: &mut Registry) -> Self {
+        let events = Counter::default();
+        registry.register(
+            "log_events",
+            "System Log events seen for the first time (after deduplication by uuid)",
+            events.clone(),
+        );
+        let resyncs = Family::<ResyncLabels, Counter>::default();
+        registry.register(
+            "resyncs",
+            "Full reads of the org, by reason (start, periodic, desired_changed, log_gap, log_error, log_forbidden, clock_jump, after_heal, read_error)",
+            resyncs.clone(),
+        );
+        // Every reason shows from the start, so that an alert on its rate has a baseline.
+        for reason in ResyncReason::ALL {
+            resyncs
+                .get_or_create(&ResyncLabels {
+                    reason: reason.as_str(),
+                })
+                .inc_by(0);
+        }
+        let lag = Gauge::default();
+        registry.register(
+            "log_lag_seconds",
+            "Of the new events of the latest System Log poll that found any: the longest time from an event's publication to the poll",
+            lag.clone(),
+        );
+        let staleness = Gauge::default();
+        registry.register(
+            "staleness_seconds",
+            "How long the live view went unconfirmed before the latest check: 0 after a full read, the time since the previous check after a System Log poll",
+            staleness.clone(),
+        );
+        Self {
+            events,
+            resyncs,
+            lag,
+            staleness,
+        }
+    }
+}
+
+impl Metrics {
+    /// Counts a full read of the org, for `reason`.
+    pub fn resynced(&self, reason: ResyncReason) {
+        self.informer
+            .resyncs
+            .get_or_create(&ResyncLabels {
+                reason: reason.as_str(),
+            })
+            .inc();
+        self.informer.staleness.set(0.0);
+    }
+
+    /// Records what a System Log poll learnt.
+    pub fn log_polled(&self, absorbed: &Absorbed) {
+        self.informer.events.inc_by(absorbed.new_events);
+        if let Some(lag) = absorbed.lag {
+            self.informer.lag.set(lag.as_secs_f64());
+        }
+        self.informer
+            .staleness
+            .set(absorbed.staleness.as_secs_f64());
     }
 }
 

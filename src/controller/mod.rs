@@ -3,8 +3,9 @@
 //! docs/controller.md is the user guide.
 //!
 //! File events and a periodic timer both mean "reconcile everything"; every reconcile re-reads
-//! the whole desired state and the live org, so a missed or merged event costs at most one
-//! interval. Read-only unless self-heal is on. Never interrupts a step of an apply: a stop
+//! the whole desired state and observes the live org, so a missed or merged event costs at
+//! most one interval. The org is read in full at start and every `--resync`; in between, each
+//! check follows Okta's System Log and reads again only the managed apps it names. Read-only unless self-heal is on. Never interrupts a step of an apply: a stop
 //! request is honoured between steps. Never applies without the org's apply lock
 //! ([`OrgLock`](crate::apply::OrgLock)), and never waits for it: while `keyshare apply` holds
 //! it, the heal is put off to the next reconcile.
@@ -14,10 +15,13 @@
 //! - `files`: debounced file events as "look again" signals, from a watch that never goes
 //!   blind.
 //! - `reconcile`: one reconcile and its error policy.
+//! - `informer`: when to read the whole org and when the System Log is enough; the live
+//!   snapshot kept between checks.
 //! - `heal`: applying a plan through the executor, stoppable between steps.
 //! - `status`: per-group sync status, health and key expiry, derived from a plan.
 //! - `alerts`, `webhook`: which notifications a change calls for, and posting them from a
 //!   queue of their own, outside the loop.
+//! - `hook`: Okta Event Hooks (`--event-hook-path`), a push that starts a check at once.
 //! - `metrics`, `process`, `health`, `server`: `/metrics` (the process series from `/proc`),
 //!   `/healthz`, `/readyz`.
 //!
@@ -31,6 +35,8 @@ mod desired;
 mod files;
 mod heal;
 mod health;
+mod hook;
+mod informer;
 mod metrics;
 mod process;
 mod reconcile;
@@ -46,6 +52,7 @@ use tokio::net::TcpListener;
 use tokio::sync::watch;
 use tokio::time::Instant;
 
+pub use hook::EventHook;
 pub use webhook::{Webhook, WebhookError};
 
 use files::FileWatch;
@@ -78,6 +85,14 @@ pub struct Settings {
     /// The org's key-metadata cache file, the one `plan` and `drift` use; none when the cache
     /// is off (`--no-key-cache`).
     pub key_cache: Option<PathBuf>,
+    /// The longest time between two full reads of the org; between them the System Log
+    /// tells what changed.
+    pub resync: Duration,
+    /// How far before its last event the System Log is asked again: the largest lag of the
+    /// log (an event appearing after later ones) that costs no missed change.
+    pub log_overlap: Duration,
+    /// Where Okta Event Hooks are received, if anywhere: a push starts a check at once.
+    pub event_hook: Option<EventHook>,
     /// While this file exists, reconciling is suspended: nothing is read or applied.
     pub suspend_file: Option<PathBuf>,
 }
@@ -109,12 +124,20 @@ pub async fn run(
         })?;
     let metrics = Arc::new(Metrics::new(&client));
     let readiness = Arc::new(Readiness::default());
-    let server = tokio::spawn(server::serve(
-        listener,
-        server::router(metrics.clone(), readiness.clone()),
+    let hook = settings.event_hook.clone();
+    let ctx = Context::new(
+        settings,
+        client,
+        metrics.clone(),
+        readiness.clone(),
         stop.clone(),
-    ));
-    let mut ctx = Context::new(settings, client, metrics, readiness, stop.clone());
+    );
+    let mut router = server::router(metrics, readiness);
+    if let (Some(hook), Some(inbox)) = (&hook, &ctx.inbox) {
+        router = router.merge(hook::router(hook, inbox.clone()));
+    }
+    let server = tokio::spawn(server::serve(listener, router, stop.clone()));
+    let mut ctx = ctx;
     run_loop(&mut ctx, &mut files, stop).await;
     let ((), _) = tokio::join!(ctx.close(), server);
     Ok(())
@@ -153,9 +176,17 @@ async fn run_loop(ctx: &mut Context, files: &mut FileWatch, mut stop: watch::Rec
             return;
         };
         tracing::debug!(delay_ms = delay.as_millis(), "next reconcile");
+        let inbox = ctx.inbox.clone();
+        let pushed = async {
+            match &inbox {
+                Some(inbox) => inbox.arrived().await,
+                None => std::future::pending().await,
+            }
+        };
         tokio::select! {
             _ = stop.wait_for(|stop| *stop) => return,
             () = files.changed() => tracing::info!("files changed under the desired-state directory"),
+            () = pushed => {}
             () = tokio::time::sleep_until(Instant::now() + delay) => {}
         }
     }

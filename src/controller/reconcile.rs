@@ -20,13 +20,16 @@ use super::alerts::{Alerts, Event};
 use super::desired::{DesiredSource, Reload};
 use super::heal::heal;
 use super::health::{DiskState, Readiness};
+use super::hook::Inbox;
+use super::informer::{Informer, Next, ResyncReason};
 use super::metrics::Metrics;
 use super::status::{Observation, SyncStatus};
 use super::webhook::{Notifier, QUEUE_CAPACITY, SHUTDOWN_GRACE};
 use crate::apply::{
-    ApplyError, Executed, FetchError, FetchOptions, KeyCache, LockError, OrgLock, fetch,
+    ApplyError, Executed, FetchError, FetchOptions, KeyCache, LockError, OrgLock, fetch, refresh,
 };
 use crate::config::{ConfigError, DesiredState};
+use crate::okta::OktaApi;
 use crate::okta::http::HttpClient;
 use crate::plan::{self, LiveSnapshot, Plan, PlanError};
 use crate::render::{Command, RenderContext, Report};
@@ -96,6 +99,8 @@ pub struct Context {
     pub(super) readiness: Arc<Readiness>,
     alerts: Alerts,
     last: Observation,
+    informer: Informer,
+    pub(super) inbox: Option<Arc<Inbox>>,
 }
 
 /// A plan, what it was made from, and the status it gives.
@@ -123,6 +128,9 @@ impl Context {
             webhook,
             lock_dir,
             key_cache,
+            resync,
+            log_overlap,
+            event_hook,
             suspend_file,
         } = settings;
         let notifier = webhook.map(|webhook| webhook.spawn(QUEUE_CAPACITY, metrics.clone()));
@@ -140,6 +148,8 @@ impl Context {
             readiness,
             alerts: Alerts::default(),
             last: Observation::default(),
+            informer: Informer::new(resync, log_overlap),
+            inbox: event_hook.map(|_| Arc::new(Inbox::default())),
         }
     }
 
@@ -172,6 +182,9 @@ impl Context {
         };
         self.readiness.heal_deferred(None);
         let healed = heal(&self.client, &plan, &planned.live, &self.stop).await;
+        // The log may not show the heal's writes yet (its lag): the kept snapshot is read
+        // again in full rather than trusted, whatever the heal did.
+        self.informer.force(ResyncReason::AfterHeal);
         match healed {
             Ok(Executed::Finished(report)) => {
                 self.metrics.healed_steps(plan.steps.len());
@@ -315,33 +328,17 @@ impl Context {
 
     /// Reads the org and plans; `None` when a stop was requested meanwhile (a read can be
     /// abandoned at any point: it changes nothing).
-    ///
-    /// Reads go through the org's key-metadata cache, as `plan` and `drift` do: a kid's
-    /// metadata never changes, so each check spares the key lists of sources whose key is
-    /// known, and the org's app count picks the cheapest way to read apps. The file is read
-    /// per check, so what a `keyshare apply` learnt meanwhile is used too.
     async fn observe(&mut self, desired: &DesiredState) -> Result<Option<Planned>, ReconcileError> {
         let now = Timestamp::now();
-        let org = self.client.org_url().as_str();
-        let mut cache = match &self.key_cache {
-            Some(path) => KeyCache::load(path, org),
-            None => KeyCache::empty(org),
-        };
-        let options = FetchOptions {
-            org_apps: cache.org_apps(),
-            members_in_sync: !cache.is_empty(),
-            known_keys: cache.known_keys(now),
-            ..FetchOptions::default()
-        };
-        let fetch = fetch(&self.client, desired, now, &options);
-        tokio::pin!(fetch);
         let mut stop = self.stop.clone();
+        let read = self.read_live(desired, now);
+        tokio::pin!(read);
         let slow = tokio::time::sleep(SLOW_READ);
         tokio::pin!(slow);
         let mut said_slow = false;
-        let fetched = loop {
+        let live = loop {
             tokio::select! {
-                fetched = &mut fetch => break fetched.map_err(|e| ReconcileError::Fetch(Box::new(e)))?,
+                live = &mut read => break live?,
                 _ = stop.wait_for(|stop| *stop) => return Ok(None),
                 () = &mut slow, if !said_slow => {
                     said_slow = true;
@@ -352,18 +349,6 @@ impl Context {
                 }
             }
         };
-        let grew = cache.remember(&fetched.live, now);
-        let counted = fetched
-            .org_apps
-            .is_some_and(|count| cache.learn_org_apps(count));
-        if let Some(path) = &self.key_cache
-            && (grew || counted)
-            && let Err(error) = cache.save(path)
-        {
-            // The next check reads afresh what the cache would have spared; nothing is wrong.
-            tracing::warn!(%error, "the key cache was not updated");
-        }
-        let live = fetched.live;
         let plan = plan::plan(desired, &live, now).map_err(ReconcileError::Plan)?;
         let sentences = sentences(&plan, &live);
         let observation = Observation::of(desired, &plan, &sentences, now);
@@ -372,6 +357,111 @@ impl Context {
             live,
             observation,
         }))
+    }
+
+    /// The live snapshot for planning `desired` at `now`: the kept one, brought up to date from
+    /// the System Log, or a full read when one is due or the log cannot be trusted.
+    ///
+    /// Reads go through the org's key-metadata cache, as `plan` and `drift` do: a kid's
+    /// metadata never changes, so each check spares the key lists of sources whose key is
+    /// known, and the org's app count picks the cheapest way to read apps. The file is read
+    /// per check, so what a `keyshare apply` learnt meanwhile is used too.
+    async fn read_live(
+        &mut self,
+        desired: &DesiredState,
+        now: Timestamp,
+    ) -> Result<LiveSnapshot, ReconcileError> {
+        let org = self.client.org_url().as_str();
+        let mut cache = match &self.key_cache {
+            Some(path) => KeyCache::load(path, org),
+            None => KeyCache::empty(org),
+        };
+        let mono = tokio::time::Instant::now();
+        // Taken on every path: a full read covers whatever was pushed.
+        let pushed = self
+            .inbox
+            .as_ref()
+            .map(|inbox| inbox.take())
+            .unwrap_or_default();
+        let reason = match self.informer.next(&desired.digest, now, mono) {
+            Next::Resync(reason) => reason,
+            Next::Poll(query) => match self.client.system_log(&query).await {
+                Err(error) => {
+                    let reason = ResyncReason::of_log_error(&error);
+                    tracing::warn!(%error, %reason, "the System Log cannot be read; reading the whole org instead");
+                    reason
+                }
+                Ok(read) => match self.informer.absorb(&read, pushed, desired, now, mono) {
+                    Err(reason) => reason,
+                    Ok(absorbed) => {
+                        self.metrics.log_polled(&absorbed);
+                        if !absorbed.changed.is_empty() {
+                            tracing::info!(
+                                apps = absorbed.changed.len(),
+                                events = absorbed.new_events,
+                                "the System Log or an Event Hook names managed apps; reading them again"
+                            );
+                        }
+                        let concurrency = FetchOptions::default().concurrency;
+                        let live = self
+                            .informer
+                            .live_mut()
+                            .expect("a poll is only asked for with a kept snapshot");
+                        let refreshed = refresh(
+                            &self.client,
+                            desired,
+                            now,
+                            live,
+                            absorbed.changed,
+                            concurrency,
+                        )
+                        .await;
+                        let live = live.clone();
+                        if let Err(error) = refreshed {
+                            // The cursor moved past the events: only a full read can catch up.
+                            self.informer.force(ResyncReason::ReadError);
+                            return Err(ReconcileError::Fetch(Box::new(error)));
+                        }
+                        self.remember(&mut cache, &live, None, now);
+                        return Ok(live);
+                    }
+                },
+            },
+        };
+        tracing::info!(%reason, "reading the whole org");
+        self.metrics.resynced(reason);
+        let options = FetchOptions {
+            org_apps: cache.org_apps(),
+            members_in_sync: !cache.is_empty(),
+            known_keys: cache.known_keys(now),
+            ..FetchOptions::default()
+        };
+        let fetched = fetch(&self.client, desired, now, &options)
+            .await
+            .map_err(|e| ReconcileError::Fetch(Box::new(e)))?;
+        self.remember(&mut cache, &fetched.live, fetched.org_apps, now);
+        self.informer
+            .resynced(fetched.live.clone(), &desired.digest, now, mono);
+        Ok(fetched.live)
+    }
+
+    /// Saves what `live` taught about keys and the org's size to the key cache, if it grew.
+    fn remember(
+        &self,
+        cache: &mut KeyCache,
+        live: &LiveSnapshot,
+        org_apps: Option<usize>,
+        now: Timestamp,
+    ) {
+        let grew = cache.remember(live, now);
+        let counted = org_apps.is_some_and(|count| cache.learn_org_apps(count));
+        if let Some(path) = &self.key_cache
+            && (grew || counted)
+            && let Err(error) = cache.save(path)
+        {
+            // The next check reads afresh what the cache would have spared; nothing is wrong.
+            tracing::warn!(%error, "the key cache was not updated");
+        }
     }
 
     /// Publishes an observation: metrics, logs, notifications. Metrics come first, so that a

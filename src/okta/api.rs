@@ -5,7 +5,9 @@ use std::future::Future;
 
 use serde_json::{Map, Value};
 
-use super::{ApiError, AppId, Application, JsonWebKey, Kid};
+use jiff::Timestamp;
+
+use super::{ApiError, AppId, Application, JsonWebKey, Kid, LogEvent};
 
 /// Parameters of `GET /api/v1/apps` (REFERENCE §2). The client follows every `next` link.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -16,6 +18,32 @@ pub struct AppQuery {
     pub filter: Option<String>,
     /// Page size, at most 200.
     pub limit: Option<u32>,
+}
+
+/// A System Log query (docs/okta-api.md §12): events published at or after `since` that match
+/// `filter`, oldest first.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LogQuery {
+    /// The lower bound on `published`.
+    pub since: Timestamp,
+    /// A filter expression, e.g. `eventType eq "application.lifecycle.update"`.
+    pub filter: Option<String>,
+    /// Page size, at most 1,000.
+    pub limit: u32,
+    /// The most pages to read; the log is a stream, so reading stops somewhere.
+    pub max_pages: u32,
+}
+
+/// What a System Log query read.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct LogRead {
+    /// The events, oldest first.
+    pub events: Vec<LogEvent>,
+    /// Whether the reader caught up with the log (a page shorter than the limit came back);
+    /// `false` when `max_pages` ran out first, so events may have been left unread.
+    pub caught_up: bool,
+    /// The pages read: the calls spent.
+    pub pages: u32,
 }
 
 /// The Okta Management API operations that keyshare uses (REFERENCE §1).
@@ -69,6 +97,13 @@ pub trait OktaApi: Send + Sync {
         kid: &Kid,
         target: &AppId,
     ) -> impl Future<Output = Result<JsonWebKey, ApiError>> + Send;
+
+    /// `GET /api/v1/logs`, following `next` links until a page is short (the log's `next` link
+    /// is always present while polling, so its absence cannot mean the end) or `max_pages`.
+    fn system_log(
+        &self,
+        query: &LogQuery,
+    ) -> impl Future<Output = Result<LogRead, ApiError>> + Send;
 
     /// `GET /api/v1/apps/{id}/sso/saml/metadata`: the IdP metadata XML, with the active key's
     /// certificate, or with `kid`'s (`?kid=`, Okta's preview of a key the app holds).

@@ -9,6 +9,9 @@ pub mod error;
 pub mod http;
 pub mod model;
 
-pub use api::{AppQuery, OktaApi};
+pub use api::{AppQuery, LogQuery, LogRead, OktaApi};
 pub use error::{ApiError, OktaErrorBody, SettingsError};
-pub use model::{AppId, AppStatus, Application, JsonWebKey, KeyFacts, Kid, ModelError, SignOnMode};
+pub use model::{
+    AppId, AppStatus, Application, JsonWebKey, KeyFacts, Kid, LogEvent, LogTarget, ModelError,
+    SignOnMode,
+};

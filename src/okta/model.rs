@@ -407,6 +407,40 @@ impl JsonWebKey {
     }
 }
 
+/// One System Log event, as much of it as keyshare reads (docs/okta-api.md §12); other members
+/// are ignored.
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct LogEvent {
+    /// Unique per event: the key that deduplicates events read twice.
+    pub uuid: String,
+    /// When Okta recorded it (milliseconds).
+    pub published: Timestamp,
+    /// e.g. `application.lifecycle.update`.
+    pub event_type: String,
+    /// What it acted on; an app is `{"type": "AppInstance", "id": "0oa…"}`.
+    #[serde(default, deserialize_with = "null_as_empty")]
+    pub target: Vec<LogTarget>,
+}
+
+/// One target of a [`LogEvent`].
+#[derive(Debug, Clone, PartialEq, Eq, Deserialize)]
+pub struct LogTarget {
+    pub id: String,
+    #[serde(rename = "type")]
+    pub kind: String,
+}
+
+impl LogEvent {
+    /// The ids of the apps the event names.
+    pub fn app_ids(&self) -> impl Iterator<Item = AppId> + '_ {
+        self.target
+            .iter()
+            .filter(|t| t.kind == "AppInstance")
+            .map(|t| AppId(t.id.clone()))
+    }
+}
+
 /// What is the same on every copy of a kid, whichever app lists it, and never changes: the
 /// expiry and the certificate. A copy's dates are not among them.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -428,8 +462,12 @@ impl KeyFacts {
 }
 
 /// `null` read as an empty list: Okta sends nulls where the spec promises arrays.
-fn null_as_empty<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Vec<String>, D::Error> {
-    Ok(Option::<Vec<String>>::deserialize(d)?.unwrap_or_default())
+fn null_as_empty<'de, D, T>(d: D) -> Result<Vec<T>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Ok(Option::<Vec<T>>::deserialize(d)?.unwrap_or_default())
 }
 
 #[cfg(test)]

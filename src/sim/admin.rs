@@ -5,6 +5,7 @@
 //! - `GET /__sim/stats`: request counters.
 //! - `GET|POST|DELETE /__sim/faults`: read, add to, or clear the injected faults.
 //! - `POST /__sim/release`: let every held request go on.
+//! - `POST /__sim/event-hooks`: verify and register an Event Hook URL.
 
 use axum::Json;
 use axum::Router;
@@ -17,6 +18,7 @@ use serde_json::{Value, json};
 
 use super::error::OktaError;
 use super::faults::FaultUpdate;
+use super::hooks::HookSpec;
 use super::routes::base_url;
 use super::{Simulator, time};
 
@@ -30,6 +32,7 @@ pub fn router() -> Router<Simulator> {
             get(faults).post(add_faults).delete(clear_faults),
         )
         .route("/__sim/release", post(release))
+        .route("/__sim/event-hooks", post(add_event_hook))
 }
 
 async fn state(State(sim): State<Simulator>, headers: HeaderMap) -> Result<Json<Value>, OktaError> {
@@ -82,6 +85,17 @@ async fn clear_faults(State(sim): State<Simulator>) -> Json<Value> {
 
 async fn release(State(sim): State<Simulator>) -> Json<Value> {
     Json(json!({ "released": sim.faults().release_all() }))
+}
+
+async fn add_event_hook(State(sim): State<Simulator>, body: Bytes) -> Response {
+    let spec = match serde_json::from_slice::<HookSpec>(&body) {
+        Ok(spec) => spec,
+        Err(e) => return bad_request(format!("not an event hook: {e}")),
+    };
+    match sim.hooks().register(spec).await {
+        Ok(()) => Json(json!({ "verified": true })).into_response(),
+        Err(detail) => bad_request(detail),
+    }
 }
 
 fn bad_request(detail: String) -> Response {

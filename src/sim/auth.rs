@@ -15,7 +15,7 @@ use axum::response::{IntoResponse, Response};
 use super::Simulator;
 use super::dpop;
 use super::error::OktaError;
-use super::oauth::{IssuedToken, MANAGE, READ};
+use super::oauth::{IssuedToken, LOGS_READ, MANAGE, READ};
 use super::routes::base_url;
 
 /// Why a request may not pass.
@@ -52,7 +52,7 @@ fn authorize(sim: &Simulator, request: &Request) -> Result<(), Denied> {
         ("DPoP", Some(jkt)) => check_resource_proof(request, token.trim(), jkt)?,
         _ => return Err(invalid()),
     }
-    check_scope(&issued, request.method())
+    check_scope(&issued, request.method(), request.uri().path())
 }
 
 fn check_resource_proof(request: &Request, token: &str, jkt: &str) -> Result<(), Denied> {
@@ -71,8 +71,17 @@ fn check_resource_proof(request: &Request, token: &str, jkt: &str) -> Result<(),
     }
 }
 
-fn check_scope(issued: &IssuedToken, method: &Method) -> Result<(), Denied> {
+fn check_scope(issued: &IssuedToken, method: &Method, path: &str) -> Result<(), Denied> {
     let has = |scope: &str| issued.scopes.iter().any(|s| s == scope);
+    // The System Log has a scope of its own: a client allowed to manage apps may still not
+    // read the log (docs/okta-api.md §12).
+    if path == "/api/v1/logs" {
+        return if has(LOGS_READ) {
+            Ok(())
+        } else {
+            Err(Denied::MissingScope(LOGS_READ))
+        };
+    }
     let needed = if matches!(*method, Method::GET | Method::HEAD) {
         READ
     } else {

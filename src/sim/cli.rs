@@ -43,6 +43,13 @@ pub struct SimArgs {
     /// Requests per window for exactly `/api/v1/apps/{id}` [default: 500].
     #[arg(long, value_name = "N")]
     pub rate_limit_app_by_id: Option<u32>,
+    /// Requests per window for `/api/v1/logs` [default: 120].
+    #[arg(long, value_name = "N")]
+    pub rate_limit_logs: Option<u32>,
+    /// How long after a write its System Log event becomes visible, in milliseconds
+    /// [default: 0].
+    #[arg(long, value_name = "MS")]
+    pub log_lag_ms: Option<u64>,
     /// Requests in flight at once [default: 75].
     #[arg(long, value_name = "N")]
     pub concurrency_limit: Option<u32>,
@@ -97,7 +104,11 @@ impl SimArgs {
         let limits = &mut config.limits;
         limits.apps = self.rate_limit_apps.unwrap_or(limits.apps);
         limits.app_by_id = self.rate_limit_app_by_id.unwrap_or(limits.app_by_id);
+        limits.logs = self.rate_limit_logs.unwrap_or(limits.logs);
         limits.concurrency = self.concurrency_limit.unwrap_or(limits.concurrency);
+        if let Some(ms) = self.log_lag_ms {
+            config.log_lag = Duration::from_millis(ms);
+        }
         if let Some(ms) = self.rate_window_ms {
             anyhow::ensure!(ms > 0, "--rate-window-ms must be at least 1");
             limits.window = Duration::from_millis(ms);

@@ -33,6 +33,8 @@ pub struct SimConfig {
     pub latency: Duration,
     /// Share (0.0..=1.0) of `/api` requests answered with a 500 before they take effect.
     pub error_rate: f64,
+    /// How long after a write its System Log event becomes visible to `GET /api/v1/logs`.
+    pub log_lag: Duration,
     /// OAuth 2.0 service apps that may use `/oauth2/v1/token`.
     pub oauth_clients: Vec<OAuthClientSeed>,
 }
@@ -48,6 +50,7 @@ impl Default for SimConfig {
             limits: RateLimits::default(),
             latency: Duration::ZERO,
             error_rate: 0.0,
+            log_lag: Duration::ZERO,
             oauth_clients: Vec::new(),
         }
     }
@@ -64,6 +67,7 @@ impl fmt::Debug for SimConfig {
             .field("limits", &self.limits)
             .field("latency", &self.latency)
             .field("error_rate", &self.error_rate)
+            .field("log_lag", &self.log_lag)
             .field("oauth_clients", &self.oauth_clients.len())
             .finish()
     }
@@ -160,6 +164,8 @@ pub struct RateLimits {
     pub apps: u32,
     /// Exactly `/api/v1/apps/{id}` (get and PUT).
     pub app_by_id: u32,
+    /// `/api/v1/logs`, the System Log (docs/okta-api.md §12).
+    pub logs: u32,
     /// Requests in flight at once, across the org.
     pub concurrency: u32,
     /// Window length (Okta: one minute).
@@ -171,6 +177,7 @@ impl Default for RateLimits {
         Self {
             apps: 100,
             app_by_id: 500,
+            logs: 120,
             concurrency: 75,
             window: Duration::from_secs(60),
         }

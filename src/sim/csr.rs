@@ -19,6 +19,7 @@ use super::error::OktaError;
 use super::keys::{self, KeyCopy, KeyCredential};
 use super::org::PendingCsr;
 use super::routes::base_url;
+use super::syslog::EventType;
 use super::{Simulator, ids, time};
 
 type ApiResult = Result<Response, OktaError>;
@@ -150,7 +151,7 @@ pub async fn generate(
         .map_err(|_| OktaError::internal())??;
     let csr = Arc::new(csr);
     sim.org().add_csr(&app_id, Arc::clone(&csr))?;
-    sim.stats().record_write();
+    sim.wrote(EventType::CsrGenerate, &[&app_id]);
     let mut response = csr_response(StatusCode::CREATED, &headers, &app_id, &csr);
     let location = format!(
         "{}/api/v1/apps/{app_id}/credentials/csrs/{}",
@@ -216,7 +217,7 @@ pub async fn revoke(
     Path((app_id, csr_id)): Path<(String, String)>,
 ) -> ApiResult {
     sim.org().revoke_csr(&app_id, &csr_id)?;
-    sim.stats().record_write();
+    sim.wrote(EventType::CsrRevoke, &[&app_id]);
     Ok(StatusCode::NO_CONTENT.into_response())
 }
 
@@ -235,7 +236,7 @@ pub async fn publish(
     let key = KeyCopy::original(Arc::new(key));
     sim.org()
         .publish_csr(&app_id, &csr_id, Arc::clone(&key.key))?;
-    sim.stats().record_write();
+    sim.wrote(EventType::CsrPublish, &[&app_id]);
     let body = key.to_jwk()?;
     Ok((
         StatusCode::CREATED,

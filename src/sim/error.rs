@@ -158,6 +158,9 @@ impl OktaError {
         if status == StatusCode::TOO_MANY_REQUESTS {
             return Self::rate_limited();
         }
+        if status == StatusCode::FORBIDDEN {
+            return Self::forbidden();
+        }
         Self {
             status,
             ..Self::internal()

@@ -24,7 +24,8 @@ use super::error::OktaError;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub enum Action {
-    /// Answer with `status` (default 500) and Okta's error body.
+    /// Answer with `status` (default 500) and Okta's error body; 403 is a missing scope or
+    /// permission (E0000006), as a token without `okta.logs.read` gets from the System Log.
     Fail,
     /// Close the TCP connection without any answer.
     Drop,
@@ -148,9 +149,9 @@ impl Faults {
                 ));
             }
             let status = rule.status.unwrap_or(500);
-            if rule.action == Action::Fail && !matches!(status, 429 | 500..=599) {
+            if rule.action == Action::Fail && !matches!(status, 403 | 429 | 500..=599) {
                 return Err(format!(
-                    "rule for {} {}: status must be 429 or 5xx, got {status}",
+                    "rule for {} {}: status must be 403, 429 or 5xx, got {status}",
                     rule.method, rule.route
                 ));
             }

@@ -1,6 +1,6 @@
 //! Okta's rate limits as the simulator meters them (REFERENCE §6):
-//! - two per-window buckets: everything under `/api/v1/apps` (list, keys, generate, clone,
-//!   CSRs…) and exactly `/api/v1/apps/{appId}` (get, PUT);
+//! - three per-window buckets: everything under `/api/v1/apps` (list, keys, generate, clone,
+//!   CSRs…), exactly `/api/v1/apps/{appId}` (get, PUT), and the System Log `/api/v1/logs`;
 //! - a window opens at the start of the second of the first request after the previous one
 //!   closed, so windows are not aligned to clock minutes but do start on whole seconds, as in
 //!   REFERENCE's example `12:00:20–12:01:19`; `X-Rate-Limit-Reset` is the window's end in
@@ -30,6 +30,8 @@ pub enum Bucket {
     Apps,
     /// Exactly `/api/v1/apps/{appId}`.
     AppById,
+    /// `/api/v1/logs`.
+    Logs,
 }
 
 impl Bucket {
@@ -37,6 +39,7 @@ impl Bucket {
     pub fn of(template: &str) -> Option<Self> {
         match template {
             "/api/v1/apps/{appId}" => Some(Self::AppById),
+            "/api/v1/logs" => Some(Self::Logs),
             t if t == "/api/v1/apps" || t.starts_with("/api/v1/apps/") => Some(Self::Apps),
             _ => None,
         }
@@ -47,6 +50,7 @@ impl Bucket {
         match self {
             Self::Apps => "apps",
             Self::AppById => "appById",
+            Self::Logs => "logs",
         }
     }
 }
@@ -86,7 +90,7 @@ struct Window {
 /// The org's buckets and in-flight counter.
 pub struct Limiter {
     limits: RateLimits,
-    windows: Mutex<[Option<Window>; 2]>,
+    windows: Mutex<[Option<Window>; 3]>,
     in_flight: AtomicU32,
 }
 
@@ -105,7 +109,7 @@ impl Limiter {
     pub fn new(limits: RateLimits) -> Self {
         Self {
             limits,
-            windows: Mutex::new([None, None]),
+            windows: Mutex::new([None, None, None]),
             in_flight: AtomicU32::new(0),
         }
     }
@@ -115,6 +119,7 @@ impl Limiter {
         let limit = match bucket {
             Bucket::Apps => self.limits.apps,
             Bucket::AppById => self.limits.app_by_id,
+            Bucket::Logs => self.limits.logs,
         };
         let mut windows = self
             .windows
@@ -215,6 +220,7 @@ mod tests {
         Limiter::new(RateLimits {
             apps: 2,
             app_by_id: 3,
+            logs: 4,
             concurrency: 1,
             window: Duration::from_secs(60),
         })
@@ -231,6 +237,7 @@ mod tests {
                 Some(Bucket::Apps),
             ),
             ("/api/v1/apps/{appId}/sso/saml/metadata", Some(Bucket::Apps)),
+            ("/api/v1/logs", Some(Bucket::Logs)),
             ("/oauth2/v1/token", None),
         ];
         for (template, bucket) in cases {

@@ -13,6 +13,8 @@
 //! - `routes`, `auth`, `oauth`, `dpop`, `admin`: the axum router and who may use it.
 //! - `limits`, `faults`, `stats`, `conn`, `traffic`: rate limits, injected faults, counters,
 //!   traffic recording (docs/conformance.md).
+//! - `syslog`, `hooks`: the System Log, one event per write served, behind `GET /api/v1/logs`
+//!   and delivered to verified Event Hooks.
 //! - [`cli`]: `keyshare sim`.
 
 pub mod cli;
@@ -27,6 +29,7 @@ mod der;
 mod dpop;
 mod error;
 mod faults;
+mod hooks;
 mod ids;
 mod keys;
 mod limits;
@@ -39,6 +42,7 @@ mod routes;
 mod seed;
 mod shapes;
 mod stats;
+mod syslog;
 mod time;
 mod timespec;
 mod traffic;
@@ -61,10 +65,12 @@ pub use timespec::TimeSpec;
 
 use conn::{KillSwitch, KillableListener};
 use faults::Faults;
+use hooks::Hooks;
 use limits::Limiter;
 use oauth::OAuth;
 use org::Org;
 use stats::Stats;
+use syslog::{EventType, SystemLog, Target};
 
 /// The simulated org. Cheap to clone: all clones share one state.
 #[derive(Clone)]
@@ -80,6 +86,8 @@ struct Shared {
     oauth: OAuth,
     faults: Faults,
     stats: Stats,
+    log: SystemLog,
+    hooks: Hooks,
 }
 
 impl Simulator {
@@ -94,6 +102,8 @@ impl Simulator {
                 oauth: OAuth::new(&config.oauth_clients)?,
                 faults: Faults::new(config.latency, config.error_rate),
                 stats: Stats::default(),
+                log: SystemLog::new(config.log_lag),
+                hooks: Hooks::default(),
                 config,
                 started,
                 org: Mutex::new(org),
@@ -129,6 +139,33 @@ impl Simulator {
 
     fn stats(&self) -> &Stats {
         &self.shared.stats
+    }
+
+    fn log(&self) -> &SystemLog {
+        &self.shared.log
+    }
+
+    fn hooks(&self) -> &Hooks {
+        &self.shared.hooks
+    }
+
+    /// Counts one write that took effect and writes its System Log event, whose targets are
+    /// these apps (an app that no longer exists is left out).
+    fn wrote(&self, event: EventType, app_ids: &[&str]) {
+        self.stats().record_write();
+        let targets: Vec<Target> = {
+            let org = self.org();
+            app_ids
+                .iter()
+                .filter_map(|id| org.app(id).ok())
+                .map(|app| Target {
+                    id: app.id().to_owned(),
+                    label: app.str_field("label").unwrap_or_default().to_owned(),
+                })
+                .collect()
+        };
+        let event = self.log().record(event, &targets, Timestamp::now());
+        self.hooks().deliver(&event);
     }
 
     /// The org, locked. Never held across an `.await`.

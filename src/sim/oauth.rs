@@ -26,6 +26,8 @@ use super::{Simulator, dpop, ids};
 pub const READ: &str = "okta.apps.read";
 /// The scope that changes apps and keys.
 pub const MANAGE: &str = "okta.apps.manage";
+/// The scope that reads the System Log.
+pub const LOGS_READ: &str = "okta.logs.read";
 /// Access-token lifetime (fixed at one hour in Okta).
 const TOKEN_LIFETIME: Duration = Duration::from_secs(3600);
 /// How far ahead an assertion's `exp` may lie: one hour, plus a minute of clock skew.

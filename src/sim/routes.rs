@@ -16,6 +16,7 @@ use url::form_urlencoded;
 use super::error::OktaError;
 use super::keys::{self, KeyCopy, KeyCredential};
 use super::list::{self, ListQuery};
+use super::syslog::EventType;
 use super::{Simulator, admin, auth, csr, faults, ids, limits, metadata, oauth, stats, time};
 
 type ApiResult = Result<Response, OktaError>;
@@ -24,6 +25,7 @@ type ApiResult = Result<Response, OktaError>;
 pub fn router(sim: Simulator) -> Router {
     let api = Router::new()
         .route("/api/v1/apps", get(list_apps))
+        .route("/api/v1/logs", get(list_logs))
         .route("/api/v1/apps/{appId}", get(get_app).put(put_app))
         .route("/api/v1/apps/{appId}/credentials/keys", get(list_keys))
         .route(
@@ -182,6 +184,44 @@ async fn list_apps(
     Ok(response)
 }
 
+/// `GET /api/v1/logs`: one page of the System Log, and a `Link: rel="next"` to the page after
+/// it (always, for a polling query without `until`).
+async fn list_logs(
+    State(sim): State<Simulator>,
+    headers: HeaderMap,
+    RawQuery(query): RawQuery,
+) -> ApiResult {
+    let params = query_pairs(query.as_deref());
+    let page = sim.log().query(&params, jiff::Timestamp::now())?;
+    let base = base_url(&headers);
+    let mut response = json(StatusCode::OK, &Value::Array(page.events));
+    let link = |after: Option<&str>, rel: &str| {
+        let mut url = url::Url::parse(&format!("{base}/api/v1/logs")).ok()?;
+        {
+            let mut pairs = url.query_pairs_mut();
+            pairs.extend_pairs(params.iter().filter(|(k, _)| k != "after"));
+            if let Some(after) = after {
+                pairs.append_pair("after", after);
+            }
+        }
+        HeaderValue::from_str(&format!("<{url}>; rel=\"{rel}\"")).ok()
+    };
+    let current = params
+        .iter()
+        .find(|(k, _)| k == "after")
+        .map(|(_, v)| v.as_str());
+    let links = [
+        link(current, "self"),
+        page.next_after
+            .as_deref()
+            .and_then(|a| link(Some(a), "next")),
+    ];
+    for value in links.into_iter().flatten() {
+        response.headers_mut().append(header::LINK, value);
+    }
+    Ok(response)
+}
+
 async fn get_app(
     State(sim): State<Simulator>,
     headers: HeaderMap,
@@ -202,7 +242,7 @@ async fn put_app(
         .org()
         .replace_app(&app_id, &request, time::now())?
         .to_json(&base_url(&headers));
-    sim.stats().record_write();
+    sim.wrote(EventType::AppUpdate, &[&app_id]);
     Ok(json(StatusCode::OK, &body))
 }
 
@@ -249,7 +289,7 @@ async fn generate_key(
     .map_err(|_| OktaError::internal())??;
     let key = KeyCopy::original(Arc::new(key));
     sim.org().add_generated_key(&app_id, Arc::clone(&key.key))?;
-    sim.stats().record_write();
+    sim.wrote(EventType::KeyGenerate, &[&app_id]);
     Ok(json(StatusCode::CREATED, &key.to_jwk()?))
 }
 
@@ -273,6 +313,7 @@ async fn clone_key(
         .filter(|t| !t.is_empty())
         .ok_or_else(|| OktaError::missing_parameter("targetAid"))?;
     let key = sim.org().clone_key(&app_id, &kid, target, time::now())?;
-    sim.stats().record_write();
+    // Both apps are named: the source whose key was copied and the target that got it.
+    sim.wrote(EventType::KeyClone, &[&app_id, target]);
     Ok(json(StatusCode::CREATED, &key.to_jwk()?))
 }

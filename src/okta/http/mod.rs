@@ -148,14 +148,22 @@ fn build_http(settings: &ClientSettings) -> Result<reqwest::Client, SettingsErro
 impl Inner {
     /// `{org}/api/v1/apps/{segments…}`, each segment percent-encoded.
     fn apps_url(&self, segments: &[&str]) -> Url {
+        let mut url = self.api_url("apps");
+        url.path_segments_mut()
+            .expect("the org URL has a host, so it has a path")
+            .extend(segments);
+        url
+    }
+
+    /// `{org}/api/v1/{resource}`.
+    fn api_url(&self, resource: &str) -> Url {
         let mut url = self.org.clone();
         url.set_query(None);
         url.set_fragment(None);
         url.path_segments_mut()
             .expect("the org URL has a host, so it has a path")
             .clear()
-            .extend(["api", "v1", "apps"])
-            .extend(segments);
+            .extend(["api", "v1", resource]);
         url
     }
 }

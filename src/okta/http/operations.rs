@@ -10,10 +10,13 @@ use serde_json::{Map, Value};
 
 use super::exchange::{Answer, Call};
 use super::failure::{invalid, invalid_body};
+use super::link::next_link;
 use super::retry::Repeat;
 use super::route::Route;
 use super::{HttpClient, Inner};
-use crate::okta::{ApiError, AppId, AppQuery, Application, JsonWebKey, Kid, OktaApi};
+use crate::okta::{
+    ApiError, AppId, AppQuery, Application, JsonWebKey, Kid, LogEvent, LogQuery, LogRead, OktaApi,
+};
 
 /// Page size when the caller sets none: Okta's maximum, for the fewest calls.
 const DEFAULT_PAGE_SIZE: u32 = 200;
@@ -111,6 +114,50 @@ impl OktaApi for HttpClient {
             ..Call::get(url, Route::CloneKey)
         };
         self.inner.decoded(&call, "key").await
+    }
+
+    async fn system_log(&self, query: &LogQuery) -> Result<LogRead, ApiError> {
+        let inner = &self.inner;
+        let mut url = inner.api_url("logs");
+        {
+            let mut pairs = url.query_pairs_mut();
+            pairs.append_pair(
+                "since",
+                &query.since.strftime("%Y-%m-%dT%H:%M:%S%.3fZ").to_string(),
+            );
+            if let Some(filter) = &query.filter {
+                pairs.append_pair("filter", filter);
+            }
+            pairs.append_pair("limit", &query.limit.to_string());
+        }
+        let mut read = LogRead::default();
+        let mut call = Call::get(url, Route::SystemLog);
+        while read.pages < query.max_pages {
+            let answer = inner.execute(&call).await?;
+            read.pages += 1;
+            let page: Vec<LogEvent> = serde_json::from_slice(&answer.body)
+                .map_err(|e| invalid_body(&call.label(), "list of log events", e, &answer.body))?;
+            let short = page.len() < query.limit as usize;
+            read.events.extend(page);
+            if short {
+                read.caught_up = true;
+                break;
+            }
+            let next = next_link(&answer.headers, &call.url)
+                .map_err(|e| invalid(&call.label(), "Link header", e))?;
+            // A full page without a next link ends a bounded listing; a poll never sees one.
+            let Some(next) = next else {
+                read.caught_up = true;
+                break;
+            };
+            // The link is sent with credentials: it must stay on the org.
+            if next.origin() != inner.org.origin() || next == call.url {
+                let detail = format!("the next link leaves the org or repeats the page: {next}");
+                return Err(invalid(&call.label(), "next link", detail));
+            }
+            call = Call::get(next, Route::SystemLog);
+        }
+        Ok(read)
     }
 
     async fn saml_metadata(&self, id: &AppId, kid: Option<&Kid>) -> Result<String, ApiError> {

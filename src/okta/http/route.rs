@@ -18,6 +18,9 @@ pub enum Bucket {
     /// Exactly `/api/v1/apps/{id}` (get and replace an app).
     #[serde(rename = "/api/v1/apps/{id}")]
     AppById,
+    /// `/api/v1/logs`, the System Log: a bucket of its own (docs/okta-api.md §12).
+    #[serde(rename = "/api/v1/logs")]
+    Logs,
     /// The org authorization server's token endpoint.
     #[serde(rename = "/oauth2/v1/token")]
     Token,
@@ -29,6 +32,7 @@ impl Bucket {
         match self {
             Self::Apps => "/api/v1/apps",
             Self::AppById => "/api/v1/apps/{id}",
+            Self::Logs => "/api/v1/logs",
             Self::Token => "/oauth2/v1/token",
         }
     }
@@ -50,6 +54,7 @@ pub enum Route {
     GenerateKey,
     CloneKey,
     SamlMetadata,
+    SystemLog,
 }
 
 impl Route {
@@ -63,6 +68,7 @@ impl Route {
             Self::GenerateKey => "/api/v1/apps/{appId}/credentials/keys/generate",
             Self::CloneKey => "/api/v1/apps/{appId}/credentials/keys/{keyId}/clone",
             Self::SamlMetadata => "/api/v1/apps/{appId}/sso/saml/metadata",
+            Self::SystemLog => "/api/v1/logs",
         }
     }
 
@@ -70,6 +76,7 @@ impl Route {
     pub fn bucket(self) -> Bucket {
         match self {
             Self::App => Bucket::AppById,
+            Self::SystemLog => Bucket::Logs,
             Self::ListApps
             | Self::Keys
             | Self::Key
@@ -85,7 +92,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn only_the_app_itself_uses_the_by_id_bucket() {
+    fn only_the_app_itself_uses_the_by_id_bucket_and_the_log_has_its_own() {
         let table = [
             (Route::ListApps, Bucket::Apps),
             (Route::App, Bucket::AppById),
@@ -94,6 +101,7 @@ mod tests {
             (Route::GenerateKey, Bucket::Apps),
             (Route::CloneKey, Bucket::Apps),
             (Route::SamlMetadata, Bucket::Apps),
+            (Route::SystemLog, Bucket::Logs),
         ];
         for (route, bucket) in table {
             assert_eq!(route.bucket(), bucket, "{}", route.template());

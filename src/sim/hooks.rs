@@ -1,0 +1,99 @@
+//! Event Hooks: `POST /__sim/event-hooks` registers a URL after Okta's one-time verification
+//! (a GET carrying `X-Okta-Verification-Challenge`, answered with `{"verification": …}`), and
+//! every System Log event is then POSTed to it as Okta delivers hooks. Delivery is best effort,
+//! once, off the request that caused it, as Okta's is asynchronous. Shapes in docs/simulator.md.
+
+use std::sync::Mutex;
+use std::time::Duration;
+
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+use super::ids;
+
+/// How long the verification and each delivery may take.
+const TIMEOUT: Duration = Duration::from_secs(10);
+
+/// A hook as registered.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
+pub struct HookSpec {
+    /// Where events are POSTed.
+    pub url: String,
+    /// The `Authorization` header value sent with every request.
+    pub authorization: String,
+}
+
+/// The org's verified hooks.
+#[derive(Default)]
+pub struct Hooks {
+    verified: Mutex<Vec<HookSpec>>,
+}
+
+impl Hooks {
+    /// Verifies `spec` as Okta does and registers it; the reason when verification fails.
+    pub async fn register(&self, spec: HookSpec) -> Result<(), String> {
+        let challenge = ids::uuid();
+        let answer = client()
+            .get(&spec.url)
+            .header("authorization", &spec.authorization)
+            .header("x-okta-verification-challenge", &challenge)
+            .send()
+            .await
+            .map_err(|e| format!("verification request failed: {e}"))?;
+        let status = answer.status();
+        let body: Value = answer
+            .json()
+            .await
+            .map_err(|e| format!("verification answer ({status}) is not JSON: {e}"))?;
+        if !status.is_success() || body["verification"] != challenge.as_str() {
+            return Err(format!("verification failed: {status} {body}"));
+        }
+        self.lock().push(spec);
+        Ok(())
+    }
+
+    /// Delivers `event` to every verified hook, in the background.
+    pub fn deliver(&self, event: &Value) {
+        let hooks = self.lock().clone();
+        if hooks.is_empty() {
+            return;
+        }
+        let body = json!({
+            "eventType": "com.okta.event_hook",
+            "eventTypeVersion": "1.0",
+            "cloudEventsVersion": "0.1",
+            "source": "https://simulator/api/v1/eventHooks",
+            "eventId": ids::uuid(),
+            "eventTime": event["published"],
+            "contentType": "application/json",
+            "data": { "events": [event] },
+        });
+        for hook in hooks {
+            let body = body.clone();
+            tokio::spawn(async move {
+                // Best effort, like Okta's: a failed delivery is not the writer's failure.
+                let _ = client()
+                    .post(&hook.url)
+                    .header("authorization", &hook.authorization)
+                    .json(&body)
+                    .send()
+                    .await;
+            });
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Vec<HookSpec>> {
+        self.verified
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+fn client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .timeout(TIMEOUT)
+        .no_proxy()
+        .build()
+        .expect("a plain HTTP client builds")
+}
