@@ -7,7 +7,7 @@ use serde_json::{Map, Value};
 
 use super::{ApiError, AppId, Application, JsonWebKey, Kid};
 
-/// Parameters of `GET /api/v1/apps` (REFERENCE §2). The client follows every `next` link.
+/// Parameters of `GET /api/v1/apps` (docs/okta-api.md §2). The client follows every `next` link.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AppQuery {
     /// Prefix match on `name` or `label`.
@@ -18,7 +18,7 @@ pub struct AppQuery {
     pub limit: Option<u32>,
 }
 
-/// The Okta Management API operations that keyshare uses (REFERENCE §1).
+/// The Okta Management API operations that keyshare uses (docs/okta-api.md §1).
 ///
 /// Every method is one logical operation; an implementation may spend several HTTP requests
 /// on it (pages, retries, token refresh) but never changes its meaning.
