@@ -1,4 +1,5 @@
-//! The pure planner at the scale of issue 7: 100,000 apps in 20,000 groups of five.
+//! The pure planner at ten times the largest org benchmarked end to end (docs/performance.md):
+//! 100,000 apps in 20,000 groups of five.
 //!
 //! Run with `cargo bench --bench planner`. The org is built once per benchmark (outside the
 //! timed part) from the same JSON shape Okta returns, so the planner walks realistic apps.

@@ -3,7 +3,7 @@
 #   1. selftest:  the checkers below catch deliberately broken exchanges;
 #   2. sdk:       the official Okta Python SDK runs a scripted session against `keyshare sim`;
 #   3. openapi:   every recorded exchange the OpenAPI subset describes validates against it;
-#   4. reference: every recorded exchange follows REFERENCE.md (and the ones the subset does
+#   4. reference: every recorded exchange follows docs/okta-api.md (and the ones the subset does
 #                 not describe, such as 401, /oauth2/v1/token and /__sim/, are checked there).
 #   5. shapes:    `keyshare sim`'s answers against recorded real Okta answers
 #                 (shared/real-okta/org.json; skipped with a notice when it is absent): every

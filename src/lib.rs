@@ -1,6 +1,7 @@
 //! keyshare: a declarative reconciler for Okta application signing keys.
 //!
-//! See `DESIGN.md` in the shared folder and `docs/` for the user guide.
+//! See ARCHITECTURE.md for the map, docs/design.md for the reasons, and `docs/` for the user
+//! guide.
 //!
 //! # Layout
 //! - [`config`]: the desired state: `SigningKeyGroup` YAML documents, loaded and checked with

@@ -1,4 +1,4 @@
-//! The simulator's app and key endpoints over real HTTP, against REFERENCE.md: the guide's
+//! The simulator's app and key endpoints over real HTTP, against docs/okta-api.md: the guide's
 //! org, key material, the guide's flow, error bodies, and pagination.
 
 mod sim_support;
@@ -84,7 +84,7 @@ async fn the_default_org_is_the_guides_two_saml_apps() {
     assert_eq!(one, apps[0]);
 }
 
-/// x5c, x5t#S256, n and e agree, and the certificate has Okta's profile (REFERENCE §5.1).
+/// x5c, x5t#S256, n and e agree, and the certificate has Okta's profile (docs/okta-api.md §5.1).
 fn assert_okta_key(jwk: &Value) {
     let members: Vec<&str> = jwk
         .as_object()

@@ -1,4 +1,4 @@
-//! CSRs and SAML metadata over real HTTP (REFERENCE §5.5, issue 3 item 1).
+//! CSRs and SAML metadata over real HTTP (docs/okta-api.md §5.5 and §8).
 
 mod sim_support;
 

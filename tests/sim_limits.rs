@@ -1,4 +1,4 @@
-//! Rate and concurrency limits over real HTTP (REFERENCE §6, §10.2).
+//! Rate and concurrency limits over real HTTP (docs/okta-api.md §6, §10.2).
 
 mod sim_support;
 

@@ -1,4 +1,4 @@
-//! Listing apps over real HTTP (REFERENCE §2, §10.1, §10.6): q, filter, limit, the after
+//! Listing apps over real HTTP (docs/okta-api.md §2, §10.1, §10.6): q, filter, limit, the after
 //! cursor with the caller's own parameters, and Link headers that echo them.
 
 mod sim_support;

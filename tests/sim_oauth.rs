@@ -1,4 +1,4 @@
-//! OAuth 2.0 over real HTTP (REFERENCE §9): client credentials with private_key_jwt, scopes,
+//! OAuth 2.0 over real HTTP (docs/okta-api.md §9): client credentials with private_key_jwt, scopes,
 //! Bearer tokens, and DPoP-bound tokens with the use_dpop_nonce dance.
 
 mod sim_support;

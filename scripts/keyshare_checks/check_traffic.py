@@ -14,7 +14,7 @@ from pathlib import Path
 from . import openapi_check, reference_check, traffic
 from .report import Group
 
-# The operations keyshare uses (DESIGN.md): each must have been exercised and validated.
+# The operations keyshare uses (docs/okta-api.md §1): each must have been exercised and validated.
 REQUIRED_OPERATIONS = (
     "listApplications",
     "getApplication",

@@ -5,7 +5,7 @@ oneOf with the `signOnMode` discriminator).
 
 A request the spec rejects is allowed only when the simulator rejected it too (4xx): tests
 send bad requests on purpose to reach error paths. An exchange whose status the operation does
-not document is not this module's business: `describes` says no and REFERENCE checks it."""
+not document is not this module's business: `describes` says no and docs/okta-api.md checks it."""
 
 from __future__ import annotations
 
@@ -116,7 +116,7 @@ def _modes(document: dict) -> frozenset:
 
 
 # The spec marks `id`, `name`, `status`, `_links`… readOnly, so a GET-modify-PUT body "writes"
-# them; its own description of replaceApplication says their values are ignored (REFERENCE §4).
+# them; its own description of replaceApplication says their values are ignored (docs/okta-api.md §4).
 READ_ONLY_WRITE = "Tried to write read-only property"
 
 # Members of an app that recorded real Okta answers send as `null` although the spec does not

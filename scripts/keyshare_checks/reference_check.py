@@ -1,8 +1,8 @@
-"""Checks of recorded exchanges against shared/okta-api/REFERENCE.md: the rules the OpenAPI
+"""Checks of recorded exchanges against docs/okta-api.md: the rules the OpenAPI
 subset does not express (headers, exact error codes and summaries, identifier and timestamp
 shapes, Link headers) on every exchange, and the whole contract of the responses the subset
 does not describe: 401, 405, undocumented statuses such as injected 5xx, `/oauth2/v1/token`
-and the simulator's own `/__sim/` routes. Each problem names the REFERENCE section it breaks."""
+and the simulator's own `/__sim/` routes. Each problem names the docs/okta-api.md section it breaks."""
 
 from __future__ import annotations
 
@@ -34,7 +34,7 @@ ERROR_CODES: dict[int, dict[str, str | None]] = {
     500: {"E0000009": "Internal Server Error"},
 }
 PREFIXES = {"E0000001": "Api validation failed: ", "E0000007": "Not found: "}
-# Not in REFERENCE §7's table, but recorded from a real org for an unsupported filter on the
+# Not in the spec's error table, but recorded from a real org for an unsupported filter on the
 # app list (terraform-provider-okta#2251: `filter=name sw "Atlassian"` -> 400 E0000031 with
 # `errorCauses: []`): allowed there only, and exactly in that form.
 LIST_FILTER_ERROR = ("E0000031", "Invalid search criteria.")
@@ -42,7 +42,8 @@ LIST_FILTER_ERROR = ("E0000031", "Invalid search criteria.")
 # cursor on the app list (okta-sdk-python cassette
 # test_list_applications_pagination_with_after, interaction 6), with one cause.
 LIST_PAGING_ERROR = ("E0000029", "Invalid paging request.", [{"errorSummary": "Invalid cursor."}])
-# Injected outages (issue 3 §7): any 5xx carries Okta's E0000009 body.
+# Injected outages answer as a real one would: any 5xx carries Okta's E0000009 body
+# (docs/okta-api.md §7; docs/simulator.md, faults).
 SERVER_ERROR = ("E0000009", "Internal Server Error")
 
 ERROR_ID = re.compile(r"^oae[A-Za-z0-9_-]{22}$")
@@ -80,7 +81,7 @@ def kind(exchange: Exchange) -> str:
 
 
 def check(exchange: Exchange, operation_id: str | None, api_route: bool) -> list[str]:
-    """Every REFERENCE problem of one exchange. `operation_id`: the spec operation of its
+    """Every docs/okta-api.md problem of one exchange. `operation_id`: the spec operation of its
     method and path, if any; `api_route`: the path is one of the spec's app routes, whatever
     the method (so rate-limit headers are due)."""
     problems = []
@@ -164,14 +165,14 @@ def _okta_error(exchange: Exchange) -> list[str]:
         codes = ERROR_CODES[exchange.status]
         if code not in codes:
             problems.append(
-                f"§7: {exchange.status} with errorCode {code}; REFERENCE lists {sorted(codes)}"
+                f"§7: {exchange.status} with errorCode {code}; docs/okta-api.md lists {sorted(codes)}"
             )
         elif codes[code] is not None and summary != codes[code]:
             problems.append(f"§7: {code} errorSummary {summary!r}, expected {codes[code]!r}")
         elif code in PREFIXES and not summary.startswith(PREFIXES[code]):
             problems.append(f"§7: {code} errorSummary {summary!r} lacks {PREFIXES[code]!r}")
     else:
-        problems.append(f"§7: status {exchange.status} is not one REFERENCE lists for errors")
+        problems.append(f"§7: status {exchange.status} is not one docs/okta-api.md lists for errors")
     if exchange.status == 429:
         problems += _too_many(exchange)
     return problems
@@ -233,7 +234,7 @@ SAML_METADATA = re.compile(r"^/api/v1/apps/[^/]+/sso/saml/metadata$")
 
 def _success(exchange: Exchange, operation_id: str | None) -> list[str]:
     """The contract of a successful answer, by what was asked: apps (§8, with pagination §2
-    and PUT §4), keys (§5.1-§5.3), CSRs (§5.5), SAML metadata (issue 3 §1)."""
+    and PUT §4), keys (§5.1-§5.3), CSRs (§5.5), SAML metadata (§8)."""
     problems = []
     if operation_id in CREATING_OPERATIONS and exchange.status != 201:
         problems.append(f"§1: {operation_id} answered {exchange.status}, not 201 Created")
@@ -249,7 +250,7 @@ def _success(exchange: Exchange, operation_id: str | None) -> list[str]:
         return problems + _each(exchange, _csr)
     if exchange.method == "GET" and SAML_METADATA.match(exchange.path):
         return problems + _saml_metadata(exchange)
-    return problems + ["no contract in the spec or REFERENCE for this successful answer"]
+    return problems + ["no contract in the spec or docs/okta-api.md for this successful answer"]
 
 
 def _each(exchange: Exchange, check_one) -> list[str]:
@@ -317,7 +318,7 @@ def _der_sequence(text: object) -> list[str]:
 
 
 def _saml_metadata(exchange: Exchange) -> list[str]:
-    """Issue 3 §1: SAML IdP metadata XML carrying a signing certificate."""
+    """§8: SAML IdP metadata XML carrying the active signing certificate."""
     if exchange.content_type() not in ("application/xml", "text/xml"):
         return [f"SAML metadata with Content-Type {exchange.header('content-type')!r}"]
     try:
@@ -439,7 +440,8 @@ def _token(exchange: Exchange) -> list[str]:
 
 
 def _sim_route(exchange: Exchange) -> list[str]:
-    """Issue 3 §7: `/__sim/` answers JSON, needs no token, is exempt from rate limits."""
+    """`/__sim/` answers JSON, needs no token and is exempt from rate limits, so a test can always
+    inspect and steer the org (docs/design.md "The local Okta simulator")."""
     body, problems = _json(exchange)
     if problems:
         return problems

@@ -38,7 +38,7 @@ KID = re.compile(r"^[A-Za-z0-9_-]{43}$")
 # (wait until X-Rate-Limit-Reset, then retry) recovers within seconds.
 RATE_LIMIT_APPS, RATE_WINDOW_MS, RATE_LIMIT_CALLS = 2, 2000, 12
 # Service apps granted only okta.apps.read, for the SDK's PrivateKey (private_key_jwt) mode;
-# the second one requires DPoP-bound tokens (REFERENCE §9).
+# the second one requires DPoP-bound tokens (docs/okta-api.md §9).
 READER, DPOP_READER = "0oasdkreader00000001", "0oasdkdpop0000000001"
 
 
@@ -181,7 +181,7 @@ class Session:
         expect(app.credentials.signing.kid == self.key.kid, "GET after PUT has the old kid")
         expect(app.label == "App 2", f"label became {app.label!r}")
         expect(app.sign_on_mode.value == "SAML_2_0", f"signOnMode {app.sign_on_mode}")
-        # The SDK's PUT body drops nulls, empty values and members its models lack; REFERENCE
+        # The SDK's PUT body drops nulls, empty values and members its models lack; docs/okta-api.md
         # §10.7: the stored app must not lose them. Only the kid and lastUpdated may change.
         after = self.stored_app(APP2)
         expected = {

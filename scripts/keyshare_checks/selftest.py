@@ -41,7 +41,7 @@ def drop_header(exchange: Exchange, name: str) -> Exchange:
 
 
 def okta_error(code: str, summary: str) -> dict:
-    """An error object of the right shape (REFERENCE §7)."""
+    """An error object of the right shape (docs/okta-api.md §7)."""
     return {
         "errorCode": code,
         "errorSummary": summary,
@@ -182,7 +182,7 @@ def cases(ex: Exemplars):
             "openapi",
         ),
         (
-            "clone error with a code REFERENCE does not list for 400",
+            "clone error with a code docs/okta-api.md does not list for 400",
             with_body(clone_error, set_member("errorCode", "E0000007")),
             "reference",
         ),

@@ -1,5 +1,7 @@
 //! The cost model of reading apps: which calls learn the apps a desired state refers to at the
-//! lowest cost in Okta's rate limits (REFERENCE §6, issue 7).
+//! lowest cost in Okta's rate limits (docs/okta-api.md §6): the `/api/v1/apps` bucket is
+//! small and shared with every other integration of the org, so calls, not CPU, are what a
+//! read costs (docs/performance.md).
 //!
 //! Pure arithmetic, no I/O, so that the choice can be tested as a table and explained in
 //! docs/performance.md.

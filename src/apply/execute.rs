@@ -3,7 +3,7 @@
 //! The executor stops at the first failure: every later step depends on the ones before it
 //! (a clone on the generate, a switch on the clone), and a switch run after a failed one would
 //! leave a group signing with two keys for longer. Retrying is the caller's loop: fetch, plan
-//! again, apply again (STYLE practice 2). Never repeats a generate.
+//! again, apply again (docs/design.md "One attempt, then look again"). Never repeats a generate.
 //!
 //! A step is never interrupted once it started: a switch is a GET and a PUT, and dropping it
 //! between the two, or while the PUT is in flight, would leave nobody knowing whether the app

@@ -1,5 +1,5 @@
 //! The executor side of keyshare: reading the live snapshot a plan needs, and carrying out a
-//! plan through [`OktaApi`](crate::okta::OktaApi) (DESIGN "Applying safely").
+//! plan through [`OktaApi`](crate::okta::OktaApi) (docs/design.md "Applying safely").
 //!
 //! - [`cost`]: which calls read the referenced apps most cheaply in Okta's rate limits.
 //! - [`fetch_snapshot`]: the reads, as few as the planner's [`key_needs`](crate::plan::key_needs)

@@ -198,7 +198,7 @@ pub struct AppRef {
     pub location: Location,
 }
 
-/// The group's key policy (DESIGN "The desired state").
+/// The group's key policy (docs/design.md "The desired state").
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct KeyPolicy {
     /// For keys keyshare generates; Okta allows 2..=10.

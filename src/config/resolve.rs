@@ -19,7 +19,7 @@ use super::{
 };
 use crate::okta::{AppId, Kid};
 
-/// Okta's bounds for `validityYears` (REFERENCE: generate key).
+/// Okta's bounds for `validityYears` (docs/okta-api.md §5.2).
 const VALIDITY_YEARS: std::ops::RangeInclusive<i128> = 2..=10;
 
 /// Finds places in one document of one file.

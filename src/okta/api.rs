@@ -9,7 +9,7 @@ use jiff::Timestamp;
 
 use super::{ApiError, AppId, Application, JsonWebKey, Kid, LogEvent};
 
-/// Parameters of `GET /api/v1/apps` (REFERENCE §2). The client follows every `next` link.
+/// Parameters of `GET /api/v1/apps` (docs/okta-api.md §2). The client follows every `next` link.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct AppQuery {
     /// Prefix match on `name` or `label`.
@@ -46,7 +46,7 @@ pub struct LogRead {
     pub pages: u32,
 }
 
-/// The Okta Management API operations that keyshare uses (REFERENCE §1).
+/// The Okta Management API operations that keyshare uses (docs/okta-api.md §1).
 ///
 /// Every method is one logical operation; an implementation may spend several HTTP requests
 /// on it (pages, retries, token refresh) but never changes its meaning.

@@ -273,7 +273,7 @@ impl Phase {
     }
 }
 
-/// Why a group's key is the one it is (DESIGN "How the plan is derived", step 2).
+/// Why a group's key is the one it is (docs/design.md "How the plan is derived", step 2).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum KeyChoice {
     /// The policy pins the kid.

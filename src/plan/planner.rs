@@ -118,7 +118,7 @@ struct GroupSteps {
 
 /// Puts the phases of all groups one after the other. Switches go last and each group's
 /// switches stay back to back, so members of a group sign differently for as short a time as
-/// possible (DESIGN step 3).
+/// possible (docs/design.md "How the plan is derived", step 3).
 fn assemble(groups: Vec<GroupSteps>) -> Plan {
     let mut plan = Plan::default();
     let mut clones = Vec::new();

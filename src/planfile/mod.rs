@@ -1,5 +1,5 @@
 //! Saved plans: `keyshare plan --out FILE` writes one, `keyshare apply FILE` carries it out
-//! exactly, or refuses (DESIGN "Applying safely").
+//! exactly, or refuses (docs/design.md "Applying safely").
 //!
 //! A plan file is versioned JSON holding the org URL, the desired state's digest, the keyshare
 //! version, the plan (steps with their preconditions, groups, warnings) and a fingerprint of

@@ -1,4 +1,4 @@
-//! Who may call `/api` (REFERENCE §9):
+//! Who may call `/api` (docs/okta-api.md §9):
 //! - `SSWS <token>` (also `SSWS<token>`, as the Python SDK sends it): any configured API token;
 //! - `Bearer <access token>` issued by `/oauth2/v1/token`, within its hour;
 //! - `DPoP <access token>` plus a `DPoP` proof, for DPoP-bound tokens.

@@ -157,7 +157,7 @@ impl SyntheticMix {
 }
 
 /// Per-window request limits of the two app buckets, and the in-flight limit
-/// (REFERENCE §6; defaults are Okta's Workforce numbers).
+/// (docs/okta-api.md §6; defaults are Okta's Workforce numbers).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RateLimits {
     /// `/api/v1/apps` and every sub-path except exactly `/api/v1/apps/{id}`.
@@ -263,7 +263,7 @@ pub struct OAuthClientSeed {
     /// Scopes it was granted (default both `okta.apps.read` and `okta.apps.manage`).
     #[serde(default = "all_scopes")]
     pub scopes: Vec<String>,
-    /// Require DPoP-bound tokens (REFERENCE §9).
+    /// Require DPoP-bound tokens (docs/okta-api.md §9).
     #[serde(default)]
     pub dpop: bool,
 }

@@ -1,4 +1,4 @@
-//! Certificate signing requests (REFERENCE §5.5): generate (a fresh key pair that stays out of
+//! Certificate signing requests (docs/okta-api.md §5.5): generate (a fresh key pair that stays out of
 //! the key list), list, get (JSON or PKCS#10), revoke, and publish a CA-signed certificate,
 //! which ends the CSR and adds a key credential carrying that certificate.
 
@@ -24,7 +24,7 @@ use super::{Simulator, ids, time};
 
 type ApiResult = Result<Response, OktaError>;
 
-/// The body of a CSR request (SPEC `CsrMetadata`).
+/// The body of a CSR request (the OpenAPI spec's `CsrMetadata`).
 #[derive(Debug, Default, Deserialize)]
 #[serde(rename_all = "camelCase")]
 struct CsrMetadata {

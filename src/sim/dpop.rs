@@ -1,4 +1,4 @@
-//! DPoP proofs (RFC 9449, REFERENCE §9): a JWT signed with the key in its own `jwk` header,
+//! DPoP proofs (RFC 9449, docs/okta-api.md §9): a JWT signed with the key in its own `jwk` header,
 //! typed `dpop+jwt`, whose `htm`/`htu` name the request, whose `iat` is recent and, for
 //! resource requests, whose `ath` is the SHA-256 of the access token.
 

@@ -1,6 +1,6 @@
 //! Errors: [`SimError`] for starting the simulator, [`OktaError`] for what it answers over HTTP,
-//! with Okta's codes and summaries (REFERENCE §7). `errorSummary` texts are copied exactly where
-//! REFERENCE gives them; the choices where it does not are listed in docs/simulator.md.
+//! with Okta's codes and summaries (docs/okta-api.md §7). `errorSummary` texts are copied exactly where
+//! docs/okta-api.md gives them; the choices where it does not are listed in docs/simulator.md.
 
 use std::path::PathBuf;
 

@@ -1,7 +1,7 @@
 //! Signing keys: RSA-2048 key pairs and Okta-profile self-signed certificates, rendered as
 //! JsonWebKeys whose `x5c`, `x5t#S256`, `n` and `e` all come from the same certificate.
 //!
-//! Certificates follow REFERENCE §5.1: subject = issuer = Okta's DN with `CN=<org>`, serial =
+//! Certificates follow docs/okta-api.md §5.1: subject = issuer = Okta's DN with `CN=<org>`, serial =
 //! creation time in epoch milliseconds, notBefore = created − 60 s, notAfter = expiresAt, and
 //! no extensions. A certificate is built the first time it is needed and then kept, so an org
 //! of 10,000 seeded keys starts without signing 10,000 certificates (the output is the same
@@ -149,7 +149,7 @@ impl KeyCredential {
     }
 
     /// The JsonWebKey of a copy made at `copied` (its `created` and `lastUpdated`), members
-    /// in Okta's order (REFERENCE §5.1).
+    /// in Okta's order (docs/okta-api.md §5.1).
     fn to_jwk(&self, copied: Timestamp) -> Result<Value, SimError> {
         let cert = self.certificate()?;
         let created = time::okta(copied);

@@ -1,9 +1,9 @@
-//! Okta's rate limits as the simulator meters them (REFERENCE §6):
+//! Okta's rate limits as the simulator meters them (docs/okta-api.md §6):
 //! - three per-window buckets: everything under `/api/v1/apps` (list, keys, generate, clone,
 //!   CSRs…), exactly `/api/v1/apps/{appId}` (get, PUT), and the System Log `/api/v1/logs`;
 //! - a window opens at the start of the second of the first request after the previous one
 //!   closed, so windows are not aligned to clock minutes but do start on whole seconds, as in
-//!   REFERENCE's example `12:00:20–12:01:19`; `X-Rate-Limit-Reset` is the window's end in
+//!   Okta's example (docs/okta-api.md §6) `12:00:20–12:01:19`; `X-Rate-Limit-Reset` is the window's end in
 //!   epoch seconds (exact for whole-second windows, rounded up otherwise);
 //! - a request over the limit gets 429 E0000047 and does not use up the window;
 //! - a concurrency limit on requests in flight, whose 429 reports Limit = Remaining = 0.

@@ -1,6 +1,6 @@
 //! `GET /api/v1/apps`: `q`, `filter`, `limit` and the `after` cursor, and the `Link` headers of
-//! each page (REFERENCE §2). The cursor is the id of the last app of the page, so `after` works
-//! with whatever `limit`, `q` and `filter` the caller sends with it (REFERENCE §10.6).
+//! each page (docs/okta-api.md §2). The cursor is the id of the last app of the page, so `after` works
+//! with whatever `limit`, `q` and `filter` the caller sends with it (docs/okta-api.md §10.6).
 
 use url::form_urlencoded;
 

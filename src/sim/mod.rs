@@ -1,10 +1,10 @@
 //! A faithful local Okta org for the endpoints keyshare uses: apps, their signing keys, CSRs,
 //! OAuth 2.0 tokens, rate limits, and `/__sim/` fault injection and introspection.
 //!
-//! Every other test of keyshare runs against it, so it answers as `REFERENCE.md` says Okta
+//! Every other test of keyshare runs against it, so it answers as docs/okta-api.md says Okta
 //! answers: status codes, error bodies, headers, pagination. It never uses the client code in
 //! `crate::okta` (a bug shared by both would hide). docs/simulator.md is the user guide and
-//! lists every choice made where REFERENCE says UNCONFIRMED.
+//! lists every choice made where docs/okta-api.md says UNCONFIRMED.
 //!
 //! # Layout
 //! - [`config`]/`timespec`/`seed`: what the org holds ([`SimConfig`]) and how seeds are read.

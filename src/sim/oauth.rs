@@ -1,4 +1,4 @@
-//! OAuth 2.0 for service apps (REFERENCE §9): `POST /oauth2/v1/token` with
+//! OAuth 2.0 for service apps (docs/okta-api.md §9): `POST /oauth2/v1/token` with
 //! `client_credentials` and a `private_key_jwt` client assertion, checked against the client's
 //! registered public key; access tokens valid one hour, carrying the granted scopes;
 //! DPoP-bound tokens for clients that require DPoP. Never logs or echoes an assertion or token.
@@ -341,7 +341,7 @@ fn granted_scopes(client: &Client, requested: Option<&str>) -> Result<Vec<String
     }
 }
 
-/// The DPoP dance of a token request (REFERENCE §9): a proof is required, and the first one
+/// The DPoP dance of a token request (docs/okta-api.md §9): a proof is required, and the first one
 /// without the server's nonce is answered `use_dpop_nonce` with the nonce in `dpop-nonce`.
 fn check_token_request_proof(
     oauth: &OAuth,

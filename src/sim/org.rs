@@ -29,7 +29,7 @@ pub struct Org {
 pub struct App {
     /// The app object as stored.
     pub body: Map<String, Value>,
-    /// Its copies of key credentials, newest copy first (REFERENCE §5.1 list order).
+    /// Its copies of key credentials, newest copy first (docs/okta-api.md §5.1 list order).
     pub keys: Vec<KeyCopy>,
     /// CSRs not yet published or revoked, oldest first.
     pub csrs: Vec<Arc<PendingCsr>>,
@@ -140,7 +140,7 @@ impl Org {
         require_key_credentials(self.app(id)?, "generateKey")
     }
 
-    /// Adds a freshly generated key to the app's list (not activated: REFERENCE §5.2).
+    /// Adds a freshly generated key to the app's list (not activated: docs/okta-api.md §5.2).
     pub fn add_generated_key(
         &mut self,
         id: &str,
@@ -211,7 +211,7 @@ impl Org {
         Ok(())
     }
 
-    /// `PUT /api/v1/apps/{id}` with the rules of REFERENCE §4 "What to do".
+    /// `PUT /api/v1/apps/{id}` with the rules of docs/okta-api.md §4 "What to do".
     pub fn replace_app(
         &mut self,
         id: &str,

@@ -1,4 +1,4 @@
-//! The rules of `PUT /api/v1/apps/{id}` (REFERENCE §4 "What to do", §10.7):
+//! The rules of `PUT /api/v1/apps/{id}` (docs/okta-api.md §4 "What to do", §10.7):
 //! - system fields in the body are ignored;
 //! - `label` and `signOnMode` are required, and `signOnMode` cannot change (400 E0000001);
 //! - each writable top-level object that is sent replaces the stored one, as a server with a
@@ -6,7 +6,7 @@
 //!   (`null`, `""`, `[]`, and objects of only empty values), turns booleans `false` and drops
 //!   everything else. So a
 //!   read-modify-write through the official SDK, which drops empty values and the members its
-//!   models do not know, changes nothing it did not mean to (REFERENCE §10.7);
+//!   models do not know, changes nothing it did not mean to (docs/okta-api.md §10.7);
 //! - writable top-level fields that are not sent are kept (the guide's minimal PUT body);
 //! - `credentials` is merged member by member, and `credentials.signing` field by field;
 //! - the resulting `credentials.signing.kid` must be one of the app's keys (400 E0000001).
@@ -27,7 +27,7 @@ const WRITABLE: &[&str] = &[
     "settings",
 ];
 
-/// Read-only members of `credentials.signing` (SPEC).
+/// Read-only members of `credentials.signing` (the OpenAPI spec, docs/okta-api.md §4.8).
 const SIGNING_READ_ONLY: &[&str] = &["lastRotated", "nextRotation"];
 
 /// The app body that results from PUTting `request` over `stored`, or the 400 it earns.

@@ -1,4 +1,4 @@
-//! The axum router: Okta's app and key endpoints (REFERENCE §1), each a thin handler over the
+//! The axum router: Okta's app and key endpoints (docs/okta-api.md §1), each a thin handler over the
 //! rules in `org`, plus headers every response carries.
 
 use std::sync::Arc;
@@ -57,7 +57,7 @@ pub fn router(sim: Simulator) -> Router {
             get(metadata::saml_metadata),
         )
         // A wrong method on an app route is still an app request: it is authenticated and
-        // metered like the others, so its 405 carries the rate-limit headers (REFERENCE §10.2).
+        // metered like the others, so its 405 carries the rate-limit headers (docs/okta-api.md §10.2).
         .method_not_allowed_fallback(|| async { OktaError::method_not_allowed() })
         // The layer added last runs first: stats see every answer; a missing
         // Content-Length is refused up front, as a front-end proxy would; limits put their
@@ -92,7 +92,7 @@ const RECORDED_HEADERS: [(&str, &str); 5] = [
     ("x-xss-protection", "0"),
 ];
 
-/// `X-Okta-Request-Id` on every response (REFERENCE §7), and the recorded [`RECORDED_HEADERS`].
+/// `X-Okta-Request-Id` on every response (docs/okta-api.md §7), and the recorded [`RECORDED_HEADERS`].
 async fn request_id(request: Request, next: Next) -> Response {
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
@@ -105,7 +105,7 @@ async fn request_id(request: Request, next: Next) -> Response {
     response
 }
 
-/// 411 for an HTTP/1 POST or PUT that says nothing about its body's length (REFERENCE §7:
+/// 411 for an HTTP/1 POST or PUT that says nothing about its body's length (docs/okta-api.md §7:
 /// clients must send `Content-Length: 0`). The body imitates a front-end proxy's page; Okta's
 /// is unconfirmed.
 async fn require_length(request: Request, next: Next) -> Response {
@@ -293,7 +293,7 @@ async fn generate_key(
     Ok(json(StatusCode::CREATED, &key.to_jwk()?))
 }
 
-/// `validityYears`: required, an integer in 2..=10 (REFERENCE §5.2).
+/// `validityYears`: required, an integer in 2..=10 (docs/okta-api.md §5.2).
 fn validity_years(value: Option<&str>) -> Result<i64, OktaError> {
     let value = value.ok_or_else(|| OktaError::missing_parameter("validityYears"))?;
     match value.trim().parse::<i64>() {

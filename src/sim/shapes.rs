@@ -1,4 +1,4 @@
-//! The JSON shapes of apps as Okta returns them, per sign-on mode: REFERENCE §8 and the spec's
+//! The JSON shapes of apps as Okta returns them, per sign-on mode: docs/okta-api.md §8 and the spec's
 //! schemas for what they require, and recorded Okta listings for the rest (which members are
 //! present, and which are `null`; docs/simulator.md "Shapes and the recordings").
 //!
@@ -337,7 +337,7 @@ fn settings(app: &NewApp<'_>) -> Value {
     settings
 }
 
-/// `settings.signOn` of a custom SAML 2.0 app, as in REFERENCE §8 (VCR) and the recordings.
+/// `settings.signOn` of a custom SAML 2.0 app, as in docs/okta-api.md §8 and the recordings.
 fn saml2_sign_on(acs: &str) -> Value {
     json!({
         "defaultRelayState": "/",
@@ -365,7 +365,7 @@ fn saml2_sign_on(acs: &str) -> Value {
     })
 }
 
-/// `settings.app` of a WS-Fed app, with every field the SDK requires (REFERENCE §10.3).
+/// `settings.app` of a WS-Fed app, with every field the SDK requires (docs/okta-api.md §10.3).
 fn ws_federation_app(reply: &str) -> Value {
     json!({
         "audienceRestriction": "urn:example:wsfed",

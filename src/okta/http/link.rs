@@ -1,4 +1,4 @@
-//! Finds the `next` page in Okta's `Link` headers (RFC 8288, REFERENCE §2).
+//! Finds the `next` page in Okta's `Link` headers (RFC 8288, docs/okta-api.md §2).
 //!
 //! Okta sends one `link` header per relation, but a proxy may join them into one comma-separated
 //! header; both are read. The target is returned verbatim (resolved against the request URL if

@@ -1,6 +1,6 @@
 //! What to do after one attempt: done, wait for the bucket, back off and retry, or fail.
 //!
-//! The rules (DESIGN "Talking to Okta"): 429 waits for the bucket's reset; 5xx, timeouts and
+//! The rules (docs/design.md "Talking to Okta"): 429 waits for the bucket's reset; 5xx, timeouts and
 //! dropped connections back off with jitter, bounded by count and total time; a request that
 //! may have reached Okta is repeated only when repeating it is harmless. A generate is never
 //! repeated once it may have been sent: the caller must look at the keys to learn whether it

@@ -1,5 +1,5 @@
 //! The endpoints keyshare calls, named by their route template, and the rate-limit bucket each
-//! one draws from (REFERENCE §6).
+//! one draws from (docs/okta-api.md §6).
 //!
 //! Logs and statistics use the template (`/api/v1/apps/{appId}/credentials/keys`), never the
 //! concrete path, so that they group by endpoint and stay small.

@@ -1,5 +1,5 @@
 //! DPoP state of one service app: off until the token endpoint asks for it, then a throwaway
-//! key and the server's latest nonce (REFERENCE §9, RFC 9449).
+//! key and the server's latest nonce (docs/okta-api.md §9, RFC 9449).
 
 use std::sync::{Arc, Mutex, MutexGuard};
 

@@ -1,5 +1,5 @@
 //! The two JWTs keyshare signs: the `private_key_jwt` client assertion that asks for an
-//! access token, and the DPoP proof that binds a request to the DPoP key (REFERENCE §9).
+//! access token, and the DPoP proof that binds a request to the DPoP key (docs/okta-api.md §9).
 //!
 //! Both come out as [`Secret`]s: a client assertion is a credential for its lifetime.
 

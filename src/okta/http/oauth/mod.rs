@@ -1,4 +1,4 @@
-//! OAuth 2.0 client credentials with `private_key_jwt`, for Okta service apps (REFERENCE §9).
+//! OAuth 2.0 client credentials with `private_key_jwt`, for Okta service apps (docs/okta-api.md §9).
 //!
 //! [`TokenSource`] signs a client assertion, trades it for an access token at the org
 //! authorization server (`{org}/oauth2/v1/token`), keeps the token until shortly before it
