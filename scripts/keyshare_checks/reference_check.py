@@ -152,8 +152,13 @@ def _okta_error(exchange: Exchange) -> list[str]:
         if (code, summary) != SERVER_ERROR:
             problems.append(f"§7: {exchange.status} carries {code} {summary!r}, not E0000009")
     elif (code, summary) == LIST_FILTER_ERROR:
-        if not (exchange.status == 400 and exchange.method == "GET" and exchange.path == "/api/v1/apps"):
-            problems.append(f"E0000031 on {exchange.method} {exchange.path}: only the app list answers it")
+        # The two lists that take a filter: apps (§2) and the System Log (§12).
+        filtered = exchange.path in ("/api/v1/apps", "/api/v1/logs")
+        if not (exchange.status == 400 and exchange.method == "GET" and filtered):
+            problems.append(
+                f"E0000031 on {exchange.method} {exchange.path}: only the app list and the "
+                "System Log answer it"
+            )
         elif body["errorCauses"]:
             problems.append("E0000031 carries errorCauses; the recorded real answer has none")
     elif (code, summary) == LIST_PAGING_ERROR[:2]:
@@ -250,6 +255,8 @@ def _success(exchange: Exchange, operation_id: str | None) -> list[str]:
         return problems + _each(exchange, _csr)
     if exchange.method == "GET" and SAML_METADATA.match(exchange.path):
         return problems + _saml_metadata(exchange)
+    if exchange.method == "GET" and exchange.path.rstrip("/") == "/api/v1/logs":
+        return problems + _each(exchange, _log_event) + _log_links(exchange)
     return problems + ["no contract in the spec or docs/okta-api.md for this successful answer"]
 
 
@@ -336,6 +343,39 @@ def _saml_metadata(exchange: Exchange) -> list[str]:
         problems.append("SAML metadata has no signing X509Certificate in its IDPSSODescriptor")
     for certificate in certificates:
         problems += [f"X509Certificate {p}" for p in _der_sequence(certificate.text)]
+    return problems
+
+
+def _log_event(event: dict) -> list[str]:
+    """§12: a LogEvent with the members `keyshare watch` reads."""
+    problems = []
+    for member in ("uuid", "published", "eventType", "displayMessage"):
+        if not isinstance(event.get(member), str):
+            problems.append(f" §12: {member} is not a string")
+    if not isinstance(event.get("outcome"), dict) or "result" not in event["outcome"]:
+        problems.append(" §12: outcome.result missing")
+    if not isinstance(event.get("actor"), dict):
+        problems.append(" §12: actor is not an object")
+    targets = event.get("target")
+    if not isinstance(targets, list):
+        problems.append(" §12: target is not a list")
+    else:
+        for index, target in enumerate(targets):
+            if not (isinstance(target, dict) and isinstance(target.get("id"), str)
+                    and isinstance(target.get("type"), str)):
+                problems.append(f" §12: target[{index}] lacks a string id and type")
+    return problems
+
+
+def _log_links(exchange: Exchange) -> list[str]:
+    """§12: every page links itself; a polling query (no `until`) always links a next page."""
+    parsed = [LINK.match(value.strip()) for value in exchange.headers("link")]
+    if not all(parsed):
+        return [" §12: a Link header that is not one relation"]
+    rels = {match.group(2) for match in parsed}
+    problems = [] if "self" in rels else [' §12: no Link rel="self"']
+    if "until" not in dict(exchange.query_pairs()) and "next" not in rels:
+        problems.append(' §12: a polling query (no until) without Link rel="next"')
     return problems
 
 
