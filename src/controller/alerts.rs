@@ -175,7 +175,9 @@ impl Alerts {
                 Some(Event::new(
                     EventKind::KeyActivated,
                     Some(group.to_owned()),
-                    format!("keyshare: group `{group}` in {org} now signs with its staged key {kid}"),
+                    format!(
+                        "keyshare: group `{group}` in {org} now signs with its staged key {kid}"
+                    ),
                     now,
                 ))
             }
@@ -216,9 +218,9 @@ mod tests {
 
     use super::*;
     use crate::controller::status::{GroupStatus, KeyExpiry};
+    use crate::okta::Kid;
     use Health::Healthy;
     use SyncStatus::Synced;
-    use crate::okta::Kid;
 
     fn observed(sync: SyncStatus, health: Health, kid: &str) -> Observation {
         staging(sync, health, kid, None)
@@ -257,13 +259,22 @@ mod tests {
         })
     }
 
+    /// One observation (sync, health, signing kid, phase) and the events it should bring.
+    type Round = (
+        SyncStatus,
+        Health,
+        &'static str,
+        Option<Phase>,
+        &'static [EventKind],
+    );
+
     #[test]
     fn each_state_is_announced_once_until_it_changes() {
         use EventKind::{DriftFound, DriftHealed, KeyActivated, KeyExpiring, KeyStaged};
         use Health::{Degraded, Healthy};
         use SyncStatus::{OutOfSync, Synced};
         let in_sync = Some(Phase::InSync);
-        let table: &[(SyncStatus, Health, &str, Option<Phase>, &[EventKind])] = &[
+        let table: &[Round] = &[
             (Synced, Healthy, "k1", None, &[]),
             (OutOfSync, Healthy, "k1", None, &[DriftFound]),
             (OutOfSync, Healthy, "k1", None, &[]),
@@ -273,15 +284,33 @@ mod tests {
             (Synced, Degraded, "k2", None, &[KeyExpiring]),
             (Synced, Healthy, "k2", None, &[]),
             (OutOfSync, Degraded, "k2", None, &[DriftFound, KeyExpiring]),
-            (Synced, Healthy, "k2", staged("k3"), &[DriftHealed, KeyStaged]),
+            (
+                Synced,
+                Healthy,
+                "k2",
+                staged("k3"),
+                &[DriftHealed, KeyStaged],
+            ),
             (Synced, Healthy, "k2", staged("k3"), &[]),
             (SyncStatus::Unknown, Healthy, "k2", staged("k3"), &[]),
             (OutOfSync, Healthy, "k2", switch_due("k3"), &[DriftFound]),
-            (Synced, Healthy, "k3", in_sync.clone(), &[DriftHealed, KeyActivated]),
+            (
+                Synced,
+                Healthy,
+                "k3",
+                in_sync.clone(),
+                &[DriftHealed, KeyActivated],
+            ),
             (Synced, Healthy, "k3", in_sync.clone(), &[]),
             // First seen due (the controller started after the stage): the switch is news.
             (OutOfSync, Healthy, "k3", switch_due("k4"), &[DriftFound]),
-            (Synced, Healthy, "k4", in_sync.clone(), &[DriftHealed, KeyActivated]),
+            (
+                Synced,
+                Healthy,
+                "k4",
+                in_sync.clone(),
+                &[DriftHealed, KeyActivated],
+            ),
             // A staged key the group never switched to (the stage was undone) is no news.
             (Synced, Healthy, "k4", staged("k5"), &[KeyStaged]),
             (Synced, Healthy, "k4", in_sync, &[]),
@@ -299,7 +328,10 @@ mod tests {
     fn staging_events_name_the_key_and_the_switch_date() {
         let mut alerts = Alerts::default();
         let observation = staging(Synced, Healthy, "k1", staged("k2"));
-        let [staged] = alerts.observe("org", &observation, now()).try_into().unwrap();
+        let [staged] = alerts
+            .observe("org", &observation, now())
+            .try_into()
+            .unwrap();
         assert_eq!(
             serde_json::to_value(&staged).unwrap(),
             serde_json::json!({
@@ -309,7 +341,10 @@ mod tests {
             })
         );
         let observation = staging(Synced, Healthy, "k2", Some(Phase::InSync));
-        let [activated] = alerts.observe("org", &observation, now()).try_into().unwrap();
+        let [activated] = alerts
+            .observe("org", &observation, now())
+            .try_into()
+            .unwrap();
         assert_eq!(
             (activated.event, activated.severity, activated.text.as_str()),
             (

@@ -638,6 +638,10 @@ mod tests {
         staging.observe(&observation);
         let samples = encode(&registry);
         assert!(samples.contains(&r#"group_phase{group="finance",phase="in_sync"} 1"#.to_owned()));
-        assert!(!samples.iter().any(|s| s.contains("hr") || s.contains("switch_timestamp")));
+        assert!(
+            !samples
+                .iter()
+                .any(|s| s.contains("hr") || s.contains("switch_timestamp"))
+        );
     }
 }
