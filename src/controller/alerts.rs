@@ -1,5 +1,5 @@
 //! Which notifications a change of state calls for, each sent once until its state changes
-//! (drift found, drift healed, apply failed, key expiring). Each carries what Flux's and Argo
+//! (drift found, drift healed, apply failed, key expiring, key staged, key activated). Each carries what Flux's and Argo
 //! CD's notifications carry: a severity, a timestamp and the object it is about (kind and
 //! name). A suspended group is never notified about. Pure: no I/O, no clock (the caller says
 //! when).
@@ -9,7 +9,8 @@ use std::collections::BTreeMap;
 use jiff::Timestamp;
 use serde::Serialize;
 
-use super::status::{Health, Observation, SyncStatus};
+use super::status::{GroupStatus, Health, Observation, SyncStatus};
+use crate::plan::Phase;
 
 /// What happened.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize)]
@@ -19,13 +20,15 @@ pub enum EventKind {
     DriftHealed,
     ApplyFailed,
     KeyExpiring,
+    KeyStaged,
+    KeyActivated,
 }
 
 /// How bad it is, in Flux's two levels.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Severity {
-    /// Something got better (drift healed).
+    /// Something got better (drift healed) or went as planned (a key staged or activated).
     Info,
     /// Something needs a person (drift, a failed apply, an expiring key).
     Error,
@@ -60,7 +63,9 @@ impl Event {
         Self {
             event,
             severity: match event {
-                EventKind::DriftHealed => Severity::Info,
+                EventKind::DriftHealed | EventKind::KeyStaged | EventKind::KeyActivated => {
+                    Severity::Info
+                }
                 EventKind::DriftFound | EventKind::ApplyFailed | EventKind::KeyExpiring => {
                     Severity::Error
                 }
@@ -129,6 +134,7 @@ impl Alerts {
                 }
                 _ => {}
             }
+            events.extend(self.staging(org, group, status, now));
         }
         self.open.retain(|(_, group), _| {
             group
@@ -136,6 +142,46 @@ impl Alerts {
                 .is_none_or(|g| observation.groups.contains_key(g))
         });
         events
+    }
+
+    /// A staged rotation's news: the stage of a key, announced once per key, and the switch to
+    /// it, seen as the group signing with the key it staged. The staged kid stays recorded
+    /// until then; a switch is also recognised when the controller first saw it due.
+    fn staging(
+        &mut self,
+        org: &str,
+        group: &str,
+        status: &GroupStatus,
+        now: Timestamp,
+    ) -> Option<Event> {
+        let staged_key = (EventKind::KeyStaged, Some(group.to_owned()));
+        match &status.phase {
+            Some(Phase::Staged { kid, switch_at, .. }) => {
+                let text = format!(
+                    "keyshare: group `{group}` in {org} staged the signing key {kid} on every app; they switch to it at {switch_at}"
+                );
+                self.open_alert(staged_key, &kid.0, text, now)
+            }
+            Some(Phase::SwitchDue { kid, .. }) => {
+                self.open.entry(staged_key).or_insert_with(|| kid.0.clone());
+                None
+            }
+            _ => {
+                let signing = status.key.as_ref().map(|k| &k.kid.0);
+                if signing.is_none() || self.open.get(&staged_key) != signing {
+                    return None;
+                }
+                let (_, kid) = self.open.remove_entry(&staged_key)?;
+                Some(Event::new(
+                    EventKind::KeyActivated,
+                    Some(group.to_owned()),
+                    format!(
+                        "keyshare: group `{group}` in {org} now signs with its staged key {kid}"
+                    ),
+                    now,
+                ))
+            }
+        }
     }
 
     /// An apply failed at `now`: announced once until an apply succeeds.
@@ -173,8 +219,14 @@ mod tests {
     use super::*;
     use crate::controller::status::{GroupStatus, KeyExpiry};
     use crate::okta::Kid;
+    use Health::Healthy;
+    use SyncStatus::Synced;
 
     fn observed(sync: SyncStatus, health: Health, kid: &str) -> Observation {
+        staging(sync, health, kid, None)
+    }
+
+    fn staging(sync: SyncStatus, health: Health, kid: &str, phase: Option<Phase>) -> Observation {
         let status = GroupStatus {
             sync,
             health,
@@ -184,34 +236,123 @@ mod tests {
             }),
             drift: vec!["switch app2".to_owned()],
             suspended: false,
+            phase,
         };
         Observation {
             groups: [("finance".to_owned(), status)].into(),
         }
     }
 
+    fn staged(kid: &str) -> Option<Phase> {
+        Some(Phase::Staged {
+            kid: Kid(kid.to_owned()),
+            staged_at: now(),
+            switch_at: Timestamp::from_second(1_790_000_000).unwrap(),
+        })
+    }
+
+    fn switch_due(kid: &str) -> Option<Phase> {
+        Some(Phase::SwitchDue {
+            kid: Kid(kid.to_owned()),
+            staged_at: now(),
+            switch_at: now(),
+        })
+    }
+
+    /// One observation (sync, health, signing kid, phase) and the events it should bring.
+    type Round = (
+        SyncStatus,
+        Health,
+        &'static str,
+        Option<Phase>,
+        &'static [EventKind],
+    );
+
     #[test]
     fn each_state_is_announced_once_until_it_changes() {
-        use EventKind::{DriftFound, DriftHealed, KeyExpiring};
+        use EventKind::{DriftFound, DriftHealed, KeyActivated, KeyExpiring, KeyStaged};
         use Health::{Degraded, Healthy};
         use SyncStatus::{OutOfSync, Synced};
-        let table: &[(SyncStatus, Health, &str, &[EventKind])] = &[
-            (Synced, Healthy, "k1", &[]),
-            (OutOfSync, Healthy, "k1", &[DriftFound]),
-            (OutOfSync, Healthy, "k1", &[]),
-            (SyncStatus::Unknown, Health::Unknown, "k1", &[]),
-            (OutOfSync, Degraded, "k1", &[KeyExpiring]),
-            (Synced, Degraded, "k1", &[DriftHealed]),
-            (Synced, Degraded, "k2", &[KeyExpiring]),
-            (Synced, Healthy, "k2", &[]),
-            (OutOfSync, Degraded, "k2", &[DriftFound, KeyExpiring]),
+        let in_sync = Some(Phase::InSync);
+        let table: &[Round] = &[
+            (Synced, Healthy, "k1", None, &[]),
+            (OutOfSync, Healthy, "k1", None, &[DriftFound]),
+            (OutOfSync, Healthy, "k1", None, &[]),
+            (SyncStatus::Unknown, Health::Unknown, "k1", None, &[]),
+            (OutOfSync, Degraded, "k1", None, &[KeyExpiring]),
+            (Synced, Degraded, "k1", None, &[DriftHealed]),
+            (Synced, Degraded, "k2", None, &[KeyExpiring]),
+            (Synced, Healthy, "k2", None, &[]),
+            (OutOfSync, Degraded, "k2", None, &[DriftFound, KeyExpiring]),
+            (
+                Synced,
+                Healthy,
+                "k2",
+                staged("k3"),
+                &[DriftHealed, KeyStaged],
+            ),
+            (Synced, Healthy, "k2", staged("k3"), &[]),
+            (SyncStatus::Unknown, Healthy, "k2", staged("k3"), &[]),
+            (OutOfSync, Healthy, "k2", switch_due("k3"), &[DriftFound]),
+            (
+                Synced,
+                Healthy,
+                "k3",
+                in_sync.clone(),
+                &[DriftHealed, KeyActivated],
+            ),
+            (Synced, Healthy, "k3", in_sync.clone(), &[]),
+            // First seen due (the controller started after the stage): the switch is news.
+            (OutOfSync, Healthy, "k3", switch_due("k4"), &[DriftFound]),
+            (
+                Synced,
+                Healthy,
+                "k4",
+                in_sync.clone(),
+                &[DriftHealed, KeyActivated],
+            ),
+            // A staged key the group never switched to (the stage was undone) is no news.
+            (Synced, Healthy, "k4", staged("k5"), &[KeyStaged]),
+            (Synced, Healthy, "k4", in_sync, &[]),
         ];
         let mut alerts = Alerts::default();
-        for (round, (sync, health, kid, expected)) in table.iter().enumerate() {
-            let events = alerts.observe("org", &observed(*sync, *health, kid), now());
+        for (round, (sync, health, kid, phase, expected)) in table.iter().enumerate() {
+            let observation = staging(*sync, *health, kid, phase.clone());
+            let events = alerts.observe("org", &observation, now());
             let kinds: Vec<EventKind> = events.iter().map(|e| e.event).collect();
             assert_eq!(kinds, *expected, "round {round}");
         }
+    }
+
+    #[test]
+    fn staging_events_name_the_key_and_the_switch_date() {
+        let mut alerts = Alerts::default();
+        let observation = staging(Synced, Healthy, "k1", staged("k2"));
+        let [staged] = alerts
+            .observe("org", &observation, now())
+            .try_into()
+            .unwrap();
+        assert_eq!(
+            serde_json::to_value(&staged).unwrap(),
+            serde_json::json!({
+                "event": "key_staged", "severity": "info", "timestamp": "2026-12-07T06:00:00Z",
+                "kind": "SigningKeyGroup", "group": "finance",
+                "text": "keyshare: group `finance` in org staged the signing key k2 on every app; they switch to it at 2026-09-21T14:13:20Z"
+            })
+        );
+        let observation = staging(Synced, Healthy, "k2", Some(Phase::InSync));
+        let [activated] = alerts
+            .observe("org", &observation, now())
+            .try_into()
+            .unwrap();
+        assert_eq!(
+            (activated.event, activated.severity, activated.text.as_str()),
+            (
+                EventKind::KeyActivated,
+                Severity::Info,
+                "keyshare: group `finance` in org now signs with its staged key k2"
+            )
+        );
     }
 
     #[test]

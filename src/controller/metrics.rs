@@ -21,6 +21,7 @@ use super::informer::{Absorbed, ResyncReason};
 use super::process::ProcessCollector;
 use super::status::Observation;
 use crate::okta::http::HttpClient;
+use crate::plan::Phase;
 
 #[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
 struct GroupLabels {
@@ -106,6 +107,7 @@ pub struct Metrics {
     duration: Histogram,
     desired_valid: Gauge,
     informer: InformerMetrics,
+    staging: StagingMetrics,
     conventions: Conventions,
 }
 
@@ -226,6 +228,7 @@ impl Metrics {
             desired_valid.clone(),
         );
         let informer = InformerMetrics::register(registry);
+        let staging = StagingMetrics::register(registry);
         registry.register_collector(Box::new(ApiCollector {
             client: client.clone(),
         }));
@@ -240,12 +243,14 @@ impl Metrics {
             duration,
             desired_valid,
             informer,
+            staging,
             conventions,
         }
     }
 
-    /// Replaces the group and key series with `observation`'s.
+    /// Replaces the group, key and phase series with `observation`'s.
     pub fn observe(&self, observation: &Observation) {
+        self.staging.observe(observation);
         self.group_info.clear();
         self.key_expiry.clear();
         self.conventions.group_suspended.clear();
@@ -419,6 +424,76 @@ impl Metrics {
     }
 }
 
+// Staged rotation: where each group with `stageBefore` stands, and when its apps switch.
+
+#[derive(Debug, Clone, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct PhaseLabels {
+    group: String,
+    phase: &'static str,
+}
+
+/// `keyshare_group_phase{group,phase}` and `keyshare_group_switch_timestamp_seconds{group}`.
+#[derive(Debug)]
+struct StagingMetrics {
+    phase: Family<PhaseLabels, Gauge>,
+    switch_at: Family<GroupNameLabels, Gauge>,
+}
+
+/// Every phase's label, so that each staging group shows all of them (one at 1): an alert
+/// can then compare a phase with 0 rather than with a missing series.
+const PHASES: [&str; 5] = ["in_sync", "staging_due", "staged", "switch_due", "overdue"];
+
+impl StagingMetrics {
+    fn register(registry: &mut Registry) -> Self {
+        let phase = Family::<PhaseLabels, Gauge>::default();
+        registry.register(
+            "group_phase",
+            "Per group with stageBefore: 1 for its staged-rotation phase (in_sync, staging_due, staged, switch_due, overdue), 0 for the others",
+            phase.clone(),
+        );
+        let switch_at = Family::<GroupNameLabels, Gauge>::default();
+        registry.register(
+            "group_switch_timestamp_seconds",
+            "Per group whose next key is staged or being staged: when its apps switch to it, as a Unix timestamp",
+            switch_at.clone(),
+        );
+        Self { phase, switch_at }
+    }
+
+    /// Replaces both families with `observation`'s groups that stage.
+    fn observe(&self, observation: &Observation) {
+        self.phase.clear();
+        self.switch_at.clear();
+        for (group, status) in &observation.groups {
+            let Some(phase) = &status.phase else { continue };
+            let (current, switch_at) = match phase {
+                Phase::InSync => ("in_sync", None),
+                Phase::StagingDue { switch_at, .. } => ("staging_due", Some(switch_at)),
+                Phase::Staged { switch_at, .. } => ("staged", Some(switch_at)),
+                Phase::SwitchDue { switch_at, .. } => ("switch_due", Some(switch_at)),
+                Phase::Overdue { .. } => ("overdue", None),
+            };
+            for label in PHASES {
+                let labels = PhaseLabels {
+                    group: group.clone(),
+                    phase: label,
+                };
+                self.phase
+                    .get_or_create(&labels)
+                    .set(i64::from(label == current));
+            }
+            if let Some(switch_at) = switch_at {
+                let labels = GroupNameLabels {
+                    group: group.clone(),
+                };
+                self.switch_at
+                    .get_or_create(&labels)
+                    .set(switch_at.as_second());
+            }
+        }
+    }
+}
+
 /// The content type of [`Metrics::encode`].
 pub const CONTENT_TYPE: &str = prometheus_client::encoding::prometheus_text::CONTENT_TYPE;
 
@@ -487,5 +562,86 @@ impl Collector for ApiCollector {
             }
         }
         Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use jiff::Timestamp;
+
+    use super::*;
+    use crate::controller::status::{GroupStatus, Health, SyncStatus};
+    use crate::okta::Kid;
+
+    fn status(phase: Option<Phase>) -> GroupStatus {
+        GroupStatus {
+            sync: SyncStatus::Synced,
+            health: Health::Healthy,
+            key: None,
+            drift: Vec::new(),
+            suspended: false,
+            phase,
+        }
+    }
+
+    fn encode(registry: &Registry) -> Vec<String> {
+        let mut text = String::new();
+        prometheus_client::encoding::prometheus_text::encode(&mut text, registry).unwrap();
+        let mut samples: Vec<String> = text
+            .lines()
+            .filter(|line| !line.starts_with('#'))
+            .map(str::to_owned)
+            .collect();
+        samples.sort();
+        samples
+    }
+
+    #[test]
+    fn staging_groups_show_every_phase_and_their_switch_date() {
+        let mut registry = Registry::default();
+        let staging = StagingMetrics::register(&mut registry);
+        let switch_at = Timestamp::from_second(1_800_000_000).unwrap();
+        let staged = Phase::Staged {
+            kid: Kid("k2".to_owned()),
+            staged_at: Timestamp::from_second(1_790_000_000).unwrap(),
+            switch_at,
+        };
+        let observation = Observation {
+            groups: [
+                ("finance".to_owned(), status(Some(staged))),
+                ("hr".to_owned(), status(Some(Phase::InSync))),
+                ("legacy".to_owned(), status(None)),
+            ]
+            .into(),
+        };
+        staging.observe(&observation);
+        assert_eq!(
+            encode(&registry),
+            [
+                r#"group_phase{group="finance",phase="in_sync"} 0"#,
+                r#"group_phase{group="finance",phase="overdue"} 0"#,
+                r#"group_phase{group="finance",phase="staged"} 1"#,
+                r#"group_phase{group="finance",phase="staging_due"} 0"#,
+                r#"group_phase{group="finance",phase="switch_due"} 0"#,
+                r#"group_phase{group="hr",phase="in_sync"} 1"#,
+                r#"group_phase{group="hr",phase="overdue"} 0"#,
+                r#"group_phase{group="hr",phase="staged"} 0"#,
+                r#"group_phase{group="hr",phase="staging_due"} 0"#,
+                r#"group_phase{group="hr",phase="switch_due"} 0"#,
+                r#"group_switch_timestamp_seconds{group="finance"} 1800000000"#,
+            ]
+        );
+        // The switch done, the date goes, and a group that left takes its series along.
+        let observation = Observation {
+            groups: [("finance".to_owned(), status(Some(Phase::InSync)))].into(),
+        };
+        staging.observe(&observation);
+        let samples = encode(&registry);
+        assert!(samples.contains(&r#"group_phase{group="finance",phase="in_sync"} 1"#.to_owned()));
+        assert!(
+            !samples
+                .iter()
+                .any(|s| s.contains("hr") || s.contains("switch_timestamp"))
+        );
     }
 }

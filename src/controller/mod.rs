@@ -24,6 +24,7 @@
 //! - `hook`: Okta Event Hooks (`--event-hook-path`), a push that starts a check at once.
 //! - `metrics`, `process`, `health`, `server`: `/metrics` (the process series from `/proc`),
 //!   `/healthz`, `/readyz`.
+//! - `metadata`: `/metadata/{appId}`, a managed app's IdP metadata with the staged certificate.
 //!
 //! # Suspending
 //! A group whose YAML says `metadata.annotations: {keyshare.io/suspend: "true"}` is still
@@ -37,6 +38,7 @@ mod heal;
 mod health;
 mod hook;
 mod informer;
+mod metadata;
 mod metrics;
 mod process;
 mod reconcile;
@@ -57,6 +59,7 @@ pub use webhook::{Webhook, WebhookError};
 
 use files::FileWatch;
 use health::Readiness;
+use metadata::Published;
 use metrics::{Metrics, ReconcileResult};
 use reconcile::{Action, Context};
 
@@ -108,8 +111,8 @@ pub enum StartError {
     },
 }
 
-/// Runs the controller until `stop` turns true: serves `/metrics`, `/healthz` and `/readyz`
-/// on `listener`, and reconciles `settings.dir` against `client`'s org on every file change
+/// Runs the controller until `stop` turns true: serves `/metrics`, `/healthz`, `/readyz` and
+/// `/metadata/{appId}` on `listener`, and reconciles `settings.dir` against `client`'s org on every file change
 /// and every interval. A running apply finishes its current step first.
 pub async fn run(
     settings: Settings,
@@ -125,14 +128,17 @@ pub async fn run(
     let metrics = Arc::new(Metrics::new(&client));
     let readiness = Arc::new(Readiness::default());
     let hook = settings.event_hook.clone();
+    let published = Arc::new(Published::default());
+    let mut router = server::router(metrics.clone(), readiness.clone())
+        .merge(metadata::router(published.clone(), client.clone()));
     let ctx = Context::new(
         settings,
         client,
-        metrics.clone(),
-        readiness.clone(),
+        metrics,
+        readiness,
+        published,
         stop.clone(),
     );
-    let mut router = server::router(metrics, readiness);
     if let (Some(hook), Some(inbox)) = (&hook, &ctx.inbox) {
         router = router.merge(hook::router(hook, inbox.clone()));
     }

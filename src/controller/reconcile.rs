@@ -22,6 +22,7 @@ use super::heal::heal;
 use super::health::{DiskState, Readiness};
 use super::hook::Inbox;
 use super::informer::{Informer, Next, ResyncReason};
+use super::metadata::Published;
 use super::metrics::Metrics;
 use super::status::{Observation, SyncStatus};
 use super::webhook::{Notifier, QUEUE_CAPACITY, SHUTDOWN_GRACE};
@@ -97,6 +98,7 @@ pub struct Context {
     stop: watch::Receiver<bool>,
     pub(super) metrics: Arc<Metrics>,
     pub(super) readiness: Arc<Readiness>,
+    published: Arc<Published>,
     alerts: Alerts,
     last: Observation,
     informer: Informer,
@@ -117,6 +119,7 @@ impl Context {
         client: HttpClient,
         metrics: Arc<Metrics>,
         readiness: Arc<Readiness>,
+        published: Arc<Published>,
         stop: watch::Receiver<bool>,
     ) -> Self {
         // The debounce belongs to the file watch, which the loop owns.
@@ -146,6 +149,7 @@ impl Context {
             stop,
             metrics,
             readiness,
+            published,
             alerts: Alerts::default(),
             last: Observation::default(),
             informer: Informer::new(resync, log_overlap),
@@ -331,6 +335,8 @@ impl Context {
     async fn observe(&mut self, desired: &DesiredState) -> Result<Option<Planned>, ReconcileError> {
         let now = Timestamp::now();
         let mut stop = self.stop.clone();
+        // The read borrows the context until the end.
+        let published = self.published.clone();
         let read = self.read_live(desired, now);
         tokio::pin!(read);
         let slow = tokio::time::sleep(SLOW_READ);
@@ -352,6 +358,7 @@ impl Context {
         let plan = plan::plan(desired, &live, now).map_err(ReconcileError::Plan)?;
         let sentences = sentences(&plan, &live);
         let observation = Observation::of(desired, &plan, &sentences, now);
+        published.set(&plan, &live);
         Ok(Some(Planned {
             plan,
             live,

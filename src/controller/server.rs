@@ -1,5 +1,6 @@
 //! The HTTP listener: `/metrics` (Prometheus text format), `/healthz` (the process answers)
-//! and `/readyz` (see [`Readiness`]). It serves only what it reads; it changes nothing.
+//! and `/readyz` (see [`Readiness`]); `metadata` adds `/metadata/{appId}`. It serves only what
+//! it reads; it changes nothing.
 //!
 //! Every connection is bounded, so that peers which connect and never send, or send half a
 //! request, cannot take the process's file descriptors (which the reconciles need to read

@@ -10,7 +10,7 @@ use jiff::{SignedDuration, Timestamp};
 
 use crate::config::DesiredState;
 use crate::okta::Kid;
-use crate::plan::{KeyRef, Plan, RotationReason, Warning};
+use crate::plan::{KeyRef, Phase, Plan, RotationReason, Warning};
 
 /// How long before expiry a key counts as expiring when the group has no `rotateBefore`:
 /// the planner's own warning window.
@@ -53,6 +53,8 @@ pub struct GroupStatus {
     pub drift: Vec<String>,
     /// Suspended by its `keyshare.io/suspend` annotation: observed, never healed or notified.
     pub suspended: bool,
+    /// Where a group with `stageBefore` stands in its staged rotation; none without it.
+    pub phase: Option<Phase>,
 }
 
 /// Every group of the desired state, by name.
@@ -99,6 +101,11 @@ impl Observation {
                         .map(|(_, sentence)| sentence.clone())
                         .collect(),
                     suspended: group.suspended,
+                    phase: plan
+                        .groups
+                        .iter()
+                        .find(|g| g.name == group.name)
+                        .and_then(|g| g.phase.clone()),
                 };
                 (group.name.clone(), status)
             })
@@ -107,7 +114,7 @@ impl Observation {
     }
 
     /// After a reconcile that could not read the org: every group of `desired` is Unknown,
-    /// keeping what was last known of its health and key.
+    /// keeping what was last known of its health, key and phase.
     pub fn unknown(desired: &DesiredState, last: &Self) -> Self {
         let groups = desired
             .groups
@@ -120,6 +127,7 @@ impl Observation {
                     key: known.and_then(|s| s.key.clone()),
                     drift: Vec::new(),
                     suspended: group.suspended,
+                    phase: known.and_then(|s| s.phase.clone()),
                 };
                 (group.name.clone(), status)
             })

@@ -14,6 +14,7 @@ pub mod escape;
 pub mod json;
 pub mod keys;
 pub mod markdown;
+pub(crate) mod metadata;
 mod stage;
 pub mod text;
 mod view;
