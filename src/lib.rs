@@ -9,6 +9,8 @@
 //! - [`okta`]: the API layer: typed models, the [`okta::OktaApi`] trait and its HTTP client.
 //! - [`plan`]: pure planning: desired state + live snapshot + now → ordered steps. No I/O.
 //! - [`apply`]: the executor: fetches live snapshots and runs a plan's steps through `OktaApi`.
+//! - [`reconcile`]: the flow `apply`, `demo` and `watch` share: observe (every read of Okta),
+//!   plan, execute, verify.
 //! - [`planfile`]: saved plans (`plan --out`), and the check that one is still current.
 //! - [`render`]: text, JSON and Markdown views of plans, drift and the key inventory.
 //! - [`controller`]: `keyshare watch`: the reconcile loop, metrics, health and notifications.
@@ -24,5 +26,6 @@ pub mod fsio;
 pub mod okta;
 pub mod plan;
 pub mod planfile;
+pub mod reconcile;
 pub mod render;
 pub mod sim;

@@ -5,40 +5,30 @@
 //! shows progress on standard error (only on a terminal),
 //! runs the steps, then re-reads every app it touched and checks that each group signs, and
 //! publishes in its SAML metadata, one certificate. Ctrl-C or SIGTERM during the steps stops
-//! after the step in flight (see [`interrupt`]).
-
-mod interrupt;
-mod verify;
+//! after the step in flight (see [`steps`](super::steps)). The stages are the reconcile
+//! layer's ([`crate::reconcile`]); this module asks, confirms and renders.
 
 use std::io::{BufRead, IsTerminal};
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
-use indicatif::{ProgressBar, ProgressStyle};
 
 use super::okta_args::{OktaArgs, duration};
 use super::output::{Format, render, render_report, stdout_color};
 use super::session::{Planned, Reads, Targets, load};
+use super::steps::{self, RERUN_DIR, check_converged, run_steps};
 use super::{ExitStatus, clock};
-use crate::apply::{
-    ApplyReport, Executed, OrgLock, ProgressEvent, StepOutcome, execute_until, known_key,
-    with_known_keys,
-};
+use crate::apply::{ApplyReport, OrgLock, known_key, with_known_keys};
 use crate::cli::console::{diag, diagln, out, outln};
 use crate::config::DesiredState;
 use crate::okta::http::HttpClient;
-use crate::plan::{LiveSnapshot, Plan, Step};
+use crate::plan::{LiveSnapshot, Plan};
 use crate::planfile::{self, PlanFile, StaleError};
 use crate::render::escape::terminal;
-use crate::render::{AppliedView, Command, RenderContext, Report, StepView};
-use interrupt::Interrupts;
+use crate::render::{AppliedView, Command, RenderContext, Report};
 
 /// Re-reads of a saved plan's apps in flight at once.
 const REREAD_CONCURRENCY: usize = 8;
-
-/// How to finish a plan made from a directory that stopped part-way.
-const RERUN_DIR: &str =
-    "Run `keyshare apply` again to finish: it plans afresh from Okta and resumes.";
 
 /// How to finish a saved plan that stopped part-way.
 const RERUN_PLAN_FILE: &str = "Run `keyshare apply` on the desired-state directory to finish (a saved plan is stale once one of its steps ran): it plans afresh from Okta and resumes.";
@@ -110,7 +100,7 @@ pub async fn run(args: ApplyArgs, verbose: u8) -> anyhow::Result<ExitStatus> {
             RERUN_PLAN_FILE
         };
         report = run_steps(&client, &planned, text, Some(rerun)).await?;
-        let verified = verify::verify(&client, &planned.plan, &planned.live, &report).await?;
+        let verified = steps::verify(&client, &planned, &report).await?;
         // The report shows the keys the groups got, certificates included.
         for group in &verified {
             shown.insert_facts(group.key.clone());
@@ -119,7 +109,7 @@ pub async fn run(args: ApplyArgs, verbose: u8) -> anyhow::Result<ExitStatus> {
             check_converged(&client, &reads, desired).await?;
         }
         if text {
-            let _ = out!("{}", verify::describe(&verified));
+            let _ = out!("{}", steps::describe(&verified));
             let _ = outln!("Apply complete: {report}.");
         }
     }
@@ -228,161 +218,6 @@ async fn from_plan_file(client: &HttpClient, path: &Path) -> anyhow::Result<Prep
         },
         desired: None,
     })
-}
-
-/// Runs `planned`'s steps, printing each as it ends, then re-reads the org and fails unless
-/// every group signs and publishes one certificate and planning again finds nothing left to
-/// do, and prints the "Verified group …" lines as `apply` does. `demo` uses this.
-pub async fn apply_planned(
-    client: &HttpClient,
-    reads: &Reads,
-    desired: &DesiredState,
-    planned: &Planned,
-) -> anyhow::Result<ApplyReport> {
-    let report = run_steps(client, planned, true, None).await?;
-    let verified = verify::verify(client, &planned.plan, &planned.live, &report).await?;
-    check_converged(client, reads, desired).await?;
-    out!("{}", verify::describe(&verified))?;
-    Ok(report)
-}
-
-/// Runs the steps with a progress bar on a terminal's standard error; `print_steps` also
-/// prints each finished step on standard output. With `stop_on_signal` (the sentence saying
-/// how to finish), Ctrl-C and SIGTERM stop the apply between two steps; the error then says
-/// what ran.
-async fn run_steps(
-    client: &HttpClient,
-    planned: &Planned,
-    print_steps: bool,
-    stop_on_signal: Option<&'static str>,
-) -> anyhow::Result<ApplyReport> {
-    let ctx = RenderContext {
-        snapshot: &planned.live,
-    };
-    // The executor names a generated key by its kid once it is known, so these lines do too.
-    // They reach the terminal (progress bar, step lines, interrupt messages): escaped once here.
-    let sentence = |step: &Step| terminal(&StepView::of(step, &ctx).sentence()).into_owned();
-    let bar = progress_bar(planned.plan.steps.len());
-    let interrupts = stop_on_signal
-        .map(|rerun| Interrupts::listen(bar.clone(), rerun))
-        .transpose()
-        .context("cannot listen for Ctrl-C and SIGTERM; nothing was changed")?;
-    let mut progress = |event: ProgressEvent<'_>| match event {
-        ProgressEvent::Started { index, total, step } => {
-            let sentence = sentence(step);
-            if let Some(interrupts) = &interrupts {
-                interrupts.step_started(index, total, &sentence);
-            }
-            // The bar's position counts finished steps; the message names the one in flight
-            // by its own number, as the interrupt message does.
-            bar.set_message(format!("step {index}/{total}: {sentence}"));
-        }
-        ProgressEvent::Finished {
-            index,
-            total,
-            step,
-            outcome,
-            generated,
-        } => {
-            bar.inc(1);
-            if print_steps {
-                let result = match (outcome, step) {
-                    // Like Terraform's `[id=…]`: the computed value, once known.
-                    (StepOutcome::Done, Step::Generate { group, .. }) => {
-                        generated.get(group).map_or_else(
-                            || "done".to_owned(),
-                            |kid| format!("done, key {}", terminal(&kid.0)),
-                        )
-                    }
-                    (StepOutcome::Done, _) => "done".to_owned(),
-                    (StepOutcome::AlreadyDone, _) => "already done".to_owned(),
-                    (StepOutcome::Adopted(kid), _) => {
-                        format!("adopted {} after an ambiguous failure", terminal(&kid.0))
-                    }
-                };
-                let line = format!("[{index}/{total}] {}: {result}", sentence(step));
-                // A progress line nobody can read is no reason to stop between two steps.
-                let _ = bar.suspend(|| outln!("{line}"));
-            }
-            if let Some(interrupts) = &interrupts {
-                interrupts.step_finished();
-            }
-        }
-    };
-    let stop = || interrupts.as_ref().is_some_and(Interrupts::requested);
-    let result = execute_until(client, &planned.plan, &mut progress, &stop).await;
-    if let Some(interrupts) = &interrupts {
-        interrupts.steps_ended();
-    }
-    bar.finish_and_clear();
-    let executed = result.context(
-        "apply stopped; what ran before the failing step took effect, and running apply again resumes",
-    )?;
-    match executed {
-        Executed::Finished(report) => Ok(report),
-        Executed::Stopped {
-            report,
-            done,
-            total,
-        } => Err(interrupted(
-            &report,
-            done,
-            total,
-            stop_on_signal.unwrap_or(RERUN_DIR),
-        )),
-    }
-}
-
-/// The error of an apply stopped between two steps: what ran, and how to finish.
-fn interrupted(report: &ApplyReport, done: usize, total: usize, rerun: &str) -> anyhow::Error {
-    if done == 0 {
-        return anyhow::anyhow!(
-            "apply interrupted before its first step; nothing was changed in Okta"
-        );
-    }
-    let keys: String = report
-        .generated
-        .iter()
-        .map(|(group, kid)| format!("; group `{group}`'s new key is {kid}"))
-        .collect();
-    anyhow::anyhow!(
-        "apply interrupted after step {done} of {total}; what ran took effect: {report}{keys}. Okta is part-way through the plan. {rerun}"
-    )
-}
-
-/// A progress bar on standard error when it is a terminal: finished steps of `total`, the
-/// time left at the pace so far, and the step in flight. Hidden otherwise, so that logs and
-/// CI output stay clean.
-fn progress_bar(total: usize) -> ProgressBar {
-    if !std::io::stderr().is_terminal() {
-        return ProgressBar::hidden();
-    }
-    let bar = ProgressBar::new(u64::try_from(total).unwrap_or(u64::MAX));
-    bar.set_style(
-        ProgressStyle::with_template(
-            "{spinner} [{bar:20}] {pos}/{len} done, ETA {eta} | {wide_msg}",
-        )
-        .expect("the template is valid")
-        .progress_chars("=> "),
-    );
-    bar.enable_steady_tick(std::time::Duration::from_millis(120));
-    bar
-}
-
-/// Plans again and fails unless nothing is left to do.
-async fn check_converged(
-    client: &HttpClient,
-    reads: &Reads,
-    desired: &DesiredState,
-) -> anyhow::Result<()> {
-    let after = reads.plan(client, desired, clock::now()?).await?;
-    if !after.plan.is_empty() {
-        bail!(
-            "apply finished, but Okta still differs from the desired state ({} step(s) remain): someone may be changing these apps right now; run plan again",
-            after.plan.steps.len()
-        );
-    }
-    Ok(())
 }
 
 /// Asks on the terminal; refuses when there is no terminal to ask on. Everything it shows goes

@@ -9,15 +9,15 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, bail};
 use jiff::Timestamp;
 
-use super::apply::apply_planned;
-
 use super::ExitStatus;
 use super::output::{Format, render, stdout_color};
-use super::session::{Reads, load};
+use super::session::{Planned, Reads, load};
+use super::steps::apply_and_verify;
 use crate::cli::console::{out, outln};
 use crate::config::DesiredState;
 use crate::okta::http::{Auth, ClientSettings, HttpClient, Secret, parse_org_url};
-use crate::okta::{AppId, OktaApi};
+use crate::okta::{AppId, Kid, OktaApi};
+use crate::reconcile::observe;
 use crate::render::Command;
 use crate::render::escape::terminal;
 use crate::sim::{self, SimConfig};
@@ -65,7 +65,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<ExitStatus> {
     )?;
 
     heading("2. apply")?;
-    let report = apply_planned(&client, &Reads::fresh(), &desired, &first).await?;
+    let report = apply_and_verify(&client, &Reads::fresh(), &desired, &first).await?;
     outln!("Apply complete: {report}.")?;
 
     heading("3. drift: does Okta still match?")?;
@@ -73,7 +73,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<ExitStatus> {
 
     heading("4. someone switches an app back to its old key in the Admin Console")?;
     let (app, old_kid) = first_switched_member(&first)?;
-    let current = client.get_app(&app).await?;
+    let current = observe::app(&client, &app).await?;
     client
         .replace_app(&app, &current.with_signing_kid(&old_kid))
         .await?;
@@ -86,7 +86,7 @@ pub async fn run(args: DemoArgs) -> anyhow::Result<ExitStatus> {
     }
 
     heading("6. apply: heal the drift")?;
-    let report = apply_planned(&client, &Reads::fresh(), &desired, &drifted).await?;
+    let report = apply_and_verify(&client, &Reads::fresh(), &desired, &drifted).await?;
     outln!("Apply complete: {report}.")?;
 
     heading("7. drift: in sync again")?;
@@ -140,7 +140,7 @@ async fn show_drift(
     client: &HttpClient,
     desired: &DesiredState,
     color: bool,
-) -> anyhow::Result<super::session::Planned> {
+) -> anyhow::Result<Planned> {
     let planned = Reads::fresh()
         .plan(client, desired, Timestamp::now())
         .await?;
@@ -158,9 +158,7 @@ async fn show_drift(
 }
 
 /// A member the first plan switched, and the kid it signed with before.
-fn first_switched_member(
-    first: &super::session::Planned,
-) -> anyhow::Result<(AppId, crate::okta::Kid)> {
+fn first_switched_member(first: &Planned) -> anyhow::Result<(AppId, Kid)> {
     first
         .plan
         .groups

@@ -14,7 +14,8 @@ use super::ExitStatus;
 use super::okta_args::OktaArgs;
 use crate::cli::console::outln;
 use crate::okta::http::HttpClient;
-use crate::okta::{AppId, AppQuery, AppStatus, Application, JsonWebKey, Kid, OktaApi};
+use crate::okta::{AppId, AppStatus, Application, JsonWebKey, Kid};
+use crate::reconcile::observe;
 use crate::render::escape::{terminal, yaml_comment};
 
 #[derive(Debug, clap::Args)]
@@ -46,8 +47,7 @@ pub async fn run(args: ImportArgs) -> anyhow::Result<ExitStatus> {
     let mut names = BTreeSet::new();
     let mut written = Vec::new();
     for group in &groups {
-        let key = client
-            .get_key(&group.source.id, &group.kid)
+        let key = observe::key(&client, &group.source.id, &group.kid)
             .await
             .with_context(|| format!("cannot read key {} of {}", group.kid, group.source.id))?;
         let name = unique_name(&slug(&group.source.label), &mut names);
@@ -79,18 +79,14 @@ pub async fn run(args: ImportArgs) -> anyhow::Result<ExitStatus> {
 /// The apps named by `--app`, or every app in the org.
 async fn read_apps(client: &HttpClient, ids: &[String]) -> anyhow::Result<Vec<Application>> {
     if ids.is_empty() {
-        return client
-            .list_apps(&AppQuery {
-                limit: Some(200),
-                ..AppQuery::default()
-            })
+        return observe::org_apps(client)
             .await
             .with_context(|| format!("cannot list the apps of {}", client.org_url()));
     }
     let mut apps = Vec::new();
     for id in ids {
         let id = AppId(id.clone());
-        match client.get_app(&id).await {
+        match observe::app(client, &id).await {
             Ok(app) => apps.push(app),
             Err(e) if e.is_not_found() => {
                 bail!(

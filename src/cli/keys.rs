@@ -19,8 +19,9 @@ use super::session::{Reads, load};
 use super::{ExitStatus, clock};
 use crate::cli::console::{diag, out};
 use crate::okta::http::HttpClient;
-use crate::okta::{ApiError, AppId, AppQuery, Application, Kid, OktaApi};
+use crate::okta::{ApiError, AppId, Application, Kid};
 use crate::plan::Phase;
+use crate::reconcile::observe;
 use crate::render::keys::{InventoryApp, KeysReport, render_json, render_markdown, render_text};
 
 /// Key lists read at once.
@@ -60,11 +61,7 @@ pub async fn run(args: KeysArgs, verbose: u8) -> anyhow::Result<ExitStatus> {
     };
     let mut not_signing_apps = BTreeMap::new();
     let apps: Vec<Application> = if args.all {
-        let listed = client
-            .list_apps(&AppQuery {
-                limit: Some(200),
-                ..AppQuery::default()
-            })
+        let listed = observe::org_apps(&client)
             .await
             .with_context(|| format!("cannot list the apps of {}", client.org_url()))?;
         let (signing, others): (Vec<_>, Vec<_>) =
@@ -143,7 +140,7 @@ async fn read_keys(
             let managed = groups.get(&app.id);
             let group = managed.map(|managed| managed.group.clone());
             let staged = managed.and_then(|managed| managed.staged.clone());
-            let (keys, keys_unreadable) = match client.list_keys(&app.id).await {
+            let (keys, keys_unreadable) = match observe::key_list(client, &app.id).await {
                 Ok(keys) => (keys, None),
                 Err(error) if group.is_none() && about_this_app(&error) => {
                     tracing::debug!(app = %app.id, %error, "an unmanaged app's key list is not readable");

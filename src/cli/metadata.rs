@@ -20,8 +20,9 @@ use super::session::{Reads, load};
 use super::{ExitStatus, clock};
 use crate::cli::console::{diagln, outln};
 use crate::okta::http::HttpClient;
-use crate::okta::{AppId, Application, Kid, OktaApi};
+use crate::okta::{AppId, Application, Kid};
 use crate::plan::{GroupPlan, LiveSnapshot, Phase};
+use crate::reconcile::observe;
 use crate::render::cert::Certificate;
 use crate::render::escape::terminal;
 use crate::render::metadata::with_staged_key;
@@ -128,8 +129,7 @@ async fn app_files(
         live.key(kid)
             .and_then(|facts| Certificate::from_base64(facts.certificate_der_base64()?))
     };
-    let published = client
-        .saml_metadata(&app.id, None)
+    let published = observe::saml_metadata(client, &app.id, None)
         .await
         .with_context(|| format!("cannot read the SAML metadata of {name}"))?;
     let active = app
@@ -139,8 +139,7 @@ async fn app_files(
     let staged = group.phase.as_ref().and_then(Phase::staged_kid);
     let (xml, staged_pem, staged_index) = match staged {
         Some(kid) => {
-            let preview = client
-                .saml_metadata(&app.id, Some(kid))
+            let preview = observe::saml_metadata(client, &app.id, Some(kid))
                 .await
                 .with_context(|| {
                     format!("cannot read Okta's metadata preview of key {kid} for {name}")

@@ -4,7 +4,7 @@
 //! Exit codes follow Terraform's `-detailed-exitcode`: 0 = nothing to do, 2 = changes or drift,
 //! 1 = any error, usage errors included (never clap's default 2, which means "changes" here),
 //! and an `apply` stopped between two steps by Ctrl-C or SIGTERM. 130 = an `apply` ended at once
-//! by a second signal (`apply/interrupt.rs`).
+//! by a second signal (`steps/interrupt.rs`).
 
 mod apply;
 mod clock;
@@ -23,6 +23,7 @@ mod read_progress;
 mod session;
 mod show;
 mod signals;
+mod steps;
 mod validate;
 mod watch;
 

@@ -20,13 +20,23 @@ use std::time::Duration;
 use indicatif::{ProgressBar, ProgressStyle};
 
 use crate::okta::http::{Bucket, CallStats, HttpClient};
+use crate::reconcile::ReadHook;
 
 /// How often the line is redrawn.
 const TICK: Duration = Duration::from_millis(250);
 
+/// The live line as the reconcile layer's [`ReadHook`]: drawn from this client's counts.
+pub struct ShowReads<'a>(pub &'a HttpClient);
+
+impl ReadHook for ShowReads<'_> {
+    async fn reading<F: Future>(&self, app_calls: Option<usize>, reads: F) -> F::Output {
+        showing_reads(self.0, app_calls, reads).await
+    }
+}
+
 /// Runs `reads` with the live line drawn from `client`'s counts, and clears it afterwards;
 /// `app_calls` is the number of calls reading the apps takes, when known.
-pub async fn showing_reads<F: Future>(
+async fn showing_reads<F: Future>(
     client: &HttpClient,
     app_calls: Option<usize>,
     reads: F,

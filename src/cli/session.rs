@@ -1,22 +1,22 @@
 //! What every online command does first: load the desired state, connect to Okta, read the
 //! live snapshot and plan. Commands differ only in what they do with the plan.
 //!
-//! The session's reads go through the key cache (docs/performance.md): a kid's expiry and
-//! certificate and the org's app count learnt in one run spare calls in the next, for as long
-//! as the cache may stand for Okta's answer. The cache is an optimisation only; failing to
-//! write it is a warning, never an error.
+//! The reading and planning are the reconcile layer's ([`crate::reconcile::observe`], through
+//! the key cache the flags ask for); the session adds the terminal's read progress and turns
+//! errors into messages.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use anyhow::Context;
 use jiff::Timestamp;
 
 use super::okta_args::OktaArgs;
-use super::read_progress;
-use crate::apply::{FetchOptions, KeyCache, app_read_calls, fetch};
+use super::read_progress::ShowReads;
+use crate::apply::KeyCache;
 use crate::config::{self, DesiredState};
 use crate::okta::http::HttpClient;
-use crate::plan::{self, LiveSnapshot, Plan};
+pub use crate::reconcile::Planned;
+use crate::reconcile::observe;
 
 /// A desired state and a client for the org it is reconciled against.
 pub struct Session {
@@ -27,16 +27,7 @@ pub struct Session {
 
 /// How a command reads the org: through the org's key-metadata cache file, or afresh.
 #[derive(Debug, Clone, Default)]
-pub struct Reads {
-    /// The org's key-cache file; none when the cache is disabled.
-    key_cache: Option<PathBuf>,
-}
-
-/// A plan and the snapshot it was derived from.
-pub struct Planned {
-    pub live: LiveSnapshot,
-    pub plan: Plan,
-}
+pub struct Reads(observe::Reads);
 
 /// `--target GROUP` of `plan`, `apply` and `drift`, as Terraform's `-target`.
 #[derive(Debug, Clone, clap::Args)]
@@ -111,19 +102,18 @@ impl Session {
 impl Reads {
     /// Reads without the cache (the demo, whose org lives only as long as the process).
     pub fn fresh() -> Self {
-        Self::default()
+        Self(observe::Reads::fresh())
     }
 
     /// Reads through `client`'s org's cache file, as `okta`'s cache flags say.
     pub fn cached(okta: &OktaArgs, client: &HttpClient) -> Self {
-        Self {
-            key_cache: okta
-                .key_cache_dir()
-                .map(|dir| KeyCache::file_for(&dir, client.org_url().as_str())),
-        }
+        let file = okta
+            .key_cache_dir()
+            .map(|dir| KeyCache::file_for(&dir, client.org_url().as_str()));
+        Self(observe::Reads::cached(file))
     }
 
-    /// Reads what planning `desired` needs, through the key cache when there is one, and
+    /// Reads what planning `desired` needs, showing the reads' progress on a terminal, and
     /// plans. Every planning error is reported at once.
     pub async fn plan(
         &self,
@@ -131,31 +121,10 @@ impl Reads {
         desired: &DesiredState,
         now: Timestamp,
     ) -> anyhow::Result<Planned> {
-        let org = client.org_url().as_str();
-        let mut cache = match &self.key_cache {
-            Some(path) => KeyCache::load(path, org),
-            None => KeyCache::empty(org),
-        };
-        let options = FetchOptions {
-            org_apps: cache.org_apps(),
-            // A warm cache means an earlier run read this org: steady state, where members
-            // mostly sign with their group's key already.
-            members_in_sync: !cache.is_empty(),
-            known_keys: cache.known_keys(now),
-            ..FetchOptions::default()
-        };
-        let app_calls = app_read_calls(desired, &options);
-        let reading = read_and_plan(client, desired, now, &options);
-        let (planned, org_apps) = read_progress::showing_reads(client, app_calls, reading).await?;
-        let grew = cache.remember(&planned.live, now);
-        let counted = org_apps.is_some_and(|count| cache.learn_org_apps(count));
-        if let Some(path) = &self.key_cache
-            && (grew || counted)
-            && let Err(error) = cache.save(path)
-        {
-            tracing::warn!(%error, "the key cache was not updated");
-        }
-        Ok(planned)
+        Ok(self
+            .0
+            .plan(client, desired, now, &ShowReads(client))
+            .await?)
     }
 }
 
@@ -167,27 +136,4 @@ pub fn load(dir: &Path) -> anyhow::Result<DesiredState> {
         crate::cli::console::diagln!("Warning: {warning}");
     }
     Ok(desired)
-}
-
-/// Fetches with `options` and plans; also returns the org's app count when the fetch
-/// counted it.
-async fn read_and_plan(
-    client: &HttpClient,
-    desired: &DesiredState,
-    now: Timestamp,
-    options: &FetchOptions,
-) -> anyhow::Result<(Planned, Option<usize>)> {
-    let fetched = fetch(client, desired, now, options)
-        .await
-        .with_context(|| format!("cannot read the live state of {}", client.org_url()))?;
-    let live = fetched.live;
-    let plan = plan::plan(desired, &live, now).map_err(|errors| {
-        let lines: Vec<String> = errors.iter().map(ToString::to_string).collect();
-        anyhow::anyhow!(
-            "the desired state cannot be planned against {}:\n{}",
-            client.org_url(),
-            lines.join("\n")
-        )
-    })?;
-    Ok((Planned { live, plan }, fetched.org_apps))
 }

@@ -4,7 +4,7 @@
 //! Okta's `lastUpdated` has one-second precision, so a second write within the same second
 //! would go unnoticed; the digest of the app's whole JSON does not miss it. The key kids catch
 //! a key generated, cloned or deleted since, which does not change the app object at all.
-//! This module only reads from Okta.
+//! This module only reads from Okta, through [`crate::reconcile::observe`].
 
 use std::collections::BTreeSet;
 
@@ -13,6 +13,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::okta::{ApiError, AppId, Kid, OktaApi};
 use crate::plan::{LiveSnapshot, Plan};
+use crate::reconcile::observe;
 
 /// What the plan saw of one app.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -126,7 +127,7 @@ async fn reread(api: &impl OktaApi, seen: &AppFingerprint) -> Result<Reread, Sta
         label: seen.label.clone(),
         what,
     };
-    let app = api.get_app(&seen.id).await.map_err(read_error)?;
+    let app = observe::app(api, &seen.id).await.map_err(read_error)?;
     if app.digest() != seen.digest {
         return Err(changed(
             "its settings or signing key differ from what the plan read",
@@ -135,7 +136,7 @@ async fn reread(api: &impl OktaApi, seen: &AppFingerprint) -> Result<Reread, Sta
     let Some(kids) = &seen.kids else {
         return Ok((app, None));
     };
-    let keys = api.list_keys(&seen.id).await.map_err(read_error)?;
+    let keys = observe::key_list(api, &seen.id).await.map_err(read_error)?;
     if &sorted_kids(&keys) != kids {
         return Err(changed(
             "its key credentials differ from what the plan read",
