@@ -1,5 +1,6 @@
-//! Self-healing: carrying out a plan through the executor, stopping between steps when a
-//! shutdown is requested, and logging each finished step.
+//! Self-healing: carrying out a plan through the reconcile layer's execute stage (the
+//! executor), stopping between steps when a shutdown is requested, and logging each finished
+//! step. The check after it is the reconcile's (see `reconcile`).
 //!
 //! A shutdown request is honoured only before a step begins (see
 //! [`execute_until`](crate::apply::execute_until)): what ran took effect; the next run plans
@@ -8,9 +9,10 @@
 
 use tokio::sync::watch;
 
-use crate::apply::{ApplyError, Executed, ProgressEvent, StepOutcome, execute_until};
+use crate::apply::{ApplyError, Executed, ProgressEvent, StepOutcome};
 use crate::okta::OktaApi;
 use crate::plan::{LiveSnapshot, Plan, Step};
+use crate::reconcile;
 use crate::render::{RenderContext, StepView};
 
 /// Runs `plan`'s steps in order until they are done or `stop` turns true, logging each step
@@ -45,5 +47,5 @@ pub async fn heal(
         let sentence = StepView::of(step, &ctx).sentence();
         tracing::info!(step = index, total, outcome, generated, "{sentence}");
     };
-    execute_until(api, plan, &mut log, &|| *stop.borrow()).await
+    reconcile::execute(api, plan, &mut log, &|| *stop.borrow()).await
 }

@@ -1,5 +1,6 @@
-//! Readiness as `/readyz` reports it: the last reconcile completed and the desired state on
-//! disk is valid. A self-heal put off because another writer held the apply lock is said, and
+//! Readiness as `/readyz` reports it: the last reconcile completed, the desired state on
+//! disk is valid, and the check after the last self-heal found every healed group converged
+//! (until a later check does, the controller is not ready). A self-heal put off because another writer held the apply lock is said, and
 //! so is a suspension (of the whole controller, or of groups), but they leave the controller
 //! ready: they are expected pauses, not faults. Liveness (`/healthz`) needs no state:
 //! answering at all is the proof.
@@ -33,6 +34,8 @@ struct State {
     suspended: Option<String>,
     /// The groups suspended by their annotation, as last observed.
     suspended_groups: Vec<String>,
+    /// Why the check after a self-heal failed, until a later check passes.
+    unverified: Option<String>,
 }
 
 impl Readiness {
@@ -49,6 +52,11 @@ impl Readiness {
     /// Why the last reconcile put its self-heal off; `None` when it did not.
     pub fn heal_deferred(&self, why: Option<String>) {
         self.lock().heal_deferred = why;
+    }
+
+    /// Why the check after a self-heal failed; `None` once a check passes.
+    pub fn unverified(&self, why: Option<String>) {
+        self.lock().unverified = why;
     }
 
     /// Why reconciling is suspended as a whole; `None` when it is not.
@@ -92,7 +100,10 @@ impl Readiness {
             Some(Ok(())) if state.disk == DiskState::Unreadable => Err(
                 "the desired state on disk cannot be read; the last valid one is in use".to_owned(),
             ),
-            Some(Ok(())) => Ok(note),
+            Some(Ok(())) => match &state.unverified {
+                Some(why) => Err(why.clone()),
+                None => Ok(note),
+            },
         }
     }
 

@@ -106,6 +106,8 @@ pub struct Metrics {
     webhook_dropped: Family<DropLabels, Counter>,
     duration: Histogram,
     desired_valid: Gauge,
+    verify_failures: Family<GroupNameLabels, Counter>,
+    verify_failing: Gauge,
     informer: InformerMetrics,
     staging: StagingMetrics,
     conventions: Conventions,
@@ -227,6 +229,18 @@ impl Metrics {
             "1 when the desired state on disk is valid, 0 when the last good one is in use",
             desired_valid.clone(),
         );
+        let verify_failures = Family::<GroupNameLabels, Counter>::default();
+        registry.register(
+            "verify_failures",
+            "Checks after a self-heal that found a group not converged (an app not signing with the group key, or a switched app's SAML metadata not publishing its certificate), by group",
+            verify_failures.clone(),
+        );
+        let verify_failing = Gauge::default();
+        registry.register(
+            "verify_failing",
+            "1 from a failed check after a self-heal until a later check passes, else 0",
+            verify_failing.clone(),
+        );
         let informer = InformerMetrics::register(registry);
         let staging = StagingMetrics::register(registry);
         registry.register_collector(Box::new(ApiCollector {
@@ -242,6 +256,8 @@ impl Metrics {
             webhook_dropped,
             duration,
             desired_valid,
+            verify_failures,
+            verify_failing,
             informer,
             staging,
             conventions,
@@ -306,6 +322,21 @@ impl Metrics {
     /// Whether the whole controller is suspended (the suspend file exists).
     pub fn suspended(&self, suspended: bool) {
         self.conventions.suspended.set(i64::from(suspended));
+    }
+
+    /// The check after a self-heal passed.
+    pub fn verified(&self) {
+        self.verify_failing.set(0);
+    }
+
+    /// The check after a self-heal found `group` not converged.
+    pub fn verify_failed(&self, group: &str) {
+        self.verify_failures
+            .get_or_create(&GroupNameLabels {
+                group: group.to_owned(),
+            })
+            .inc();
+        self.verify_failing.set(1);
     }
 
     /// Counts a self-heal put off because the apply lock was held.

@@ -14,10 +14,12 @@
 //! - `desired`: the desired state re-read per reconcile, the last valid one kept.
 //! - `files`: debounced file events as "look again" signals, from a watch that never goes
 //!   blind.
-//! - `reconcile`: one reconcile and its error policy.
+//! - `reconcile`: one reconcile (the reconcile layer's observe, plan, execute and verify) and its
+//!   error policy.
 //! - `informer`: when to read the whole org and when the System Log is enough; the live
 //!   snapshot kept between checks.
-//! - `heal`: applying a plan through the executor, stoppable between steps.
+//! - `heal`: applying a plan through the reconcile layer's execute stage, stoppable between
+//!   steps.
 //! - `status`: per-group sync status, health and key expiry, derived from a plan.
 //! - `alerts`, `webhook`: which notifications a change calls for, and posting them from a
 //!   queue of their own, outside the loop.

@@ -7,6 +7,12 @@
 //! plan read while another writer runs would repeat that writer's work (a second generate).
 //! It never waits for the lock; while another apply holds it, the reconcile only reports and
 //! puts the heal off to the next reconcile.
+//!
+//! The stages are the reconcile layer's ([`crate::reconcile`]), as `keyshare apply` runs them:
+//! observe (here followed through the System Log between full reads), plan, execute and
+//! verify. After every heal the healed groups are verified as `apply` verifies them; a failed
+//! check is logged, counted, and keeps `/readyz` not ready until a later reconcile checks the
+//! same groups again and finds them converged.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -26,13 +32,11 @@ use super::metadata::Published;
 use super::metrics::Metrics;
 use super::status::{Observation, SyncStatus};
 use super::webhook::{Notifier, QUEUE_CAPACITY, SHUTDOWN_GRACE};
-use crate::apply::{
-    ApplyError, Executed, FetchError, FetchOptions, KeyCache, LockError, OrgLock, fetch, refresh,
-};
+use crate::apply::{ApplyError, ApplyReport, Executed, FetchError, LockError, OrgLock};
 use crate::config::{ConfigError, DesiredState};
-use crate::okta::OktaApi;
 use crate::okta::http::HttpClient;
-use crate::plan::{self, LiveSnapshot, Plan, PlanError};
+use crate::plan::{LiveSnapshot, Plan, PlanError};
+use crate::reconcile::{self, Check, Quiet, Reads, observe};
 use crate::render::{Command, RenderContext, Report};
 
 /// The first retry delay after a failure; it doubles per failure up to the interval.
@@ -92,7 +96,7 @@ pub struct Context {
     interval: Duration,
     self_heal: bool,
     lock_dir: PathBuf,
-    key_cache: Option<PathBuf>,
+    reads: Reads,
     suspend_file: Option<PathBuf>,
     notifier: Option<Notifier>,
     stop: watch::Receiver<bool>,
@@ -103,6 +107,9 @@ pub struct Context {
     last: Observation,
     informer: Informer,
     pub(super) inbox: Option<Arc<Inbox>>,
+    /// What the last check after a self-heal found not converged, checked again by every
+    /// reconcile until it passes.
+    unverified: Option<Check>,
 }
 
 /// A plan, what it was made from, and the status it gives.
@@ -143,7 +150,7 @@ impl Context {
             interval,
             self_heal,
             lock_dir,
-            key_cache,
+            reads: Reads::cached(key_cache),
             suspend_file,
             notifier,
             stop,
@@ -154,12 +161,13 @@ impl Context {
             last: Observation::default(),
             informer: Informer::new(resync, log_overlap),
             inbox: event_hook.map(|_| Arc::new(Inbox::default())),
+            unverified: None,
         }
     }
 
-    /// Loads the desired state, reads the org, plans, and with `--self-heal` applies, holding
-    /// the apply lock from the read to the check after healing; without the lock it only
-    /// reports.
+    /// Loads the desired state, reads the org, plans, and with `--self-heal` applies and
+    /// verifies, holding the apply lock from the read to the check after healing; without the
+    /// lock it only reports.
     pub async fn reconcile(&mut self) -> Result<Action, ReconcileError> {
         if self.suspended() {
             return Ok(Action::Suspended(self.interval));
@@ -178,6 +186,12 @@ impl Context {
         // Cleared only when not deferring again, so `/readyz` never flickers between the two.
         if plan.is_empty() || !self.self_heal {
             self.readiness.heal_deferred(None);
+            if plan.is_empty() {
+                // Nothing to heal: what an earlier check found failing is checked again.
+                let nothing = ApplyReport::default();
+                self.verify(&plan, &planned.live, &nothing, Check::default())
+                    .await;
+            }
             return Ok(Action::Requeue(self.interval));
         }
         let Some(_lock) = lock else {
@@ -194,6 +208,8 @@ impl Context {
                 self.metrics.healed_steps(plan.steps.len());
                 tracing::info!(%report, "self-heal applied the plan");
                 self.alerts.apply_succeeded();
+                self.verify(&plan, &planned.live, &report, Check::of(&plan))
+                    .await;
             }
             Ok(Executed::Stopped { done, total, .. }) => {
                 self.metrics.healed_steps(done);
@@ -218,6 +234,58 @@ impl Context {
         };
         self.record(after.observation);
         Ok(Action::Requeue(self.interval))
+    }
+
+    /// Verifies the groups `check` covers and those an earlier check found failing, as
+    /// `keyshare apply` verifies after its steps (`report` names the keys the heal generated);
+    /// says what it found in the log, the metrics and `/readyz`.
+    async fn verify(
+        &mut self,
+        plan: &Plan,
+        live: &LiveSnapshot,
+        report: &ApplyReport,
+        check: Check,
+    ) {
+        let check = match self.unverified.take() {
+            Some(failing) => failing.and(check),
+            None => check,
+        };
+        if check.is_empty() {
+            return;
+        }
+        match reconcile::verify::verify(&self.client, plan, live, report, &check).await {
+            Ok(verified) => {
+                for group in &verified {
+                    tracing::info!(
+                        group = group.group,
+                        kid = %group.kid,
+                        apps = group.apps.len(),
+                        saml_apps = group.saml_apps,
+                        "verified"
+                    );
+                }
+                self.metrics.verified();
+                self.readiness.unverified(None);
+            }
+            Err(error) => {
+                let group = error.group().to_owned();
+                let (expected, found) = error.mismatch().unzip();
+                // Counted before it is said, so that a reader of the log finds it in the metrics.
+                self.metrics.verify_failed(&group);
+                tracing::error!(
+                    group,
+                    app = error.app().map(|app| app.0.as_str()),
+                    expected,
+                    found,
+                    error = %error,
+                    "self-heal did not verify"
+                );
+                self.readiness.unverified(Some(format!(
+                    "the check after self-heal found group `{group}` not converged: {error}"
+                )));
+                self.unverified = Some(check);
+            }
+        }
     }
 
     /// Whether the suspend file exists; says so in the metrics, `/readyz` and, when it
@@ -355,7 +423,8 @@ impl Context {
                 }
             }
         };
-        let plan = plan::plan(desired, &live, now).map_err(ReconcileError::Plan)?;
+        let reconcile::Planned { live, plan } =
+            reconcile::plan(desired, live, now).map_err(ReconcileError::Plan)?;
         let sentences = sentences(&plan, &live);
         let observation = Observation::of(desired, &plan, &sentences, now);
         published.set(&plan, &live);
@@ -369,20 +438,16 @@ impl Context {
     /// The live snapshot for planning `desired` at `now`: the kept one, brought up to date from
     /// the System Log, or a full read when one is due or the log cannot be trusted.
     ///
-    /// Reads go through the org's key-metadata cache, as `plan` and `drift` do: a kid's
-    /// metadata never changes, so each check spares the key lists of sources whose key is
-    /// known, and the org's app count picks the cheapest way to read apps. The file is read
-    /// per check, so what a `keyshare apply` learnt meanwhile is used too.
+    /// Reads go through the org's key-metadata cache, as `plan` and `drift` do
+    /// ([`Reads`]): a kid's metadata never changes, so each check spares the key lists of
+    /// sources whose key is known, and the org's app count picks the cheapest way to read
+    /// apps. The file is read per check, so what a `keyshare apply` learnt meanwhile is used
+    /// too.
     async fn read_live(
         &mut self,
         desired: &DesiredState,
         now: Timestamp,
     ) -> Result<LiveSnapshot, ReconcileError> {
-        let org = self.client.org_url().as_str();
-        let mut cache = match &self.key_cache {
-            Some(path) => KeyCache::load(path, org),
-            None => KeyCache::empty(org),
-        };
         let mono = tokio::time::Instant::now();
         // Taken on every path: a full read covers whatever was pushed.
         let pushed = self
@@ -392,7 +457,7 @@ impl Context {
             .unwrap_or_default();
         let reason = match self.informer.next(&desired.digest, now, mono) {
             Next::Resync(reason) => reason,
-            Next::Poll(query) => match self.client.system_log(&query).await {
+            Next::Poll(query) => match observe::system_log(&self.client, &query).await {
                 Err(error) => {
                     let reason = ResyncReason::of_log_error(&error);
                     tracing::warn!(%error, %reason, "the System Log cannot be read; reading the whole org instead");
@@ -409,27 +474,20 @@ impl Context {
                                 "the System Log or an Event Hook names managed apps; reading them again"
                             );
                         }
-                        let concurrency = FetchOptions::default().concurrency;
                         let live = self
                             .informer
                             .live_mut()
                             .expect("a poll is only asked for with a kept snapshot");
-                        let refreshed = refresh(
-                            &self.client,
-                            desired,
-                            now,
-                            live,
-                            absorbed.changed,
-                            concurrency,
-                        )
-                        .await;
+                        let refreshed = self
+                            .reads
+                            .refresh(&self.client, desired, now, live, absorbed.changed)
+                            .await;
                         let live = live.clone();
                         if let Err(error) = refreshed {
                             // The cursor moved past the events: only a full read can catch up.
                             self.informer.force(ResyncReason::ReadError);
                             return Err(ReconcileError::Fetch(Box::new(error)));
                         }
-                        self.remember(&mut cache, &live, None, now);
                         return Ok(live);
                     }
                 },
@@ -437,38 +495,14 @@ impl Context {
         };
         tracing::info!(%reason, "reading the whole org");
         self.metrics.resynced(reason);
-        let options = FetchOptions {
-            org_apps: cache.org_apps(),
-            members_in_sync: !cache.is_empty(),
-            known_keys: cache.known_keys(now),
-            ..FetchOptions::default()
-        };
-        let fetched = fetch(&self.client, desired, now, &options)
+        let fetched = self
+            .reads
+            .read(&self.client, desired, now, &Quiet)
             .await
             .map_err(|e| ReconcileError::Fetch(Box::new(e)))?;
-        self.remember(&mut cache, &fetched.live, fetched.org_apps, now);
         self.informer
             .resynced(fetched.live.clone(), &desired.digest, now, mono);
         Ok(fetched.live)
-    }
-
-    /// Saves what `live` taught about keys and the org's size to the key cache, if it grew.
-    fn remember(
-        &self,
-        cache: &mut KeyCache,
-        live: &LiveSnapshot,
-        org_apps: Option<usize>,
-        now: Timestamp,
-    ) {
-        let grew = cache.remember(live, now);
-        let counted = org_apps.is_some_and(|count| cache.learn_org_apps(count));
-        if let Some(path) = &self.key_cache
-            && (grew || counted)
-            && let Err(error) = cache.save(path)
-        {
-            // The next check reads afresh what the cache would have spared; nothing is wrong.
-            tracing::warn!(%error, "the key cache was not updated");
-        }
     }
 
     /// Publishes an observation: metrics, logs, notifications. Metrics come first, so that a
