@@ -1,6 +1,8 @@
 //! `keyshare watch` against drift: read-only it reports and changes nothing; with
 //! `--self-heal` it converges the org, notices an out-of-band change at the next interval,
-//! heals it, and tells the webhook once per change of state.
+//! heals it, and tells the webhook once per change of state. After every heal it verifies as
+//! `keyshare apply` does; a heal whose apps' SAML metadata does not publish the new certificate
+//! is logged, counted and keeps `/readyz` not ready until a later check passes.
 
 mod cli_support;
 mod controller_support;
@@ -176,4 +178,118 @@ async fn a_failed_apply_is_announced_once_and_retried_with_backoff() {
         apply_failed["text"].as_str().unwrap().contains("500"),
         "{apply_failed}"
     );
+}
+
+/// The value of the sample `series` (name and labels, as written) in `/metrics`.
+async fn metric(watch: &WatchProcess, series: &str) -> Option<f64> {
+    let (_, body) = watch.get("/metrics").await;
+    body.lines()
+        .find_map(|line| line.strip_prefix(series)?.strip_prefix(' ')?.parse().ok())
+}
+
+/// Polls `/readyz` until it answers `status` with a body containing `text`; the body.
+async fn wait_readyz(watch: &WatchProcess, status: u16, text: &str) -> String {
+    let deadline = std::time::Instant::now() + PATIENCE;
+    loop {
+        let (got, body) = watch.get("/readyz").await;
+        if got == status && body.contains(text) {
+            return body;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "/readyz stayed {got}: {body}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_clean_heal_is_verified_and_the_controller_stays_ready() {
+    let sim = SimProcess::start(&[]);
+    let dir = desired_dir();
+    let watch =
+        WatchProcess::start(&sim, dir.path(), &["--interval", "300ms", "--self-heal"]).await;
+    watch
+        .wait_log(0, "self-heal applied the plan", PATIENCE)
+        .await;
+    let verified = watch.wait_log(0, "verified", PATIENCE).await;
+    assert_eq!(verified["fields"]["group"], "finance", "{verified}");
+    assert_eq!(
+        verified["fields"]["kid"],
+        signing_kid(&sim, APP1).await.as_str()
+    );
+    // The guide's two SAML apps were both switched, and both publish the new certificate.
+    assert_eq!(verified["fields"]["saml_apps"], 2, "{verified}");
+    watch.wait_status("/readyz", 200, PATIENCE).await;
+    watch.wait_log(watch.mark(), "reconciled", PATIENCE).await;
+    assert_eq!(watch.get("/readyz").await.0, 200);
+    assert_eq!(metric(&watch, "keyshare_verify_failing").await, Some(0.0));
+    assert!(
+        !watch.log_text().contains("self-heal did not verify"),
+        "{}",
+        watch.log_text()
+    );
+}
+
+#[tokio::test]
+async fn a_heal_whose_metadata_keeps_the_old_certificate_fails_verification_until_it_publishes_the_new_one()
+ {
+    let sim = SimProcess::start(&[]);
+    // The apps switch, but their metadata goes on publishing the certificate of the key they
+    // signed with before, as a stale cache in front of Okta's metadata would.
+    sim_admin(&sim, "/__sim/faults", json!({"staleMetadata": true})).await;
+    let dir = desired_dir();
+    let watch =
+        WatchProcess::start(&sim, dir.path(), &["--interval", "300ms", "--self-heal"]).await;
+    watch
+        .wait_log(0, "self-heal applied the plan", PATIENCE)
+        .await;
+    let group_kid = signing_kid(&sim, APP1).await;
+    assert_eq!(
+        signing_kid(&sim, APP2).await,
+        group_kid,
+        "the heal happened"
+    );
+
+    let failed = watch
+        .wait_log(0, "self-heal did not verify", PATIENCE)
+        .await;
+    assert_eq!(failed["level"], "ERROR", "{failed}");
+    let fields = &failed["fields"];
+    assert_eq!(fields["group"], "finance", "{failed}");
+    assert!(
+        [APP1, APP2].contains(&fields["app"].as_str().unwrap_or_default()),
+        "{failed}"
+    );
+    let expected = fields["expected"].as_str().unwrap();
+    let found = fields["found"].as_str().unwrap();
+    assert!(expected.starts_with("certificate SHA-256 "), "{failed}");
+    assert!(found.starts_with("certificate SHA-256 "), "{failed}");
+    assert_ne!(expected, found, "{failed}");
+    assert!(
+        fields["error"]
+            .as_str()
+            .unwrap()
+            .contains("publishes the certificate"),
+        "{failed}"
+    );
+
+    let not_ready = wait_readyz(&watch, 503, "not converged").await;
+    assert!(not_ready.contains("finance"), "{not_ready}");
+    assert!(
+        metric(&watch, "keyshare_verify_failures_total{group=\"finance\"}")
+            .await
+            .is_some_and(|failures| failures >= 1.0)
+    );
+    assert_eq!(metric(&watch, "keyshare_verify_failing").await, Some(1.0));
+    // Nothing is left to heal, but later reconciles check again and stay not ready.
+    watch.wait_log(watch.mark(), "reconciled", PATIENCE).await;
+    wait_readyz(&watch, 503, "not converged").await;
+
+    sim_admin(&sim, "/__sim/faults", json!({"staleMetadata": false})).await;
+    let mark = watch.mark();
+    let verified = watch.wait_log(mark, "verified", PATIENCE).await;
+    assert_eq!(verified["fields"]["group"], "finance", "{verified}");
+    wait_readyz(&watch, 200, "").await;
+    assert_eq!(metric(&watch, "keyshare_verify_failing").await, Some(0.0));
 }

@@ -2,7 +2,9 @@
 //! share of 500s, and one-off rules that act on the Nth request matching a method and route
 //! template — fail it with a status, drop its connection without an answer, or hold it until
 //! `POST /__sim/release` — either before the request takes effect or after (the write happens,
-//! the client sees the fault). JSON shapes are in docs/simulator.md.
+//! the client sees the fault). `staleMetadata` makes SAML metadata publish a certificate other
+//! than the active key's, as a cache in front of Okta's might after a switch. JSON shapes are
+//! in docs/simulator.md.
 
 use std::sync::Mutex;
 use std::time::Duration;
@@ -80,6 +82,9 @@ pub struct FaultUpdate {
     pub latency_ms: Option<u64>,
     /// Share of API requests answered with 500 before they take effect.
     pub error_rate: Option<f64>,
+    /// While true, an app's SAML metadata (without `?kid=`) publishes the certificate of a key
+    /// it holds other than the one it signs with, when it holds one.
+    pub stale_metadata: Option<bool>,
     /// Rules to add.
     #[serde(default)]
     pub rules: Vec<RuleSpec>,
@@ -110,6 +115,7 @@ pub struct Faults {
 struct FaultState {
     latency: Duration,
     error_rate: f64,
+    stale_metadata: bool,
     rules: Vec<Rule>,
     next_id: u64,
     held: Vec<oneshot::Sender<()>>,
@@ -122,6 +128,7 @@ impl Faults {
             state: Mutex::new(FaultState {
                 latency,
                 error_rate,
+                stale_metadata: false,
                 rules: Vec::new(),
                 next_id: 1,
                 held: Vec::new(),
@@ -163,6 +170,9 @@ impl Faults {
             if let Some(rate) = update.error_rate {
                 s.error_rate = rate;
             }
+            if let Some(stale) = update.stale_metadata {
+                s.stale_metadata = stale;
+            }
             for spec in update.rules {
                 let id = s.next_id;
                 s.next_id += 1;
@@ -172,11 +182,13 @@ impl Faults {
         Ok(())
     }
 
-    /// Removes every rule and the standing latency and error rate, and releases held requests.
+    /// Removes every rule, the standing latency and error rate and stale metadata, and releases
+    /// held requests.
     pub fn clear(&self) {
         self.with(|s| {
             s.latency = Duration::ZERO;
             s.error_rate = 0.0;
+            s.stale_metadata = false;
             s.rules.clear();
         });
         self.release_all();
@@ -200,13 +212,23 @@ impl Faults {
                 .iter()
                 .map(|r| json!({"id": r.id, "rule": r.spec, "seen": r.seen}))
                 .collect();
-            json!({
+            let mut faults = json!({
                 "latencyMs": u64::try_from(s.latency.as_millis()).unwrap_or(u64::MAX),
                 "errorRate": s.error_rate,
                 "rules": rules,
                 "held": s.held.len(),
-            })
+            });
+            // Shown only while on, so the settings' shape without it is unchanged.
+            if s.stale_metadata {
+                faults["staleMetadata"] = Value::Bool(true);
+            }
+            faults
         })
+    }
+
+    /// Whether SAML metadata publishes a stale certificate (`staleMetadata`).
+    pub fn stale_metadata(&self) -> bool {
+        self.with(|s| s.stale_metadata)
     }
 
     /// What happens to a request: the standing latency, whether the error rate hit it, and

@@ -1,6 +1,7 @@
 //! `GET /api/v1/apps/{appId}/sso/saml/metadata`: SAML 2.0 IdP metadata carrying the app's
 //! active signing certificate (or the key named by `?kid=`), as an SP would download it, with
-//! the recorded content type and line wrapping.
+//! the recorded content type and line wrapping. With the `staleMetadata` fault, the certificate
+//! of another key the app holds instead of the active one.
 
 use std::sync::Arc;
 
@@ -36,10 +37,13 @@ pub async fn saml_metadata(
                 "AppInstance",
             ));
         }
-        let kid = requested
-            .as_deref()
-            .or(app.signing_kid())
-            .unwrap_or_default();
+        let active = app.signing_kid().unwrap_or_default();
+        let stale = sim
+            .faults()
+            .stale_metadata()
+            .then(|| app.keys.iter().map(|k| k.kid()).find(|kid| *kid != active))
+            .flatten();
+        let kid = requested.as_deref().or(stale).unwrap_or(active);
         let key = app
             .key(kid)
             .ok_or_else(|| OktaError::not_found(kid, "JsonWebKey"))?;
