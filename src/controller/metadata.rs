@@ -17,9 +17,10 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
+use crate::okta::AppId;
 use crate::okta::http::HttpClient;
-use crate::okta::{AppId, OktaApi};
 use crate::plan::{GroupPlan, LiveSnapshot, Phase, Plan};
+use crate::reconcile::observe;
 use crate::render::cert::Certificate;
 use crate::render::metadata::with_staged_key;
 
@@ -109,15 +110,13 @@ async fn build(
     group: &GroupPlan,
     id: &AppId,
 ) -> Result<String, String> {
-    let published = client
-        .saml_metadata(id, None)
+    let published = observe::saml_metadata(client, id, None)
         .await
         .map_err(|e| format!("cannot read the app's SAML metadata from Okta: {e}"))?;
     let Some(kid) = group.phase.as_ref().and_then(Phase::staged_kid) else {
         return Ok(published);
     };
-    let preview = client
-        .saml_metadata(id, Some(kid))
+    let preview = observe::saml_metadata(client, id, Some(kid))
         .await
         .map_err(|e| format!("cannot read Okta's metadata preview of key {kid}: {e}"))?;
     let cert = live

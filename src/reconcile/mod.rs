@@ -1,5 +1,5 @@
 //! The reconcile flow that `apply`, `demo` and `watch` share, as four stages
-//! (docs/design.md "The flow"):
+//! (docs/design.md "Architecture"):
 //!
 //! - [`observe`]: read the org, through the key-metadata cache, with as few calls as the cost
 //!   model allows; the one room through which keyshare reads Okta.

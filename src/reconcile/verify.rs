@@ -355,7 +355,103 @@ fn signing_certificate(xml: &str) -> Option<&str> {
 
 #[cfg(test)]
 mod tests {
-    use super::signing_certificate;
+    use super::*;
+    use crate::plan::AppPrecondition;
+
+    fn id(id: &str) -> AppId {
+        AppId(id.to_owned())
+    }
+
+    fn switch(group: &str, app: &str) -> Step {
+        Step::Switch {
+            group: group.to_owned(),
+            app: id(app),
+            from: None,
+            to: KeyRef::Existing(Kid("k1".to_owned())),
+            expect: AppPrecondition {
+                last_updated: None,
+                signing_kid: None,
+                digest: String::new(),
+            },
+        }
+    }
+
+    #[test]
+    fn a_check_covers_the_groups_with_steps_and_the_switched_apps_only() {
+        let plan = Plan {
+            steps: vec![
+                Step::Clone {
+                    group: "finance".to_owned(),
+                    key: KeyRef::Existing(Kid("k1".to_owned())),
+                    from: id("0oa1"),
+                    to: id("0oa2"),
+                },
+                switch("hr", "0oa3"),
+            ],
+            ..Plan::default()
+        };
+        let check = Check::of(&plan);
+        assert_eq!(
+            check.groups,
+            BTreeSet::from(["finance".to_owned(), "hr".to_owned()])
+        );
+        assert_eq!(
+            check.switched,
+            BTreeSet::from([id("0oa3")]),
+            "a clone switches nothing"
+        );
+        assert!(Check::of(&Plan::default()).is_empty());
+        let both = Check::of(&Plan::default()).and(check.clone());
+        assert_eq!(both, check, "an earlier failing check is kept whole");
+    }
+
+    #[test]
+    fn a_mismatch_says_what_was_expected_and_what_was_found() {
+        let (group, app, name) = ("finance".to_owned(), id("0oa1"), "App 1 (0oa1)".to_owned());
+        let table = [
+            (
+                VerifyError::SignsWith {
+                    group: group.clone(),
+                    app: app.clone(),
+                    name: name.clone(),
+                    kid: Kid("new".to_owned()),
+                    found: Some(Kid("old".to_owned())),
+                },
+                Some(("signing key new", "signing key old")),
+            ),
+            (
+                VerifyError::WrongCertificate {
+                    group: group.clone(),
+                    app: app.clone(),
+                    name: name.clone(),
+                    expected: Some("AA:BB".to_owned()),
+                    found: "CC:DD".to_owned(),
+                },
+                Some(("certificate SHA-256 AA:BB", "certificate SHA-256 CC:DD")),
+            ),
+            (
+                VerifyError::NoCertificate {
+                    group: group.clone(),
+                    app: app.clone(),
+                    name: name.clone(),
+                    expected: None,
+                },
+                Some(("the group key's certificate", "no signing certificate")),
+            ),
+            (
+                VerifyError::NoKey {
+                    group: group.clone(),
+                },
+                None,
+            ),
+        ];
+        for (error, expected) in table {
+            assert_eq!(error.group(), "finance");
+            let mismatch = error.mismatch();
+            let mismatch = mismatch.as_ref().map(|(e, f)| (e.as_str(), f.as_str()));
+            assert_eq!(mismatch, expected, "{error}");
+        }
+    }
 
     #[test]
     fn finds_the_certificate_whatever_the_prefix() {
