@@ -286,8 +286,10 @@ async fn a_heal_whose_metadata_keeps_the_old_certificate_fails_verification_unti
     watch.wait_log(watch.mark(), "reconciled", PATIENCE).await;
     wait_readyz(&watch, 503, "not converged").await;
 
-    sim_admin(&sim, "/__sim/faults", json!({"staleMetadata": false})).await;
+    // Marked first: while the fault is on no check can pass, so any `verified` after the mark
+    // comes from a check that read the fixed metadata.
     let mark = watch.mark();
+    sim_admin(&sim, "/__sim/faults", json!({"staleMetadata": false})).await;
     let verified = watch.wait_log(mark, "verified", PATIENCE).await;
     assert_eq!(verified["fields"]["group"], "finance", "{verified}");
     wait_readyz(&watch, 200, "").await;
