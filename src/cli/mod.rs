@@ -1,10 +1,8 @@
 //! The command line: clap definitions, one module per command, and the edge where errors become
 //! messages and exit codes.
 //!
-//! Exit codes follow Terraform's `-detailed-exitcode`: 0 = nothing to do, 2 = changes or drift,
-//! 1 = any error, usage errors included (never clap's default 2, which means "changes" here),
-//! and an `apply` stopped between two steps by Ctrl-C or SIGTERM. 130 = an `apply` ended at once
-//! by a second signal (`apply/interrupt.rs`).
+//! Exit codes follow Terraform's `-detailed-exitcode` (0 nothing to do, 2 changes or drift, 1 any
+//! error); `exit` holds them and their reasons.
 
 mod apply;
 mod clock;
@@ -12,6 +10,7 @@ mod comment_args;
 pub(crate) mod console;
 mod demo;
 mod drift;
+mod exit;
 mod import;
 mod keys;
 mod metadata;
@@ -31,25 +30,8 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+pub use exit::ExitStatus;
 pub use output::Format;
-
-/// How a command ended, when it did not fail.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ExitStatus {
-    /// 0: done, or nothing to change.
-    Success,
-    /// 2: `plan` found changes, `drift` found drift.
-    Changes,
-}
-
-impl From<ExitStatus> for ExitCode {
-    fn from(status: ExitStatus) -> Self {
-        match status {
-            ExitStatus::Success => ExitCode::SUCCESS,
-            ExitStatus::Changes => ExitCode::from(2),
-        }
-    }
-}
 
 /// keyshare: several Okta SSO apps, one signing key, declared in YAML.
 #[derive(Debug, Parser)]
