@@ -5,6 +5,10 @@
 //! expires, and refreshes it one caller at a time. When the token endpoint demands DPoP it
 //! switches to DPoP-bound tokens: a throwaway key, the server's nonce, and a proof per request.
 //!
+//! Token requests go through `exchange` like every other request, in the token endpoint's own
+//! bucket, so they share the rate-limit budget and the retry policy; this module only signs
+//! each attempt and reads the token endpoint's answers, and must never send a request itself.
+//!
 //! Nothing here logs or returns a token, an assertion, a proof or key material; token endpoint
 //! bodies are never quoted in errors because a success body holds the access token.
 
@@ -12,9 +16,12 @@ mod dpop;
 mod jwt;
 pub mod key;
 
+use std::future::Future;
+use std::pin::Pin;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderMap, HeaderValue};
+use reqwest::Method;
+use reqwest::header::{AUTHORIZATION, HeaderValue};
 use serde::Deserialize;
 use tokio::time::Instant;
 use tracing::Instrument;
@@ -23,14 +30,12 @@ use url::Url;
 use self::dpop::Dpop;
 use self::key::SigningKey;
 use super::Inner;
-use super::body::{self, BodyError, MAX_BODY_BYTES};
-use super::budget::RateHeaders;
-use super::credentials::sensitive_header;
+use super::body::MAX_BODY_BYTES;
+use super::exchange::{Call, Reply, Signing};
 use super::failure;
-use super::retry;
-use super::route::Bucket;
-use super::secret::Secret;
-use super::stats::Event;
+use super::retry::Repeat;
+use super::route::{Bucket, Route};
+use super::secret::{Secret, sensitive_header};
 use crate::okta::error::{ApiError, SettingsError};
 
 /// Renew a token this long before it expires, at most (a quarter of a short lifetime).
@@ -140,70 +145,62 @@ impl TokenSource {
         Ok(token)
     }
 
-    /// Asks the token endpoint for a token, following the DPoP handshake and retrying
-    /// transient failures (a token request is harmless to repeat).
-    async fn fetch(&self, inner: &Inner) -> Result<AccessToken, ApiError> {
-        let mut delays = retry::backoff(inner.retry);
-        let mut dpop_rounds = 0;
-        let mut sent = 0_u32;
-        loop {
-            let request = self.token_request(inner)?;
-            inner
-                .stats
-                .record(Bucket::Token, Event::Sent { retry: sent > 0 });
-            sent += 1;
-            let (status, headers, body) = match send(request).await {
-                Ok(answer) => answer,
-                Err(BodyError::TooLarge) => {
-                    return Err(self.too_large());
-                }
-                Err(BodyError::Transport(e)) => match delays.next() {
-                    Some(delay) => {
-                        tokio::time::sleep(delay).await;
-                        continue;
-                    }
-                    None => return Err(self.transport_error(&inner.host, e)),
-                },
+    /// Asks the token endpoint for a token, following the DPoP handshake; `exchange` retries
+    /// transient failures and 429s (a token request is harmless to repeat).
+    ///
+    /// Boxed, with its `Send` spelled out: an API request's signing awaits this, and this
+    /// awaits the same `exchange`, so an `async fn` here would be a future containing itself.
+    fn fetch<'a>(
+        &'a self,
+        inner: &'a Inner,
+    ) -> Pin<Box<dyn Future<Output = Result<AccessToken, ApiError>> + Send + 'a>> {
+        Box::pin(async move {
+            let call = Call {
+                method: Method::POST,
+                repeat: Repeat::Harmless,
+                ..Call::get(self.token_url.clone(), Route::Token)
             };
-            let received = Instant::now();
-            inner
-                .stats
-                .record(Bucket::Token, Event::Answered { status });
-            tracing::debug!(status, attempt = sent, "token endpoint answered");
-            if status == 200 {
-                return self.read_token(status, &body, received);
-            }
-            let oauth_error = serde_json::from_slice::<TokenError>(&body).ok();
-            let wants_dpop = oauth_error.as_ref().is_some_and(|e| {
-                e.error == "use_dpop_nonce"
-                    || (e.error == "invalid_dpop_proof" && !self.dpop.is_on())
-            });
-            if wants_dpop && dpop_rounds < DPOP_ROUNDS {
-                dpop_rounds += 1;
-                self.dpop
-                    .start(&headers)
-                    .map_err(|e| self.local_error(&e))?;
-                continue;
-            }
-            let transient = status == 429 || status >= 500;
-            if transient && let Some(delay) = delays.next() {
-                let wait = match RateHeaders::from_headers(&headers) {
-                    Some(rate) if status == 429 => {
-                        inner.stats.record(Bucket::Token, Event::RateLimited);
-                        rate.until_reset()
-                    }
-                    _ => delay,
+            let sign = |request| self.token_request(request);
+            let mut dpop_rounds = 0;
+            loop {
+                let (status, headers, body) = match inner
+                    .exchange(&call, Signing::PerAttempt(&sign))
+                    .await
+                {
+                    Ok(Reply::Success(answer)) => (answer.status, answer.headers, answer.body),
+                    Ok(Reply::Failed(Ok(answer))) => answer,
+                    Ok(Reply::Failed(Err(e))) => return Err(self.transport_error(&inner.host, e)),
+                    Err(ApiError::TooLarge { .. }) => return Err(self.too_large()),
+                    Err(e) => return Err(e),
                 };
-                tokio::time::sleep(wait).await;
-                inner.stats.record(Bucket::Token, Event::Waited(wait));
-                continue;
+                let received = Instant::now();
+                tracing::debug!(status, "token endpoint answered");
+                if status == 200 {
+                    return self.read_token(status, &body, received);
+                }
+                let oauth_error = serde_json::from_slice::<TokenError>(&body).ok();
+                let wants_dpop = oauth_error.as_ref().is_some_and(|e| {
+                    e.error == "use_dpop_nonce"
+                        || (e.error == "invalid_dpop_proof" && !self.dpop.is_on())
+                });
+                if wants_dpop && dpop_rounds < DPOP_ROUNDS {
+                    dpop_rounds += 1;
+                    self.dpop
+                        .start(&headers)
+                        .map_err(|e| self.local_error(&e))?;
+                    continue;
+                }
+                return Err(self.refusal(status, oauth_error));
             }
-            return Err(self.refusal(status, oauth_error));
-        }
+        })
     }
 
-    /// The token request: client assertion, scopes, and a DPoP proof once DPoP is on.
-    fn token_request(&self, inner: &Inner) -> Result<reqwest::RequestBuilder, ApiError> {
+    /// Signs one token request: a fresh client assertion and scopes in the form, and a DPoP
+    /// proof once DPoP is on.
+    fn token_request(
+        &self,
+        request: reqwest::RequestBuilder,
+    ) -> Result<reqwest::RequestBuilder, ApiError> {
         let assertion = jwt::client_assertion(&self.key, &self.client_id, &self.token_url, now())
             .map_err(|e| {
             self.local_error(&format!("could not sign the client assertion: {e}"))
@@ -217,11 +214,7 @@ impl TokenSource {
             ),
             ("client_assertion", assertion.expose()),
         ];
-        let mut request = inner
-            .http
-            .post(self.token_url.clone())
-            .header(ACCEPT, "application/json")
-            .form(&form);
+        let mut request = request.form(&form);
         if self.dpop.is_on() {
             let proof = self.proof("POST", &self.token_url, None)?;
             request = request.header("DPoP", self.header(proof.expose())?);
@@ -339,14 +332,6 @@ fn advice_for(error: &str, scope: &str) -> String {
         "invalid_dpop_proof" | "use_dpop_nonce" => "The token endpoint did not accept keyshare's DPoP proof; check the app's DPoP setting".to_owned(),
         _ => "Check the service app's settings in the Okta admin console".to_owned(),
     }
-}
-
-async fn send(request: reqwest::RequestBuilder) -> Result<(u16, HeaderMap, Vec<u8>), BodyError> {
-    let response = request.send().await.map_err(BodyError::Transport)?;
-    let status = response.status().as_u16();
-    let headers = response.headers().clone();
-    let body = body::read(response).await?;
-    Ok((status, headers, body))
 }
 
 fn now() -> i64 {
