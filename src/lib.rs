@@ -11,6 +11,7 @@
 //! - [`apply`]: the executor: fetches live snapshots and runs a plan's steps through `OktaApi`.
 //! - [`planfile`]: saved plans (`plan --out`), and the check that one is still current.
 //! - [`render`]: text, JSON and Markdown views of plans, drift and the key inventory.
+//! - [`escape`]: text from Okta escaped for the terminal, JSON and YAML comments.
 //! - [`controller`]: `keyshare watch`: the reconcile loop, metrics, health and notifications.
 //! - [`sim`]: a faithful local Okta simulator (axum), for tests, benchmarks and `demo`.
 //! - [`cli`]: the command line.
@@ -20,6 +21,7 @@ pub mod apply;
 pub mod cli;
 pub mod config;
 pub mod controller;
+pub mod escape;
 pub mod fsio;
 pub mod okta;
 pub mod plan;

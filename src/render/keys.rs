@@ -13,8 +13,8 @@ use serde::Serialize;
 
 use super::FORMAT_VERSION;
 use super::cert::Certificate;
-use super::escape::terminal;
 use super::markdown::escape;
+use crate::escape::terminal;
 use crate::okta::http::CallStats;
 use crate::okta::{Application, JsonWebKey, Kid};
 
@@ -294,7 +294,7 @@ fn not_signing(counts: &BTreeMap<String, usize>) -> String {
 pub fn render_json(report: &KeysReport) -> String {
     let out = serde_json::to_string_pretty(report)
         .expect("a keys report holds only strings, numbers, booleans and timestamps");
-    format!("{}\n", super::escape::json(&out))
+    format!("{}\n", crate::escape::json(&out))
 }
 
 /// The inventory as a Markdown table, with the `<!-- keyshare:keys -->` marker.

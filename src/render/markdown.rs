@@ -19,10 +19,10 @@ use similar::TextDiff;
 
 use super::cert::Certificate;
 use super::comments::{CommentHeader, split};
-use super::escape::terminal;
 use super::stage::SpActionView;
 use super::view::{AppView, GroupView, KeyView, Report, StepView};
 use super::{Command, RenderContext};
+use crate::escape::terminal;
 use crate::okta::{Application, Kid};
 use crate::plan::Plan;
 

@@ -4,13 +4,12 @@
 //! Every format renders the same [`Report`], built once from the plan and the live snapshot it
 //! was made from, so that the formats can never disagree. Rendering is pure: no I/O, no clock,
 //! no terminal detection (the caller decides on colour). Text from Okta is escaped for each
-//! format by [`escape`]. It must never print a secret: it shows
+//! format by [`crate::escape`]. It must never print a secret: it shows
 //! kids, certificates (public) and, in Markdown diffs, only the lines of app JSON around the
 //! signing kid.
 
 pub(crate) mod cert;
 mod comments;
-pub mod escape;
 pub mod json;
 pub mod keys;
 pub mod markdown;
@@ -23,6 +22,8 @@ use serde::Serialize;
 
 use crate::plan::LiveSnapshot;
 
+/// Where the command line has always found the escapes; they live in [`crate::escape`].
+pub use crate::escape;
 pub use comments::{CommentHeader, PART_LINKS};
 pub use stage::{CertificateView, SpActionView, StagingView};
 pub use view::{
