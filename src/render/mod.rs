@@ -8,6 +8,7 @@
 //! kids, certificates (public) and, in Markdown diffs, only the lines of app JSON around the
 //! signing kid.
 
+mod calls;
 pub(crate) mod cert;
 mod comments;
 pub mod json;
@@ -24,6 +25,7 @@ use crate::plan::LiveSnapshot;
 
 /// Where the command line has always found the escapes; they live in [`crate::escape`].
 pub use crate::escape;
+pub use calls::{ApiCalls, BucketCalls};
 pub use comments::{CommentHeader, PART_LINKS};
 pub use stage::{CertificateView, SpActionView, StagingView};
 pub use view::{
