@@ -15,7 +15,6 @@ pub mod json;
 pub mod keys;
 pub mod markdown;
 pub(crate) mod metadata;
-mod stage;
 pub mod text;
 mod view;
 
@@ -27,10 +26,9 @@ use crate::plan::LiveSnapshot;
 pub use crate::escape;
 pub use calls::{ApiCalls, BucketCalls};
 pub use comments::{CommentHeader, PART_LINKS};
-pub use stage::{CertificateView, SpActionView, StagingView};
 pub use view::{
-    AppView, AppliedView, FORMAT_VERSION, GroupView, KeyView, Report, RotationView, StepView,
-    Summary, WarningView,
+    AppView, AppliedView, CertificateView, FORMAT_VERSION, GroupView, KeyView, Report,
+    RotationView, SpActionView, StagingView, StepView, Summary, WarningView,
 };
 
 /// Which command the output is for: it sets the wording ("Plan: …", "Drift: …",

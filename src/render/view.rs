@@ -8,8 +8,11 @@ use std::collections::BTreeMap;
 use jiff::Timestamp;
 use serde::Serialize;
 
+mod stage;
+
+pub use stage::{CertificateView, SpActionView, StagingView};
+
 use super::calls::ApiCalls;
-use super::stage::{SpActionView, StagingView};
 use super::{Command, RenderContext};
 use crate::apply::ApplyReport;
 use crate::okta::{AppId, Kid};
