@@ -11,7 +11,7 @@ use jiff::Timestamp;
 
 use super::ExitStatus;
 use super::okta_args::OktaArgs;
-use crate::cli::console::outln;
+use super::printer::Printer;
 use crate::config::emit::{AppEntry, GroupDocument, Origin, group_yaml};
 use crate::escape::terminal;
 use crate::okta::http::HttpClient;
@@ -37,7 +37,7 @@ struct Shared {
     members: Vec<Application>,
 }
 
-pub async fn run(args: ImportArgs) -> anyhow::Result<ExitStatus> {
+pub async fn run(args: ImportArgs, printer: &Printer) -> anyhow::Result<ExitStatus> {
     let client = HttpClient::new(args.okta.to_settings()?)?;
     let apps = read_apps(&client, &args.apps).await?;
     let (groups, alone) = shared_groups(apps);
@@ -65,14 +65,14 @@ pub async fn run(args: ImportArgs) -> anyhow::Result<ExitStatus> {
             group.members.len(),
             group.kid
         );
-        outln!("{}", terminal(&line))?;
+        printer.result_line(terminal(&line))?;
     }
-    outln!(
+    printer.result_line(format_args!(
         "Imported {} group(s) into {}; {alone} app(s) sign with a key no other app holds and were left out.\nCheck with: keyshare plan {} (expect no changes).",
         written.len(),
         args.out.display(),
         args.out.display()
-    )?;
+    ))?;
     Ok(ExitStatus::Success)
 }
 

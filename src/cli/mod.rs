@@ -18,6 +18,7 @@ pub mod okta_args;
 mod okta_yaml;
 mod output;
 mod plan;
+mod printer;
 mod read_progress;
 mod session;
 mod show;
@@ -115,6 +116,7 @@ pub fn main() -> ExitCode {
         _ => None,
     };
     output::set_color(cli.color);
+    let printer = printer::Printer::new(cli.color);
     init_tracing(cli.verbose, watch_log);
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
@@ -122,9 +124,9 @@ pub fn main() -> ExitCode {
             return report(&anyhow::Error::new(err).context("cannot start the async runtime"));
         }
     };
-    match runtime.block_on(run(cli)) {
+    match runtime.block_on(run(cli, &printer)) {
         Ok(status) => status.into(),
-        Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
+        Err(err) if printer::reader_gone(&err) => ExitCode::SUCCESS,
         Err(err) => report(&err),
     }
 }
@@ -159,22 +161,22 @@ fn single_dash_flag(args: impl Iterator<Item = std::ffi::OsString>) -> Option<(S
     None
 }
 
-async fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
+async fn run(cli: Cli, printer: &printer::Printer) -> anyhow::Result<ExitStatus> {
     let verbose = cli.verbose;
     match cli.command {
-        Command::Validate(args) => validate::run(args),
-        Command::Plan(args) => plan::run(args, verbose).await,
+        Command::Validate(args) => validate::run(args, printer),
+        Command::Plan(args) => plan::run(args, verbose, printer).await,
         Command::Apply(args) => apply::run(args, verbose).await,
-        Command::Drift(args) => drift::run(args, verbose).await,
+        Command::Drift(args) => drift::run(args, verbose, printer).await,
         Command::Keys(args) => keys::run(args, verbose).await,
         Command::Metadata(args) => metadata::run(args).await,
-        Command::Import(args) => import::run(args).await,
+        Command::Import(args) => import::run(args, printer).await,
         Command::Sim(args) => crate::sim::cli::run(args)
             .await
             .map(|()| ExitStatus::Success),
         Command::Demo(args) => demo::run(args).await,
         Command::Watch(args) => watch::run(args).await,
-        Command::Show(args) => show::run(&args),
+        Command::Show(args) => show::run(&args, printer),
         Command::Completions(args) => {
             let mut script = Vec::new();
             clap_complete::generate(
@@ -183,7 +185,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
                 "keyshare",
                 &mut script,
             );
-            console::out!("{}", String::from_utf8_lossy(&script))?;
+            printer.result(String::from_utf8_lossy(&script))?;
             Ok(ExitStatus::Success)
         }
     }
@@ -212,14 +214,6 @@ fn terminal_lines(message: &str) -> String {
         .map(crate::render::escape::terminal)
         .collect::<Vec<_>>()
         .join("\n")
-}
-
-fn is_broken_pipe(err: &anyhow::Error) -> bool {
-    err.chain().any(|cause| {
-        cause
-            .downcast_ref::<std::io::Error>()
-            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
-    })
 }
 
 /// Logs go to standard error; `RUST_LOG` wins over `-v`. `watch` logs at info by default,

@@ -50,7 +50,12 @@ pub fn set_color(choice: ColorChoice) {
 /// never when `NO_COLOR` is set (https://no-color.org, where a command-line flag wins over
 /// the variable).
 pub fn stdout_color() -> bool {
-    match COLOR.get().copied().unwrap_or_default() {
+    color_for(COLOR.get().copied().unwrap_or_default())
+}
+
+/// Whether `--color choice` colours standard output; see [`stdout_color`].
+pub fn color_for(choice: ColorChoice) -> bool {
+    match choice {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
         ColorChoice::Auto => {
