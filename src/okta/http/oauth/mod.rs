@@ -342,7 +342,75 @@ fn now() -> i64 {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicU32, Ordering};
+
+    use axum::http::{HeaderMap as Headers, StatusCode};
+    use axum::routing::{get, post};
+
     use super::*;
+    use crate::okta::http::settings::{Auth, ClientSettings, PrivateKeySource};
+    use crate::okta::http::{Bucket, HttpClient};
+    use crate::okta::{AppQuery, OktaApi};
+
+    /// `X-Rate-Limit-*` of a token bucket of 10 per window, `remaining` left, resetting in a
+    /// second.
+    fn rate(remaining: u32) -> Headers {
+        let now = jiff::Timestamp::now().as_second();
+        let mut headers = Headers::new();
+        headers.insert("x-rate-limit-limit", 10.into());
+        headers.insert("x-rate-limit-remaining", remaining.into());
+        headers.insert("x-rate-limit-reset", (now + 1).into());
+        headers
+    }
+
+    /// An org whose token endpoint answers its first request 429 and then a token, and
+    /// whose app list is empty.
+    async fn org_with_a_busy_token_endpoint() -> (Url, Arc<AtomicU32>) {
+        let asked = Arc::new(AtomicU32::new(0));
+        let counter = Arc::clone(&asked);
+        let token = move || {
+            let counter = Arc::clone(&counter);
+            async move {
+                if counter.fetch_add(1, Ordering::SeqCst) == 0 {
+                    return (StatusCode::TOO_MANY_REQUESTS, rate(0), String::new());
+                }
+                let body = r#"{"token_type":"Bearer","expires_in":3600,"access_token":"at"}"#;
+                (StatusCode::OK, rate(9), body.to_owned())
+            }
+        };
+        let router = axum::Router::new()
+            .route("/oauth2/v1/token", post(token))
+            .route("/api/v1/apps", get(|| async { "[]" }));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = Url::parse(&format!("http://{}", listener.local_addr().unwrap())).unwrap();
+        tokio::spawn(async move { axum::serve(listener, router).await });
+        (url, asked)
+    }
+
+    #[tokio::test]
+    async fn a_rate_limited_token_request_waits_in_the_token_bucket_through_exchange() {
+        let (org, asked) = org_with_a_busy_token_endpoint().await;
+        let auth = Auth::PrivateKey {
+            client_id: "0oaservice".to_owned(),
+            scopes: vec!["okta.apps.read".to_owned()],
+            private_key: PrivateKeySource::Inline(Secret::new(key::tests::test_key().pkcs8_pem)),
+            kid: None,
+        };
+        let client = HttpClient::new(ClientSettings::new(org, auth)).unwrap();
+        let apps = client.list_apps(&AppQuery::default()).await.unwrap();
+        assert!(apps.is_empty());
+        assert_eq!(asked.load(Ordering::SeqCst), 2, "the 429, then the token");
+        let stats = client.stats();
+        let token = stats.buckets[&Bucket::Token];
+        assert_eq!(
+            (token.requests, token.rate_limited, token.retries),
+            (2, 1, 1)
+        );
+        // Only exchange feeds a bucket's budget and statistics from the rate-limit headers.
+        assert_eq!((token.limit, token.remaining), (Some(10), Some(9)));
+        assert_eq!(stats.buckets[&Bucket::Apps].rate_limited, 0);
+    }
 
     #[test]
     fn tokens_are_renewed_shortly_before_they_expire() {
