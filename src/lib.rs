@@ -13,6 +13,7 @@
 //!   plan, execute, verify.
 //! - [`planfile`]: saved plans (`plan --out`), and the check that one is still current.
 //! - [`render`]: text, JSON and Markdown views of plans, drift and the key inventory.
+//! - [`escape`]: text from Okta escaped for the terminal, JSON and YAML comments.
 //! - [`controller`]: `keyshare watch`: the reconcile loop, metrics, health and notifications.
 //! - [`sim`]: a faithful local Okta simulator (axum), for tests, benchmarks and `demo`.
 //! - [`cli`]: the command line.
@@ -22,6 +23,7 @@ pub mod apply;
 pub mod cli;
 pub mod config;
 pub mod controller;
+pub mod escape;
 pub mod fsio;
 pub mod okta;
 pub mod plan;

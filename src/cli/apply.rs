@@ -179,7 +179,7 @@ fn applied_report(
         Command::Apply,
     );
     view.applied = Some(AppliedView::from(report));
-    view.api_calls = Some(client.stats());
+    view.api_calls = Some(client.stats().into());
     render_report(format, &view, &carried_out, shown, false)
 }
 

@@ -3,7 +3,8 @@
 //!
 //! Rust ignores SIGPIPE, so a write to a closed pipe fails with `BrokenPipe`, and `print!`
 //! and `eprint!` panic on any failed write (exit 101). Nothing in the command line may use
-//! them; it uses the macros here instead:
+//! them. Commands write through [`super::printer::Printer`], which uses the functions here;
+//! the macros remain for the commands not converted to it yet:
 //!
 //! - [`out!`] and [`outln!`] return the write's `io::Result`; a command passes the error up
 //!   with `?`, and [`super::main`] ends quietly on a broken pipe.

@@ -7,10 +7,10 @@ use std::path::PathBuf;
 
 use super::comment_args::CommentArgs;
 use super::okta_args::OktaArgs;
-use super::output::{Format, render_with_stats, stdout_color};
+use super::output::{Format, render_with_stats};
+use super::printer::Printer;
 use super::session::{Session, Targets};
 use super::{ExitStatus, clock};
-use crate::cli::console::{diag, out};
 use crate::render::Command;
 
 #[derive(Debug, clap::Args)]
@@ -29,22 +29,19 @@ pub struct DriftArgs {
     comment: CommentArgs,
 }
 
-pub async fn run(args: DriftArgs, verbose: u8) -> anyhow::Result<ExitStatus> {
+pub async fn run(args: DriftArgs, verbose: u8, printer: &Printer) -> anyhow::Result<ExitStatus> {
     let session = Session::open(&args.dir, &args.targets, &args.okta)?;
     let planned = session.plan(clock::now()?).await?;
-    out!(
-        "{}",
-        render_with_stats(
-            args.format,
-            Command::Drift,
-            (&planned.plan, &planned.live),
-            session.client.stats(),
-            &args.comment.header(session.client.org_url().as_str()),
-            stdout_color()
-        )
-    )?;
+    printer.result(render_with_stats(
+        args.format,
+        Command::Drift,
+        (&planned.plan, &planned.live),
+        session.client.stats(),
+        &args.comment.header(session.client.org_url().as_str()),
+        printer.color(),
+    ))?;
     if verbose > 0 {
-        diag!("API calls:\n{}", session.client.stats());
+        printer.notice(format_args!("API calls:\n{}", session.client.stats()));
     }
     Ok(if planned.plan.is_empty() {
         ExitStatus::Success

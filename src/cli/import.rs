@@ -4,7 +4,6 @@
 //! files written plan to no changes. Only reads from Okta; never overwrites a file.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::fmt::Write as _;
 use std::path::{Path, PathBuf};
 
 use anyhow::{Context, bail};
@@ -12,11 +11,12 @@ use jiff::Timestamp;
 
 use super::ExitStatus;
 use super::okta_args::OktaArgs;
-use crate::cli::console::outln;
+use super::printer::Printer;
+use crate::config::emit::{AppEntry, GroupDocument, Origin, group_yaml};
+use crate::escape::terminal;
 use crate::okta::http::HttpClient;
 use crate::okta::{AppId, AppStatus, Application, JsonWebKey, Kid};
 use crate::reconcile::observe;
-use crate::render::escape::{terminal, yaml_comment};
 
 #[derive(Debug, clap::Args)]
 pub struct ImportArgs {
@@ -38,7 +38,7 @@ struct Shared {
     members: Vec<Application>,
 }
 
-pub async fn run(args: ImportArgs) -> anyhow::Result<ExitStatus> {
+pub async fn run(args: ImportArgs, printer: &Printer) -> anyhow::Result<ExitStatus> {
     let client = HttpClient::new(args.okta.to_settings()?)?;
     let apps = read_apps(&client, &args.apps).await?;
     let (groups, alone) = shared_groups(apps);
@@ -52,7 +52,7 @@ pub async fn run(args: ImportArgs) -> anyhow::Result<ExitStatus> {
             .with_context(|| format!("cannot read key {} of {}", group.kid, group.source.id))?;
         let name = unique_name(&slug(&group.source.label), &mut names);
         let path = args.out.join(format!("{name}.yaml"));
-        let yaml = group_yaml(&name, group, &key, client.org_url().as_str());
+        let yaml = group_yaml(&document(&name, group, &key, client.org_url().as_str()));
         write_new(&path, &yaml)?;
         written.push((path, group));
     }
@@ -65,14 +65,14 @@ pub async fn run(args: ImportArgs) -> anyhow::Result<ExitStatus> {
             group.members.len(),
             group.kid
         );
-        outln!("{}", terminal(&line))?;
+        printer.result_line(terminal(&line))?;
     }
-    outln!(
+    printer.result_line(format_args!(
         "Imported {} group(s) into {}; {alone} app(s) sign with a key no other app holds and were left out.\nCheck with: keyshare plan {} (expect no changes).",
         written.len(),
         args.out.display(),
         args.out.display()
-    )?;
+    ))?;
     Ok(ExitStatus::Success)
 }
 
@@ -176,39 +176,24 @@ fn validity_years(key: &JsonWebKey) -> u8 {
     years.clamp(2.0, 10.0) as u8
 }
 
-/// The group's YAML document, with comments naming each app. Text from Okta is escaped for
-/// where it goes: scalars by the YAML serializer, comments by [`yaml_comment`], so that no
-/// label can end its comment and add YAML of its own.
-fn group_yaml(name: &str, group: &Shared, key: &JsonWebKey, org: &str) -> String {
-    let quote = |s: &str| {
-        let yaml = serde_yaml::to_string(s).expect("a string serializes");
-        yaml.trim_end_matches('\n').to_owned()
+/// The group as `config::emit` writes it, read now from `org`.
+fn document(name: &str, group: &Shared, key: &JsonWebKey, org: &str) -> GroupDocument {
+    let entry = |app: &Application| AppEntry {
+        id: app.id.0.clone(),
+        label: app.label.clone(),
     };
-    let comment = |s: &str| yaml_comment(s).into_owned();
-    let mut out = format!(
-        "# Imported by `keyshare import` from {} at {}.\n# These apps already sign with one shared key, {}.\napiVersion: keyshare/v1\nkind: SigningKeyGroup\nmetadata:\n  name: {}\nspec:\n  source: {}   # {}\n  members:\n",
-        comment(org),
-        Timestamp::now(),
-        comment(&group.kid.0),
-        quote(name),
-        quote(&group.source.id.0),
-        comment(&group.source.label),
-    );
-    for member in &group.members {
-        let _ = writeln!(
-            out,
-            "    - {}   # {}",
-            quote(&member.id.0),
-            comment(&member.label)
-        );
+    GroupDocument {
+        name: name.to_owned(),
+        source: entry(&group.source),
+        members: group.members.iter().map(entry).collect(),
+        validity_years: validity_years(key),
+        origin: Origin {
+            org: org.to_owned(),
+            read_at: Timestamp::now(),
+            kid: group.kid.0.clone(),
+            key_expires_at: key.expires_at,
+        },
     }
-    let _ = write!(
-        out,
-        "  key:\n    validityYears: {}\n    # The shared key expires at {}. Uncomment to let keyshare replace it in time:\n    # rotateBefore: 30d\n",
-        validity_years(key),
-        key.expires_at
-    );
-    out
 }
 
 /// Writes a file that must not exist yet.

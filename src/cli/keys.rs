@@ -80,7 +80,7 @@ pub async fn run(args: KeysArgs, verbose: u8) -> anyhow::Result<ExitStatus> {
     let scope = if args.all { "all" } else { "managed" };
     let mut report = KeysReport::new(scope, &inventory, now, args.pem);
     report.not_signing_apps = not_signing_apps;
-    report.api_calls = Some(client.stats());
+    report.api_calls = Some(client.stats().into());
     out!(
         "{}",
         match args.format {

@@ -1,10 +1,8 @@
 //! The command line: clap definitions, one module per command, and the edge where errors become
 //! messages and exit codes.
 //!
-//! Exit codes follow Terraform's `-detailed-exitcode`: 0 = nothing to do, 2 = changes or drift,
-//! 1 = any error, usage errors included (never clap's default 2, which means "changes" here),
-//! and an `apply` stopped between two steps by Ctrl-C or SIGTERM. 130 = an `apply` ended at once
-//! by a second signal (`steps/interrupt.rs`).
+//! Exit codes follow Terraform's `-detailed-exitcode` (0 nothing to do, 2 changes or drift, 1 any
+//! error); `exit` holds them and their reasons.
 
 mod apply;
 mod clock;
@@ -12,6 +10,7 @@ mod comment_args;
 pub(crate) mod console;
 mod demo;
 mod drift;
+mod exit;
 mod import;
 mod keys;
 mod metadata;
@@ -19,6 +18,7 @@ pub mod okta_args;
 mod okta_yaml;
 mod output;
 mod plan;
+mod printer;
 mod read_progress;
 mod session;
 mod show;
@@ -32,25 +32,8 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
+pub use exit::ExitStatus;
 pub use output::Format;
-
-/// How a command ended, when it did not fail.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum ExitStatus {
-    /// 0: done, or nothing to change.
-    Success,
-    /// 2: `plan` found changes, `drift` found drift.
-    Changes,
-}
-
-impl From<ExitStatus> for ExitCode {
-    fn from(status: ExitStatus) -> Self {
-        match status {
-            ExitStatus::Success => ExitCode::SUCCESS,
-            ExitStatus::Changes => ExitCode::from(2),
-        }
-    }
-}
 
 /// keyshare: several Okta SSO apps, one signing key, declared in YAML.
 #[derive(Debug, Parser)]
@@ -134,6 +117,7 @@ pub fn main() -> ExitCode {
         _ => None,
     };
     output::set_color(cli.color);
+    let printer = printer::Printer::new(cli.color);
     init_tracing(cli.verbose, watch_log);
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(rt) => rt,
@@ -141,9 +125,9 @@ pub fn main() -> ExitCode {
             return report(&anyhow::Error::new(err).context("cannot start the async runtime"));
         }
     };
-    match runtime.block_on(run(cli)) {
+    match runtime.block_on(run(cli, &printer)) {
         Ok(status) => status.into(),
-        Err(err) if is_broken_pipe(&err) => ExitCode::SUCCESS,
+        Err(err) if printer::reader_gone(&err) => ExitCode::SUCCESS,
         Err(err) => report(&err),
     }
 }
@@ -178,22 +162,22 @@ fn single_dash_flag(args: impl Iterator<Item = std::ffi::OsString>) -> Option<(S
     None
 }
 
-async fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
+async fn run(cli: Cli, printer: &printer::Printer) -> anyhow::Result<ExitStatus> {
     let verbose = cli.verbose;
     match cli.command {
-        Command::Validate(args) => validate::run(args),
-        Command::Plan(args) => plan::run(args, verbose).await,
+        Command::Validate(args) => validate::run(args, printer),
+        Command::Plan(args) => plan::run(args, verbose, printer).await,
         Command::Apply(args) => apply::run(args, verbose).await,
-        Command::Drift(args) => drift::run(args, verbose).await,
+        Command::Drift(args) => drift::run(args, verbose, printer).await,
         Command::Keys(args) => keys::run(args, verbose).await,
         Command::Metadata(args) => metadata::run(args).await,
-        Command::Import(args) => import::run(args).await,
+        Command::Import(args) => import::run(args, printer).await,
         Command::Sim(args) => crate::sim::cli::run(args)
             .await
             .map(|()| ExitStatus::Success),
         Command::Demo(args) => demo::run(args).await,
         Command::Watch(args) => watch::run(args).await,
-        Command::Show(args) => show::run(&args),
+        Command::Show(args) => show::run(&args, printer),
         Command::Completions(args) => {
             let mut script = Vec::new();
             clap_complete::generate(
@@ -202,7 +186,7 @@ async fn run(cli: Cli) -> anyhow::Result<ExitStatus> {
                 "keyshare",
                 &mut script,
             );
-            console::out!("{}", String::from_utf8_lossy(&script))?;
+            printer.result(String::from_utf8_lossy(&script))?;
             Ok(ExitStatus::Success)
         }
     }
@@ -231,14 +215,6 @@ fn terminal_lines(message: &str) -> String {
         .map(crate::render::escape::terminal)
         .collect::<Vec<_>>()
         .join("\n")
-}
-
-fn is_broken_pipe(err: &anyhow::Error) -> bool {
-    err.chain().any(|cause| {
-        cause
-            .downcast_ref::<std::io::Error>()
-            .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
-    })
 }
 
 /// Logs go to standard error; `RUST_LOG` wins over `-v`. `watch` logs at info by default,

@@ -1,12 +1,14 @@
 //! Output choices shared by the commands: the format, whether to colour, and the one place
-//! where a plan becomes what the user reads.
+//! where a plan becomes what the user reads. The HTTP client's call counts become the
+//! renderers' plain [`ApiCalls`] here, at the edge, so that `render` never depends on the API
+//! layer.
 
 use std::io::IsTerminal;
 use std::sync::OnceLock;
 
-use crate::okta::http::CallStats;
+use crate::okta::http::{Bucket, BucketStats, CallStats};
 use crate::plan::{LiveSnapshot, Plan};
-use crate::render::{self, Command, CommentHeader, RenderContext, Report};
+use crate::render::{self, ApiCalls, BucketCalls, Command, CommentHeader, RenderContext, Report};
 
 /// How `plan`, `drift`, `apply` and `keys` print their result.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, clap::ValueEnum)]
@@ -48,7 +50,12 @@ pub fn set_color(choice: ColorChoice) {
 /// never when `NO_COLOR` is set (https://no-color.org, where a command-line flag wins over
 /// the variable).
 pub fn stdout_color() -> bool {
-    match COLOR.get().copied().unwrap_or_default() {
+    color_for(COLOR.get().copied().unwrap_or_default())
+}
+
+/// Whether `--color choice` colours standard output; see [`stdout_color`].
+pub fn color_for(choice: ColorChoice) -> bool {
+    match choice {
         ColorChoice::Always => true,
         ColorChoice::Never => false,
         ColorChoice::Auto => {
@@ -91,7 +98,7 @@ pub fn render_with_stats(
         ));
     }
     let mut report = Report::new(plan, &RenderContext { snapshot: live }, command);
-    report.api_calls = Some(stats);
+    report.api_calls = Some(stats.into());
     render_report(format, &report, plan, live, color)
 }
 
@@ -115,7 +122,64 @@ pub fn render_report(
     }
 }
 
+/// The HTTP client's counts as the renderers show them.
+impl From<CallStats> for ApiCalls {
+    fn from(stats: CallStats) -> Self {
+        let bucket = |(bucket, s): (Bucket, BucketStats)| {
+            let calls = BucketCalls {
+                requests: s.requests,
+                rate_limited: s.rate_limited,
+                retries: s.retries,
+                waited_ms: s.waited_ms,
+                limit: s.limit,
+                lowest_remaining: s.lowest_remaining,
+                remaining: s.remaining,
+            };
+            (bucket.as_str().to_owned(), calls)
+        };
+        Self {
+            buckets: stats.buckets.into_iter().map(bucket).collect(),
+            statuses: stats
+                .statuses
+                .into_iter()
+                .map(|(bucket, counts)| (bucket.as_str().to_owned(), counts))
+                .collect(),
+        }
+    }
+}
+
 /// Several Markdown comments as one text, separated by [`MARKDOWN_SPLIT`] lines.
 pub fn join_comments(comments: &[String]) -> String {
     comments.join(&format!("{MARKDOWN_SPLIT}\n"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn api_calls_in_the_json_output_read_exactly_as_the_client_counted_them() {
+        let mut stats = CallStats::default();
+        for (n, bucket) in [Bucket::Token, Bucket::Logs, Bucket::AppById, Bucket::Apps]
+            .into_iter()
+            .enumerate()
+        {
+            let n = n as u64 + 1;
+            let counted = BucketStats {
+                requests: 10 * n,
+                rate_limited: n,
+                retries: 2 * n,
+                waited_ms: 1500 * n,
+                limit: Some(20),
+                lowest_remaining: n.is_multiple_of(2).then_some(3),
+                remaining: Some(7),
+            };
+            stats.buckets.insert(bucket, counted);
+            stats
+                .statuses
+                .insert(bucket, [(200, 9 * n), (429, n)].into_iter().collect());
+        }
+        let shown = serde_json::to_string(&ApiCalls::from(stats.clone())).unwrap();
+        assert_eq!(shown, serde_json::to_string(&stats).unwrap());
+    }
 }

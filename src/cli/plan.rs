@@ -8,10 +8,10 @@ use anyhow::Context;
 
 use super::comment_args::CommentArgs;
 use super::okta_args::OktaArgs;
-use super::output::{Format, render_with_stats, stdout_color};
+use super::output::{Format, render_with_stats};
+use super::printer::Printer;
 use super::session::{Reads, Session, Targets};
 use super::{ExitStatus, clock};
-use crate::cli::console::{diag, out, outln};
 use crate::planfile::PlanFile;
 use crate::render::Command;
 use crate::render::escape::terminal;
@@ -35,7 +35,7 @@ pub struct PlanArgs {
     comment: CommentArgs,
 }
 
-pub async fn run(args: PlanArgs, verbose: u8) -> anyhow::Result<ExitStatus> {
+pub async fn run(args: PlanArgs, verbose: u8, printer: &Printer) -> anyhow::Result<ExitStatus> {
     let session = Session::open(&args.dir, &args.targets, &args.okta)?;
     let now = clock::now()?;
     // A saved plan reads the sources' key lists afresh rather than trusting the key cache, so
@@ -62,31 +62,28 @@ pub async fn run(args: PlanArgs, verbose: u8) -> anyhow::Result<ExitStatus> {
     // A person reading the plan on a terminal decides on it: it names the org it was made
     // against. Files and pipes get the plan alone, as scripts expect.
     if args.format == Format::Text && std::io::stdout().is_terminal() {
-        outln!(
+        printer.result_line(format_args!(
             "Okta org: {}\n",
             terminal(session.client.org_url().as_str())
-        )?;
+        ))?;
     }
-    out!(
-        "{}",
-        render_with_stats(
-            args.format,
-            Command::Plan,
-            (&planned.plan, &planned.live),
-            session.client.stats(),
-            &args.comment.header(session.client.org_url().as_str()),
-            stdout_color()
-        )
-    )?;
+    printer.result(render_with_stats(
+        args.format,
+        Command::Plan,
+        (&planned.plan, &planned.live),
+        session.client.stats(),
+        &args.comment.header(session.client.org_url().as_str()),
+        printer.color(),
+    ))?;
     if let (Some(out), Format::Text) = (&args.out, args.format) {
-        outln!(
+        printer.result_line(format_args!(
             "\nSaved the plan to {}. To carry out exactly these steps, run:\n    keyshare apply {}",
             out.display(),
             out.display()
-        )?;
+        ))?;
     }
     if verbose > 0 {
-        diag!("API calls:\n{}", session.client.stats());
+        printer.notice(format_args!("API calls:\n{}", session.client.stats()));
     }
     Ok(if planned.plan.is_empty() {
         ExitStatus::Success

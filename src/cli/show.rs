@@ -13,8 +13,8 @@ use anyhow::Context;
 use serde_json::json;
 
 use super::ExitStatus;
-use super::output::{Format, render, stdout_color};
-use crate::cli::console::{out, outln};
+use super::output::{Format, render};
+use super::printer::Printer;
 use crate::okta::Application;
 use crate::plan::{LiveSnapshot, Plan, Step};
 use crate::planfile::PlanFile;
@@ -31,12 +31,12 @@ pub struct ShowArgs {
     format: Format,
 }
 
-pub fn run(args: &ShowArgs) -> anyhow::Result<ExitStatus> {
+pub fn run(args: &ShowArgs, printer: &Printer) -> anyhow::Result<ExitStatus> {
     let file = PlanFile::read(&args.file)?;
     let plan = file.to_plan();
     let apps = apps_of(&file, &plan)?;
     if args.format == Format::Text {
-        outln!(
+        printer.result_line(format_args!(
             "Plan saved at {} for {} by keyshare {}; `keyshare apply {}` checks it is still fresh before carrying it out.\n",
             // Whole seconds: the file keeps nanoseconds, which only clutter the line.
             file.created_at
@@ -45,12 +45,15 @@ pub fn run(args: &ShowArgs) -> anyhow::Result<ExitStatus> {
             terminal(&file.org_url),
             terminal(&file.keyshare_version),
             args.file.display()
-        )?;
+        ))?;
     }
-    out!(
-        "{}",
-        render(args.format, Command::Plan, &plan, &apps, stdout_color())
-    )?;
+    printer.result(render(
+        args.format,
+        Command::Plan,
+        &plan,
+        &apps,
+        printer.color(),
+    ))?;
     Ok(ExitStatus::Success)
 }
 

@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use anyhow::Context;
 
 use super::ExitStatus;
-use crate::cli::console::{diagln, outln};
+use super::printer::Printer;
 use crate::config;
 
 #[derive(Debug, clap::Args)]
@@ -15,18 +15,18 @@ pub struct ValidateArgs {
     dir: PathBuf,
 }
 
-pub fn run(args: ValidateArgs) -> anyhow::Result<ExitStatus> {
+pub fn run(args: ValidateArgs, printer: &Printer) -> anyhow::Result<ExitStatus> {
     let desired = config::load_dir(&args.dir)
         .with_context(|| format!("the desired state in {} is not valid", args.dir.display()))?;
     for warning in desired.warnings() {
-        diagln!("Warning: {warning}");
+        printer.notice_line(format_args!("Warning: {warning}"));
     }
     let apps: usize = desired.groups.iter().map(|g| 1 + g.members.len()).sum();
-    outln!(
+    printer.result_line(format_args!(
         "Valid: {} group(s), {} app reference(s) in {}.",
         desired.groups.len(),
         apps,
         args.dir.display()
-    )?;
+    ))?;
     Ok(ExitStatus::Success)
 }

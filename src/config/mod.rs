@@ -4,7 +4,10 @@
 //! nothing outside this module sees the raw types. Every error names file, line and column.
 //! This module never talks to Okta: app references are resolved by the planner against a
 //! live snapshot.
+//!
+//! `emit` writes the other way, a group as YAML text, for `keyshare import`.
 
+pub mod emit;
 mod error;
 mod load;
 mod marks;

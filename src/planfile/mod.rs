@@ -9,7 +9,8 @@
 //! A plan file must never hold a secret: it records ids, kids, digests and timestamps only,
 //! never an app's settings, a token or a key. It is written owner-only all the same.
 //!
-//! - `view`: the serde shape of the plan, mapped to and from the planner's types.
+//! - `view`: the serde shape of the plan (its `…Wire` types), mapped to and from the planner's
+//!   types.
 //! - `fresh`: the fingerprint, and the check that the org still matches it.
 
 mod fresh;
@@ -27,7 +28,7 @@ use crate::okta::model::canonical_json;
 use crate::plan::{LiveSnapshot, Plan};
 
 pub use fresh::{AppFingerprint, StaleError, check_fresh};
-pub use view::PlanView;
+pub use view::PlanWire;
 
 /// The `kind` every plan file carries.
 pub const KIND: &str = "keyshare/plan";
@@ -61,7 +62,7 @@ pub struct PlanFile {
     /// Every app the plan was made from, by id.
     pub fingerprint: Vec<AppFingerprint>,
     /// The plan itself.
-    pub plan: PlanView,
+    pub plan: PlanWire,
     /// SHA-256 (hex) of the canonical JSON of every other field.
     pub checksum: String,
 }
@@ -116,7 +117,7 @@ impl PlanFile {
             org_url: org_url.to_string(),
             desired_digest: desired_digest.to_owned(),
             fingerprint: fresh::fingerprint(live, plan),
-            plan: PlanView::from(plan),
+            plan: PlanWire::from(plan),
             checksum: String::new(),
         };
         file.checksum = file.compute_checksum();

@@ -1,8 +1,11 @@
 //! The serde form of a [`Plan`] inside a plan file, mapped to and from the planner's types.
 //!
 //! The planner's types carry no serde derives on purpose: their shape may change freely,
-//! while this shape is a file format (versioned by [`super::FORMAT_VERSION`]). Only ids, kids,
-//! timestamps, digests and names appear here; never an app's settings or a secret.
+//! while this shape is a file format (versioned by [`super::FORMAT_VERSION`]). Its types are
+//! named `…Wire` so that they are never taken for the renderers' views (`render::StepView` and
+//! its kin), which show a plan and may change with the output. Only ids, kids, timestamps,
+//! digests and names appear here; never an app's settings or a secret. A rename of a type here
+//! changes nothing on disk; a rename of a field or tag does, and needs a new format version.
 
 use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
@@ -15,16 +18,16 @@ use crate::plan::{
 /// A whole plan: steps with their preconditions, groups and warnings.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct PlanView {
-    pub steps: Vec<StepView>,
-    pub groups: Vec<GroupView>,
-    pub warnings: Vec<WarningView>,
+pub struct PlanWire {
+    pub steps: Vec<StepWire>,
+    pub groups: Vec<GroupWire>,
+    pub warnings: Vec<WarningWire>,
 }
 
 /// One step, tagged by `action`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "action", rename_all = "snake_case", deny_unknown_fields)]
-pub enum StepView {
+pub enum StepWire {
     Generate {
         group: String,
         app: AppId,
@@ -33,7 +36,7 @@ pub enum StepView {
     },
     Clone {
         group: String,
-        key: KeyView,
+        key: KeyWire,
         from: AppId,
         to: AppId,
     },
@@ -41,15 +44,15 @@ pub enum StepView {
         group: String,
         app: AppId,
         from: Option<Kid>,
-        to: KeyView,
-        expect: PreconditionView,
+        to: KeyWire,
+        expect: PreconditionWire,
     },
 }
 
 /// An existing kid, or the key the group's generate step makes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
-pub enum KeyView {
+pub enum KeyWire {
     Existing(Kid),
     GeneratedFor(String),
 }
@@ -57,7 +60,7 @@ pub enum KeyView {
 /// What a switch checks before it writes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct PreconditionView {
+pub struct PreconditionWire {
     pub last_updated: Option<String>,
     pub signing_kid: Option<Kid>,
     pub digest: String,
@@ -66,25 +69,25 @@ pub struct PreconditionView {
 /// How a group was resolved.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct GroupView {
+pub struct GroupWire {
     pub name: String,
     pub source: AppId,
     pub members: Vec<AppId>,
-    pub key: KeyView,
+    pub key: KeyWire,
     pub key_expires_at: Option<Timestamp>,
-    pub choice: ChoiceView,
+    pub choice: ChoiceWire,
     /// Absent for a group that does not stage, and in files written before staging existed.
     #[serde(default, skip_serializing_if = "Option::is_none")]
-    pub phase: Option<PhaseView>,
+    pub phase: Option<PhaseWire>,
 }
 
 /// Where a staging group stands in its rotation.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "phase", rename_all = "snake_case", deny_unknown_fields)]
-pub enum PhaseView {
+pub enum PhaseWire {
     InSync,
     StagingDue {
-        key: KeyView,
+        key: KeyWire,
         switch_at: Timestamp,
     },
     Staged {
@@ -98,86 +101,24 @@ pub enum PhaseView {
         switch_at: Timestamp,
     },
     Overdue {
-        key: KeyView,
+        key: KeyWire,
     },
-}
-
-impl From<Phase> for PhaseView {
-    fn from(phase: Phase) -> Self {
-        match phase {
-            Phase::InSync => Self::InSync,
-            Phase::StagingDue { key, switch_at } => Self::StagingDue {
-                key: key.into(),
-                switch_at,
-            },
-            Phase::Staged {
-                kid,
-                staged_at,
-                switch_at,
-            } => Self::Staged {
-                kid,
-                staged_at,
-                switch_at,
-            },
-            Phase::SwitchDue {
-                kid,
-                staged_at,
-                switch_at,
-            } => Self::SwitchDue {
-                kid,
-                staged_at,
-                switch_at,
-            },
-            Phase::Overdue { key } => Self::Overdue { key: key.into() },
-        }
-    }
-}
-
-impl From<PhaseView> for Phase {
-    fn from(view: PhaseView) -> Self {
-        match view {
-            PhaseView::InSync => Self::InSync,
-            PhaseView::StagingDue { key, switch_at } => Self::StagingDue {
-                key: key.into(),
-                switch_at,
-            },
-            PhaseView::Staged {
-                kid,
-                staged_at,
-                switch_at,
-            } => Self::Staged {
-                kid,
-                staged_at,
-                switch_at,
-            },
-            PhaseView::SwitchDue {
-                kid,
-                staged_at,
-                switch_at,
-            } => Self::SwitchDue {
-                kid,
-                staged_at,
-                switch_at,
-            },
-            PhaseView::Overdue { key } => Self::Overdue { key: key.into() },
-        }
-    }
 }
 
 /// Why the group key is the one it is.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "choice", rename_all = "snake_case", deny_unknown_fields)]
-pub enum ChoiceView {
+pub enum ChoiceWire {
     Pinned,
     Active,
     Resumed {
-        because: ReasonView,
+        because: ReasonWire,
     },
     Generated {
-        because: ReasonView,
+        because: ReasonWire,
     },
     Staged {
-        because: ReasonView,
+        because: ReasonWire,
         staged_at: Timestamp,
     },
 }
@@ -185,7 +126,7 @@ pub enum ChoiceView {
 /// Why the source's active key is replaced.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "cause", rename_all = "snake_case", deny_unknown_fields)]
-pub enum ReasonView {
+pub enum ReasonWire {
     NoActiveKey,
     ActiveKeyUnknown {
         kid: Kid,
@@ -205,7 +146,7 @@ pub enum ReasonView {
 /// A warning, tagged by `kind`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
-pub enum WarningView {
+pub enum WarningWire {
     AppNotActive {
         group: String,
         app: AppId,
@@ -226,119 +167,109 @@ pub enum WarningView {
     },
 }
 
-impl From<&Plan> for PlanView {
+/// `From` both ways between a planner enum and its wire twin, whose variants have the same names
+/// and fields; each field converts with `.into()` (the identity where the types agree). Both
+/// matches are exhaustive, so a variant added on one side only does not compile.
+macro_rules! both_ways {
+    ($plan:ident <=> $wire:ident { $($variant:ident $({ $($field:ident),+ $(,)? })?),+ $(,)? }) => {
+        impl From<$plan> for $wire {
+            #[allow(clippy::useless_conversion, reason = "one rule for every field of the table")]
+            fn from(value: $plan) -> Self {
+                match value {
+                    $($plan::$variant $({ $($field),+ })? => Self::$variant $({ $($field: $field.into()),+ })?,)+
+                }
+            }
+        }
+
+        impl From<$wire> for $plan {
+            #[allow(clippy::useless_conversion, reason = "one rule for every field of the table")]
+            fn from(value: $wire) -> Self {
+                match value {
+                    $($wire::$variant $({ $($field),+ })? => Self::$variant $({ $($field: $field.into()),+ })?,)+
+                }
+            }
+        }
+    };
+}
+
+both_ways!(Step <=> StepWire {
+    Generate { group, app, validity_years, known_kids },
+    Clone { group, key, from, to },
+    Switch { group, app, from, to, expect },
+});
+
+both_ways!(Phase <=> PhaseWire {
+    InSync,
+    StagingDue { key, switch_at },
+    Staged { kid, staged_at, switch_at },
+    SwitchDue { kid, staged_at, switch_at },
+    Overdue { key },
+});
+
+both_ways!(KeyChoice <=> ChoiceWire {
+    Pinned,
+    Active,
+    Resumed { because },
+    Generated { because },
+    Staged { because, staged_at },
+});
+
+both_ways!(RotationReason <=> ReasonWire {
+    NoActiveKey,
+    ActiveKeyUnknown { kid },
+    ExpiresWithin { kid, expires_at, window },
+    CreatedBefore { kid, created, rotate_after },
+});
+
+both_ways!(Warning <=> WarningWire {
+    AppNotActive { group, app, status },
+    KeyExpiringSoon { group, kid, expires_at },
+    ImmediateSwitch { group },
+    UnusedKeys { group, app, kids },
+});
+
+impl From<&Plan> for PlanWire {
     fn from(plan: &Plan) -> Self {
+        let plan = plan.clone();
         Self {
-            steps: plan.steps.iter().map(StepView::from).collect(),
-            groups: plan.groups.iter().map(GroupView::from).collect(),
-            warnings: plan.warnings.iter().map(WarningView::from).collect(),
+            steps: plan.steps.into_iter().map(StepWire::from).collect(),
+            groups: plan.groups.into_iter().map(GroupWire::from).collect(),
+            warnings: plan.warnings.into_iter().map(WarningWire::from).collect(),
         }
     }
 }
 
-impl From<PlanView> for Plan {
-    fn from(view: PlanView) -> Self {
+impl From<PlanWire> for Plan {
+    fn from(wire: PlanWire) -> Self {
         Self {
-            steps: view.steps.into_iter().map(Step::from).collect(),
-            groups: view.groups.into_iter().map(GroupPlan::from).collect(),
-            warnings: view.warnings.into_iter().map(Warning::from).collect(),
+            steps: wire.steps.into_iter().map(Step::from).collect(),
+            groups: wire.groups.into_iter().map(GroupPlan::from).collect(),
+            warnings: wire.warnings.into_iter().map(Warning::from).collect(),
         }
     }
 }
 
-impl From<&Step> for StepView {
-    fn from(step: &Step) -> Self {
-        match step.clone() {
-            Step::Generate {
-                group,
-                app,
-                validity_years,
-                known_kids,
-            } => Self::Generate {
-                group,
-                app,
-                validity_years,
-                known_kids,
-            },
-            Step::Clone {
-                group,
-                key,
-                from,
-                to,
-            } => Self::Clone {
-                group,
-                key: key.into(),
-                from,
-                to,
-            },
-            Step::Switch {
-                group,
-                app,
-                from,
-                to,
-                expect,
-            } => Self::Switch {
-                group,
-                app,
-                from,
-                to: to.into(),
-                expect: PreconditionView {
-                    last_updated: expect.last_updated,
-                    signing_kid: expect.signing_kid,
-                    digest: expect.digest,
-                },
-            },
+impl From<AppPrecondition> for PreconditionWire {
+    fn from(expect: AppPrecondition) -> Self {
+        Self {
+            last_updated: expect.last_updated,
+            signing_kid: expect.signing_kid,
+            digest: expect.digest,
         }
     }
 }
 
-impl From<StepView> for Step {
-    fn from(view: StepView) -> Self {
-        match view {
-            StepView::Generate {
-                group,
-                app,
-                validity_years,
-                known_kids,
-            } => Self::Generate {
-                group,
-                app,
-                validity_years,
-                known_kids,
-            },
-            StepView::Clone {
-                group,
-                key,
-                from,
-                to,
-            } => Self::Clone {
-                group,
-                key: key.into(),
-                from,
-                to,
-            },
-            StepView::Switch {
-                group,
-                app,
-                from,
-                to,
-                expect,
-            } => Self::Switch {
-                group,
-                app,
-                from,
-                to: to.into(),
-                expect: AppPrecondition {
-                    last_updated: expect.last_updated,
-                    signing_kid: expect.signing_kid,
-                    digest: expect.digest,
-                },
-            },
+impl From<PreconditionWire> for AppPrecondition {
+    fn from(wire: PreconditionWire) -> Self {
+        Self {
+            last_updated: wire.last_updated,
+            signing_kid: wire.signing_kid,
+            digest: wire.digest,
         }
     }
 }
 
-impl From<KeyRef> for KeyView {
+impl From<KeyRef> for KeyWire {
     fn from(key: KeyRef) -> Self {
         match key {
             KeyRef::Existing(kid) => Self::Existing(kid),
@@ -347,162 +278,39 @@ impl From<KeyRef> for KeyView {
     }
 }
 
-impl From<KeyView> for KeyRef {
-    fn from(view: KeyView) -> Self {
-        match view {
-            KeyView::Existing(kid) => Self::Existing(kid),
-            KeyView::GeneratedFor(group) => Self::Generated { group },
+impl From<KeyWire> for KeyRef {
+    fn from(wire: KeyWire) -> Self {
+        match wire {
+            KeyWire::Existing(kid) => Self::Existing(kid),
+            KeyWire::GeneratedFor(group) => Self::Generated { group },
         }
     }
 }
 
-impl From<&GroupPlan> for GroupView {
-    fn from(group: &GroupPlan) -> Self {
-        let group = group.clone();
+impl From<GroupPlan> for GroupWire {
+    fn from(group: GroupPlan) -> Self {
         Self {
             name: group.name,
             source: group.source,
             members: group.members,
             key: group.key.into(),
             key_expires_at: group.key_expires_at,
-            choice: match group.choice {
-                KeyChoice::Pinned => ChoiceView::Pinned,
-                KeyChoice::Active => ChoiceView::Active,
-                KeyChoice::Resumed { because } => ChoiceView::Resumed {
-                    because: because.into(),
-                },
-                KeyChoice::Generated { because } => ChoiceView::Generated {
-                    because: because.into(),
-                },
-                KeyChoice::Staged { because, staged_at } => ChoiceView::Staged {
-                    because: because.into(),
-                    staged_at,
-                },
-            },
-            phase: group.phase.map(PhaseView::from),
+            choice: group.choice.into(),
+            phase: group.phase.map(PhaseWire::from),
         }
     }
 }
 
-impl From<GroupView> for GroupPlan {
-    fn from(view: GroupView) -> Self {
+impl From<GroupWire> for GroupPlan {
+    fn from(wire: GroupWire) -> Self {
         Self {
-            name: view.name,
-            source: view.source,
-            members: view.members,
-            key: view.key.into(),
-            key_expires_at: view.key_expires_at,
-            choice: match view.choice {
-                ChoiceView::Pinned => KeyChoice::Pinned,
-                ChoiceView::Active => KeyChoice::Active,
-                ChoiceView::Resumed { because } => KeyChoice::Resumed {
-                    because: because.into(),
-                },
-                ChoiceView::Generated { because } => KeyChoice::Generated {
-                    because: because.into(),
-                },
-                ChoiceView::Staged { because, staged_at } => KeyChoice::Staged {
-                    because: because.into(),
-                    staged_at,
-                },
-            },
-            phase: view.phase.map(Phase::from),
-        }
-    }
-}
-
-impl From<RotationReason> for ReasonView {
-    fn from(reason: RotationReason) -> Self {
-        match reason {
-            RotationReason::NoActiveKey => Self::NoActiveKey,
-            RotationReason::ActiveKeyUnknown { kid } => Self::ActiveKeyUnknown { kid },
-            RotationReason::ExpiresWithin {
-                kid,
-                expires_at,
-                window,
-            } => Self::ExpiresWithin {
-                kid,
-                expires_at,
-                window,
-            },
-            RotationReason::CreatedBefore {
-                kid,
-                created,
-                rotate_after,
-            } => Self::CreatedBefore {
-                kid,
-                created,
-                rotate_after,
-            },
-        }
-    }
-}
-
-impl From<ReasonView> for RotationReason {
-    fn from(view: ReasonView) -> Self {
-        match view {
-            ReasonView::NoActiveKey => Self::NoActiveKey,
-            ReasonView::ActiveKeyUnknown { kid } => Self::ActiveKeyUnknown { kid },
-            ReasonView::ExpiresWithin {
-                kid,
-                expires_at,
-                window,
-            } => Self::ExpiresWithin {
-                kid,
-                expires_at,
-                window,
-            },
-            ReasonView::CreatedBefore {
-                kid,
-                created,
-                rotate_after,
-            } => Self::CreatedBefore {
-                kid,
-                created,
-                rotate_after,
-            },
-        }
-    }
-}
-
-impl From<&Warning> for WarningView {
-    fn from(warning: &Warning) -> Self {
-        match warning.clone() {
-            Warning::AppNotActive { group, app, status } => {
-                Self::AppNotActive { group, app, status }
-            }
-            Warning::KeyExpiringSoon {
-                group,
-                kid,
-                expires_at,
-            } => Self::KeyExpiringSoon {
-                group,
-                kid,
-                expires_at,
-            },
-            Warning::ImmediateSwitch { group } => Self::ImmediateSwitch { group },
-            Warning::UnusedKeys { group, app, kids } => Self::UnusedKeys { group, app, kids },
-        }
-    }
-}
-
-impl From<WarningView> for Warning {
-    fn from(view: WarningView) -> Self {
-        match view {
-            WarningView::AppNotActive { group, app, status } => {
-                Self::AppNotActive { group, app, status }
-            }
-            WarningView::KeyExpiringSoon {
-                group,
-                kid,
-                expires_at,
-            } => Self::KeyExpiringSoon {
-                group,
-                kid,
-                expires_at,
-            },
-            WarningView::ImmediateSwitch { group } => Self::ImmediateSwitch { group },
-            WarningView::UnusedKeys { group, app, kids } => Self::UnusedKeys { group, app, kids },
+            name: wire.name,
+            source: wire.source,
+            members: wire.members,
+            key: wire.key.into(),
+            key_expires_at: wire.key_expires_at,
+            choice: wire.choice.into(),
+            phase: wire.phase.map(Phase::from),
         }
     }
 }
@@ -515,7 +323,7 @@ mod tests {
         s.parse().unwrap()
     }
 
-    /// A plan with every step, key, choice, reason and warning variant.
+    /// A plan with every step, key, choice, reason, phase and warning variant.
     fn every_variant() -> Plan {
         let kid = |s: &str| Kid::from(s);
         let app = |s: &str| AppId::from(s);
@@ -527,6 +335,10 @@ mod tests {
             key_expires_at: Some(ts("2027-01-01T00:00:00Z")),
             choice,
             phase: None,
+        };
+        let phased = |phase| GroupPlan {
+            phase: Some(phase),
+            ..group("staging", KeyChoice::Active)
         };
         Plan {
             steps: vec![
@@ -589,6 +401,31 @@ mod tests {
                         },
                     },
                 ),
+                group(
+                    "staged",
+                    KeyChoice::Staged {
+                        because: RotationReason::NoActiveKey,
+                        staged_at: ts("2026-10-01T00:00:00Z"),
+                    },
+                ),
+                phased(Phase::InSync),
+                phased(Phase::StagingDue {
+                    key: KeyRef::Generated { group: "g".into() },
+                    switch_at: ts("2026-12-01T00:00:00Z"),
+                }),
+                phased(Phase::Staged {
+                    kid: kid("k2"),
+                    staged_at: ts("2026-10-01T00:00:00Z"),
+                    switch_at: ts("2026-12-01T00:00:00Z"),
+                }),
+                phased(Phase::SwitchDue {
+                    kid: kid("k2"),
+                    staged_at: ts("2026-10-01T00:00:00Z"),
+                    switch_at: ts("2026-11-01T00:00:00Z"),
+                }),
+                phased(Phase::Overdue {
+                    key: KeyRef::Existing(kid("k3")),
+                }),
             ],
             warnings: vec![
                 Warning::AppNotActive {
@@ -601,6 +438,7 @@ mod tests {
                     kid: kid("k1"),
                     expires_at: ts("2027-01-01T00:00:00Z"),
                 },
+                Warning::ImmediateSwitch { group: "g".into() },
                 Warning::UnusedKeys {
                     group: "g".into(),
                     app: app("0oa2"),
@@ -613,8 +451,8 @@ mod tests {
     #[test]
     fn every_variant_survives_the_round_trip_through_json() {
         let plan = every_variant();
-        let json = serde_json::to_string(&PlanView::from(&plan)).unwrap();
-        let back: PlanView = serde_json::from_str(&json).unwrap();
+        let json = serde_json::to_string(&PlanWire::from(&plan)).unwrap();
+        let back: PlanWire = serde_json::from_str(&json).unwrap();
         assert_eq!(Plan::from(back), plan);
     }
 }

@@ -2,9 +2,9 @@
 //! `format_version`. Characters a terminal would act on are written as `\uXXXX` escapes
 //! ([`escape::json`]), so the output is safe to look at and decodes to the same values.
 
-use super::escape;
 use super::view::Report;
 use super::{Command, RenderContext};
+use crate::escape;
 use crate::plan::Plan;
 
 /// Renders `plan` for `command` as pretty-printed JSON, ending in a newline.

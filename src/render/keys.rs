@@ -12,10 +12,10 @@ use jiff::Timestamp;
 use serde::Serialize;
 
 use super::FORMAT_VERSION;
+use super::calls::ApiCalls;
 use super::cert::Certificate;
-use super::escape::terminal;
 use super::markdown::escape;
-use crate::okta::http::CallStats;
+use crate::escape::terminal;
 use crate::okta::{Application, JsonWebKey, Kid};
 
 /// One app as the inventory reads it: the app, its key list, and its group, if managed.
@@ -45,7 +45,7 @@ pub struct KeysReport {
     #[serde(skip_serializing_if = "BTreeMap::is_empty")]
     pub not_signing_apps: BTreeMap<String, usize>,
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub api_calls: Option<CallStats>,
+    pub api_calls: Option<ApiCalls>,
 }
 
 /// One app and its keys.
@@ -294,7 +294,7 @@ fn not_signing(counts: &BTreeMap<String, usize>) -> String {
 pub fn render_json(report: &KeysReport) -> String {
     let out = serde_json::to_string_pretty(report)
         .expect("a keys report holds only strings, numbers, booleans and timestamps");
-    format!("{}\n", super::escape::json(&out))
+    format!("{}\n", crate::escape::json(&out))
 }
 
 /// The inventory as a Markdown table, with the `<!-- keyshare:keys -->` marker.

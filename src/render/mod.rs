@@ -4,18 +4,17 @@
 //! Every format renders the same [`Report`], built once from the plan and the live snapshot it
 //! was made from, so that the formats can never disagree. Rendering is pure: no I/O, no clock,
 //! no terminal detection (the caller decides on colour). Text from Okta is escaped for each
-//! format by [`escape`]. It must never print a secret: it shows
+//! format by [`crate::escape`]. It must never print a secret: it shows
 //! kids, certificates (public) and, in Markdown diffs, only the lines of app JSON around the
 //! signing kid.
 
+mod calls;
 pub(crate) mod cert;
 mod comments;
-pub mod escape;
 pub mod json;
 pub mod keys;
 pub mod markdown;
 pub(crate) mod metadata;
-mod stage;
 pub mod text;
 mod view;
 
@@ -23,11 +22,13 @@ use serde::Serialize;
 
 use crate::plan::LiveSnapshot;
 
+/// Where the command line has always found the escapes; they live in [`crate::escape`].
+pub use crate::escape;
+pub use calls::{ApiCalls, BucketCalls};
 pub use comments::{CommentHeader, PART_LINKS};
-pub use stage::{CertificateView, SpActionView, StagingView};
 pub use view::{
-    AppView, AppliedView, FORMAT_VERSION, GroupView, KeyView, Report, RotationView, StepView,
-    Summary, WarningView,
+    AppView, AppliedView, CertificateView, FORMAT_VERSION, GroupView, KeyView, Report,
+    RotationView, SpActionView, StagingView, StepView, Summary, WarningView,
 };
 
 /// Which command the output is for: it sets the wording ("Plan: …", "Drift: …",

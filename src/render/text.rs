@@ -6,9 +6,9 @@ use std::fmt::Write as _;
 
 use owo_colors::{OwoColorize, Style};
 
-use super::escape::terminal;
 use super::view::{GroupView, Report, StepView};
 use super::{Command, RenderContext};
+use crate::escape::terminal;
 use crate::plan::Plan;
 
 /// Renders `plan` for `command`. `color` adds ANSI colours; the caller decides (a terminal,

@@ -8,10 +8,13 @@ use std::collections::BTreeMap;
 use jiff::Timestamp;
 use serde::Serialize;
 
-use super::stage::{SpActionView, StagingView};
+mod stage;
+
+pub use stage::{CertificateView, SpActionView, StagingView};
+
+use super::calls::ApiCalls;
 use super::{Command, RenderContext};
 use crate::apply::ApplyReport;
-use crate::okta::http::CallStats;
 use crate::okta::{AppId, Kid};
 use crate::plan::{GroupPlan, KeyChoice, KeyRef, Plan, RotationReason, Step, Warning};
 
@@ -40,7 +43,7 @@ pub struct Report {
     pub applied: Option<AppliedView>,
     /// The Okta API calls the command made, per rate-limit bucket; present in command output.
     #[serde(skip_serializing_if = "Option::is_none")]
-    pub api_calls: Option<CallStats>,
+    pub api_calls: Option<ApiCalls>,
 }
 
 /// What an apply changed, counted from Okta's answers (a clone Okta already had is not

@@ -14,6 +14,7 @@ use super::Inner;
 use super::failure::AuthKind;
 use super::oauth::TokenSource;
 use super::oauth::key::SigningKey;
+use super::secret::sensitive_header;
 use super::settings::Auth;
 use crate::okta::error::{ApiError, SettingsError};
 
@@ -78,11 +79,4 @@ impl Credentials {
             Self::OAuth(source) => source.authorize(inner, request, method.as_str(), url).await,
         }
     }
-}
-
-/// A header value marked sensitive, so that `Debug` of a request or header map hides it.
-pub fn sensitive_header(text: &str) -> Result<HeaderValue, ()> {
-    let mut value = HeaderValue::from_str(text).map_err(|_| ())?;
-    value.set_sensitive(true);
-    Ok(value)
 }

@@ -1,9 +1,10 @@
 //! One logical request to Okta: admission to the rate-limit budget and the in-flight cap,
 //! credentials, sending, and the retry loop, inside one `tracing` span.
 //!
-//! This is the only place that sends API requests. It must never log a header value or a
-//! body: the span carries the method, the route template, the bucket, the attempt, the status
-//! and the bucket's remaining count, nothing else.
+//! This is the only place that sends requests to Okta, the token endpoint's included, so that
+//! every request draws from its bucket's budget and follows one retry policy. It must never log
+//! a header value or a body: the span carries the method, the route template, the bucket, the
+//! attempt, the status and the bucket's remaining count, nothing else.
 
 use std::time::Duration;
 
@@ -45,12 +46,37 @@ const MAX_RATE_LIMITED: u32 = 12;
 /// A success answer (2xx).
 #[derive(Debug)]
 pub struct Answer {
+    pub status: u16,
     pub headers: HeaderMap,
     pub body: Vec<u8>,
 }
 
-/// What came back from one attempt.
-type Received = Result<(u16, HeaderMap, Vec<u8>), reqwest::Error>;
+/// What came back from one attempt: status, headers and body, or no answer.
+pub type Received = Result<(u16, HeaderMap, Vec<u8>), reqwest::Error>;
+
+/// Puts credentials on a request before each attempt.
+#[derive(Clone, Copy)]
+pub enum Signing<'a> {
+    /// The client's credentials: the API token, or an access token from the token source.
+    /// An answer 401 gets the request one more try with a new access token.
+    Client,
+    /// The request carries its own credentials, made again for each attempt because each may
+    /// be used once (a token request's client assertion and DPoP proof); the function adds
+    /// them and the body. A refusal is never answered by renewing the client's credentials.
+    PerAttempt(
+        &'a (dyn Fn(reqwest::RequestBuilder) -> Result<reqwest::RequestBuilder, ApiError> + Sync),
+    ),
+}
+
+/// How a request signed [`Signing::PerAttempt`] ended when it did not fail locally.
+#[derive(Debug)]
+pub enum Reply {
+    /// A success answer.
+    Success(Answer),
+    /// The last attempt's refusal or transport failure, once no further attempt was allowed;
+    /// the caller reads it, since only it knows the endpoint's error format.
+    Failed(Received),
+}
 
 impl Call {
     /// A `GET` of JSON.
@@ -91,8 +117,19 @@ fn method_name(method: &Method) -> &'static str {
 }
 
 impl Inner {
-    /// Sends `call` until it succeeds or fails for good, and returns its success answer.
+    /// Sends `call` with the client's credentials until it succeeds or fails for good, and
+    /// returns its success answer.
     pub async fn execute(&self, call: &Call) -> Result<Answer, ApiError> {
+        match self.exchange(call, Signing::Client).await? {
+            Reply::Success(answer) => Ok(answer),
+            Reply::Failed(received) => Err(self.failure(&call.label(), received)),
+        }
+    }
+
+    /// Sends `call`, signed by `signing`, until it succeeds or no further attempt is allowed.
+    /// The error is one that ended the request before an answer could be judged: the budget's
+    /// wait, an answer too large, or credentials that could not be made.
+    pub async fn exchange(&self, call: &Call, signing: Signing<'_>) -> Result<Reply, ApiError> {
         let span = tracing::info_span!(
             "okta_request",
             method = %call.method,
@@ -102,10 +139,17 @@ impl Inner {
             status = field::Empty,
             remaining = field::Empty,
         );
-        self.retry_loop(call, &span).instrument(span.clone()).await
+        self.retry_loop(call, signing, &span)
+            .instrument(span.clone())
+            .await
     }
 
-    async fn retry_loop(&self, call: &Call, span: &Span) -> Result<Answer, ApiError> {
+    async fn retry_loop(
+        &self,
+        call: &Call,
+        signing: Signing<'_>,
+        span: &Span,
+    ) -> Result<Reply, ApiError> {
         let bucket = call.route.bucket();
         let label = call.label();
         let mut delays = retry::backoff(self.retry);
@@ -117,7 +161,7 @@ impl Inner {
             attempt += 1;
             span.record("attempt", attempt);
             let received = self
-                .attempt(call, attempt > 1, span, &mut rate_waited)
+                .attempt(call, signing, attempt > 1, span, &mut rate_waited)
                 .await?;
             let outcome = match &received {
                 Ok((status, headers, _)) => Attempt::Answered {
@@ -130,11 +174,16 @@ impl Inner {
             };
             let pause = match retry::next_step(outcome, call.repeat) {
                 Next::Done => {
-                    let (_, headers, body) = received.expect("Done follows an answer");
-                    return Ok(Answer { headers, body });
+                    let (status, headers, body) = received.expect("Done follows an answer");
+                    return Ok(Reply::Success(Answer {
+                        status,
+                        headers,
+                        body,
+                    }));
                 }
                 Next::Fail
                     if !renewed_credentials
+                        && matches!(signing, Signing::Client)
                         && matches!(outcome, Attempt::Answered { status: 401, .. })
                         && self.credentials.renewable() =>
                 {
@@ -143,7 +192,7 @@ impl Inner {
                     self.credentials.forget_token().await;
                     Duration::ZERO
                 }
-                Next::Fail => return Err(self.failure(&label, received)),
+                Next::Fail => return Ok(Reply::Failed(received)),
                 Next::WaitForReset => {
                     self.stats.record(bucket, Event::RateLimited);
                     rate_limited += 1;
@@ -179,7 +228,7 @@ impl Inner {
                         tracing::info!(delay_ms = delay.as_millis(), "transient failure; retrying");
                         delay
                     }
-                    None => return Err(self.failure(&label, received)),
+                    None => return Ok(Reply::Failed(received)),
                 },
             };
             if !pause.is_zero() {
@@ -220,13 +269,14 @@ impl Inner {
         }
     }
 
-    /// One attempt: wait for the budget and a free slot, send, read the whole answer. The wait
-    /// for the budget counts towards the operation's `max_rate_limit_wait`, kept in
-    /// `rate_waited`. The outer error is one no resend can fix: a credentials failure, an
-    /// answer too large to read, or a bucket whose reset lies beyond the wait left.
+    /// One attempt: wait for the budget, sign, wait for a free slot, send, read the whole
+    /// answer. The wait for the budget counts towards the operation's `max_rate_limit_wait`,
+    /// kept in `rate_waited`. The outer error is one no resend can fix: a credentials failure,
+    /// an answer too large to read, or a bucket whose reset lies beyond the wait left.
     async fn attempt(
         &self,
         call: &Call,
+        signing: Signing<'_>,
         retry: bool,
         span: &Span,
         rate_waited: &mut Duration,
@@ -244,12 +294,14 @@ impl Inner {
         if !waited.is_zero() {
             self.stats.record(bucket, Event::Waited(waited));
         }
+        // Signed before taking a slot: signing may fetch an access token, and that request
+        // needs a slot of its own.
+        let request = self.request(call, signing).await?;
         let _slot = self
             .in_flight
             .acquire()
             .await
             .expect("the in-flight semaphore is never closed");
-        let request = self.request(call).await?;
         self.stats.record(bucket, Event::Sent { retry });
         let received = async {
             let sent_at = Instant::now();
@@ -312,11 +364,18 @@ impl Inner {
     }
 
     /// The request on the wire, with credentials.
-    async fn request(&self, call: &Call) -> Result<reqwest::RequestBuilder, ApiError> {
+    async fn request(
+        &self,
+        call: &Call,
+        signing: Signing<'_>,
+    ) -> Result<reqwest::RequestBuilder, ApiError> {
         let request = self
             .http
             .request(call.method.clone(), call.url.clone())
             .header(ACCEPT, call.accept);
+        if let Signing::PerAttempt(sign) = signing {
+            return sign(request);
+        }
         let request = match &call.json {
             Some(json) => request
                 .header(CONTENT_TYPE, "application/json")

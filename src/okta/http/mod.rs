@@ -5,8 +5,10 @@
 //! # Layout
 //! - [`settings`]: what the client is told (org, credentials, limits), checked once.
 //! - `credentials`: the `Authorization` header; `oauth`: access tokens for service apps
-//!   (`private_key_jwt`, token cache, DPoP).
-//! - `exchange`: one logical request: budget, in-flight cap, credentials, retries, tracing.
+//!   (`private_key_jwt`, token cache, DPoP), asked for through `exchange` like any request;
+//!   `secret`: values never printed, and the sensitive header values that carry them.
+//! - `exchange`: one logical request, token requests included: budget, in-flight cap,
+//!   credentials, retries, tracing.
 //! - `budget`: each bucket's share from `X-Rate-Limit-*`, its resets placed on our clock by
 //!   `server_clock` (Okta's clock learned from `Date`); `retry`: what to do after an attempt.
 //! - `operations`: the `OktaApi` methods, each one route.

@@ -21,7 +21,8 @@ pub enum Bucket {
     /// `/api/v1/logs`, the System Log: a bucket of its own (docs/okta-api.md §12).
     #[serde(rename = "/api/v1/logs")]
     Logs,
-    /// The org authorization server's token endpoint.
+    /// The org authorization server's token endpoint: counted apart from the management
+    /// buckets (docs/okta-api.md §6).
     #[serde(rename = "/oauth2/v1/token")]
     Token,
 }
@@ -55,6 +56,8 @@ pub enum Route {
     CloneKey,
     SamlMetadata,
     SystemLog,
+    /// The org authorization server's token endpoint, for OAuth access tokens.
+    Token,
 }
 
 impl Route {
@@ -69,6 +72,7 @@ impl Route {
             Self::CloneKey => "/api/v1/apps/{appId}/credentials/keys/{keyId}/clone",
             Self::SamlMetadata => "/api/v1/apps/{appId}/sso/saml/metadata",
             Self::SystemLog => "/api/v1/logs",
+            Self::Token => "/oauth2/v1/token",
         }
     }
 
@@ -77,6 +81,7 @@ impl Route {
         match self {
             Self::App => Bucket::AppById,
             Self::SystemLog => Bucket::Logs,
+            Self::Token => Bucket::Token,
             Self::ListApps
             | Self::Keys
             | Self::Key
@@ -92,7 +97,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn only_the_app_itself_uses_the_by_id_bucket_and_the_log_has_its_own() {
+    fn only_the_app_itself_uses_the_by_id_bucket_and_the_log_and_token_have_their_own() {
         let table = [
             (Route::ListApps, Bucket::Apps),
             (Route::App, Bucket::AppById),
@@ -102,6 +107,7 @@ mod tests {
             (Route::CloneKey, Bucket::Apps),
             (Route::SamlMetadata, Bucket::Apps),
             (Route::SystemLog, Bucket::Logs),
+            (Route::Token, Bucket::Token),
         ];
         for (route, bucket) in table {
             assert_eq!(route.bucket(), bucket, "{}", route.template());

@@ -4,9 +4,11 @@
 //! [`Secret`] has no `Display`, its `Debug` prints `[redacted]`, and it does not implement
 //! `Serialize`, so it cannot reach a log line, an error message or a plan file by accident.
 //! The only way to the text is [`Secret::expose`], which callers use at the moment they put the
-//! value on the wire.
+//! value on the wire, through [`sensitive_header`] when it goes in a header.
 
 use std::fmt;
+
+use reqwest::header::HeaderValue;
 
 /// A secret string whose `Debug` output is `[redacted]`.
 #[derive(Clone, PartialEq, Eq)]
@@ -34,6 +36,13 @@ impl From<String> for Secret {
     fn from(value: String) -> Self {
         Self(value)
     }
+}
+
+/// A header value marked sensitive, so that `Debug` of a request or header map hides it.
+pub(super) fn sensitive_header(text: &str) -> Result<HeaderValue, ()> {
+    let mut value = HeaderValue::from_str(text).map_err(|_| ())?;
+    value.set_sensitive(true);
+    Ok(value)
 }
 
 #[cfg(test)]

@@ -5,6 +5,10 @@
 //! expires, and refreshes it one caller at a time. When the token endpoint demands DPoP it
 //! switches to DPoP-bound tokens: a throwaway key, the server's nonce, and a proof per request.
 //!
+//! Token requests go through `exchange` like every other request, in the token endpoint's own
+//! bucket, so they share the rate-limit budget and the retry policy; this module only signs
+//! each attempt and reads the token endpoint's answers, and must never send a request itself.
+//!
 //! Nothing here logs or returns a token, an assertion, a proof or key material; token endpoint
 //! bodies are never quoted in errors because a success body holds the access token.
 
@@ -12,9 +16,12 @@ mod dpop;
 mod jwt;
 pub mod key;
 
+use std::future::Future;
+use std::pin::Pin;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use reqwest::header::{ACCEPT, AUTHORIZATION, HeaderMap, HeaderValue};
+use reqwest::Method;
+use reqwest::header::{AUTHORIZATION, HeaderValue};
 use serde::Deserialize;
 use tokio::time::Instant;
 use tracing::Instrument;
@@ -23,14 +30,12 @@ use url::Url;
 use self::dpop::Dpop;
 use self::key::SigningKey;
 use super::Inner;
-use super::body::{self, BodyError, MAX_BODY_BYTES};
-use super::budget::RateHeaders;
-use super::credentials::sensitive_header;
+use super::body::MAX_BODY_BYTES;
+use super::exchange::{Call, Reply, Signing};
 use super::failure;
-use super::retry;
-use super::route::Bucket;
-use super::secret::Secret;
-use super::stats::Event;
+use super::retry::Repeat;
+use super::route::{Bucket, Route};
+use super::secret::{Secret, sensitive_header};
 use crate::okta::error::{ApiError, SettingsError};
 
 /// Renew a token this long before it expires, at most (a quarter of a short lifetime).
@@ -140,70 +145,62 @@ impl TokenSource {
         Ok(token)
     }
 
-    /// Asks the token endpoint for a token, following the DPoP handshake and retrying
-    /// transient failures (a token request is harmless to repeat).
-    async fn fetch(&self, inner: &Inner) -> Result<AccessToken, ApiError> {
-        let mut delays = retry::backoff(inner.retry);
-        let mut dpop_rounds = 0;
-        let mut sent = 0_u32;
-        loop {
-            let request = self.token_request(inner)?;
-            inner
-                .stats
-                .record(Bucket::Token, Event::Sent { retry: sent > 0 });
-            sent += 1;
-            let (status, headers, body) = match send(request).await {
-                Ok(answer) => answer,
-                Err(BodyError::TooLarge) => {
-                    return Err(self.too_large());
-                }
-                Err(BodyError::Transport(e)) => match delays.next() {
-                    Some(delay) => {
-                        tokio::time::sleep(delay).await;
-                        continue;
-                    }
-                    None => return Err(self.transport_error(&inner.host, e)),
-                },
+    /// Asks the token endpoint for a token, following the DPoP handshake; `exchange` retries
+    /// transient failures and 429s (a token request is harmless to repeat).
+    ///
+    /// Boxed, with its `Send` spelled out: an API request's signing awaits this, and this
+    /// awaits the same `exchange`, so an `async fn` here would be a future containing itself.
+    fn fetch<'a>(
+        &'a self,
+        inner: &'a Inner,
+    ) -> Pin<Box<dyn Future<Output = Result<AccessToken, ApiError>> + Send + 'a>> {
+        Box::pin(async move {
+            let call = Call {
+                method: Method::POST,
+                repeat: Repeat::Harmless,
+                ..Call::get(self.token_url.clone(), Route::Token)
             };
-            let received = Instant::now();
-            inner
-                .stats
-                .record(Bucket::Token, Event::Answered { status });
-            tracing::debug!(status, attempt = sent, "token endpoint answered");
-            if status == 200 {
-                return self.read_token(status, &body, received);
-            }
-            let oauth_error = serde_json::from_slice::<TokenError>(&body).ok();
-            let wants_dpop = oauth_error.as_ref().is_some_and(|e| {
-                e.error == "use_dpop_nonce"
-                    || (e.error == "invalid_dpop_proof" && !self.dpop.is_on())
-            });
-            if wants_dpop && dpop_rounds < DPOP_ROUNDS {
-                dpop_rounds += 1;
-                self.dpop
-                    .start(&headers)
-                    .map_err(|e| self.local_error(&e))?;
-                continue;
-            }
-            let transient = status == 429 || status >= 500;
-            if transient && let Some(delay) = delays.next() {
-                let wait = match RateHeaders::from_headers(&headers) {
-                    Some(rate) if status == 429 => {
-                        inner.stats.record(Bucket::Token, Event::RateLimited);
-                        rate.until_reset()
-                    }
-                    _ => delay,
+            let sign = |request| self.token_request(request);
+            let mut dpop_rounds = 0;
+            loop {
+                let (status, headers, body) = match inner
+                    .exchange(&call, Signing::PerAttempt(&sign))
+                    .await
+                {
+                    Ok(Reply::Success(answer)) => (answer.status, answer.headers, answer.body),
+                    Ok(Reply::Failed(Ok(answer))) => answer,
+                    Ok(Reply::Failed(Err(e))) => return Err(self.transport_error(&inner.host, e)),
+                    Err(ApiError::TooLarge { .. }) => return Err(self.too_large()),
+                    Err(e) => return Err(e),
                 };
-                tokio::time::sleep(wait).await;
-                inner.stats.record(Bucket::Token, Event::Waited(wait));
-                continue;
+                let received = Instant::now();
+                tracing::debug!(status, "token endpoint answered");
+                if status == 200 {
+                    return self.read_token(status, &body, received);
+                }
+                let oauth_error = serde_json::from_slice::<TokenError>(&body).ok();
+                let wants_dpop = oauth_error.as_ref().is_some_and(|e| {
+                    e.error == "use_dpop_nonce"
+                        || (e.error == "invalid_dpop_proof" && !self.dpop.is_on())
+                });
+                if wants_dpop && dpop_rounds < DPOP_ROUNDS {
+                    dpop_rounds += 1;
+                    self.dpop
+                        .start(&headers)
+                        .map_err(|e| self.local_error(&e))?;
+                    continue;
+                }
+                return Err(self.refusal(status, oauth_error));
             }
-            return Err(self.refusal(status, oauth_error));
-        }
+        })
     }
 
-    /// The token request: client assertion, scopes, and a DPoP proof once DPoP is on.
-    fn token_request(&self, inner: &Inner) -> Result<reqwest::RequestBuilder, ApiError> {
+    /// Signs one token request: a fresh client assertion and scopes in the form, and a DPoP
+    /// proof once DPoP is on.
+    fn token_request(
+        &self,
+        request: reqwest::RequestBuilder,
+    ) -> Result<reqwest::RequestBuilder, ApiError> {
         let assertion = jwt::client_assertion(&self.key, &self.client_id, &self.token_url, now())
             .map_err(|e| {
             self.local_error(&format!("could not sign the client assertion: {e}"))
@@ -217,11 +214,7 @@ impl TokenSource {
             ),
             ("client_assertion", assertion.expose()),
         ];
-        let mut request = inner
-            .http
-            .post(self.token_url.clone())
-            .header(ACCEPT, "application/json")
-            .form(&form);
+        let mut request = request.form(&form);
         if self.dpop.is_on() {
             let proof = self.proof("POST", &self.token_url, None)?;
             request = request.header("DPoP", self.header(proof.expose())?);
@@ -341,14 +334,6 @@ fn advice_for(error: &str, scope: &str) -> String {
     }
 }
 
-async fn send(request: reqwest::RequestBuilder) -> Result<(u16, HeaderMap, Vec<u8>), BodyError> {
-    let response = request.send().await.map_err(BodyError::Transport)?;
-    let status = response.status().as_u16();
-    let headers = response.headers().clone();
-    let body = body::read(response).await?;
-    Ok((status, headers, body))
-}
-
 fn now() -> i64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -357,7 +342,75 @@ fn now() -> i64 {
 
 #[cfg(test)]
 mod tests {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicU32, Ordering};
+
+    use axum::http::{HeaderMap as Headers, StatusCode};
+    use axum::routing::{get, post};
+
     use super::*;
+    use crate::okta::http::settings::{Auth, ClientSettings, PrivateKeySource};
+    use crate::okta::http::{Bucket, HttpClient};
+    use crate::okta::{AppQuery, OktaApi};
+
+    /// `X-Rate-Limit-*` of a token bucket of 10 per window, `remaining` left, resetting in a
+    /// second.
+    fn rate(remaining: u32) -> Headers {
+        let now = jiff::Timestamp::now().as_second();
+        let mut headers = Headers::new();
+        headers.insert("x-rate-limit-limit", 10.into());
+        headers.insert("x-rate-limit-remaining", remaining.into());
+        headers.insert("x-rate-limit-reset", (now + 1).into());
+        headers
+    }
+
+    /// An org whose token endpoint answers its first request 429 and then a token, and
+    /// whose app list is empty.
+    async fn org_with_a_busy_token_endpoint() -> (Url, Arc<AtomicU32>) {
+        let asked = Arc::new(AtomicU32::new(0));
+        let counter = Arc::clone(&asked);
+        let token = move || {
+            let counter = Arc::clone(&counter);
+            async move {
+                if counter.fetch_add(1, Ordering::SeqCst) == 0 {
+                    return (StatusCode::TOO_MANY_REQUESTS, rate(0), String::new());
+                }
+                let body = r#"{"token_type":"Bearer","expires_in":3600,"access_token":"at"}"#;
+                (StatusCode::OK, rate(9), body.to_owned())
+            }
+        };
+        let router = axum::Router::new()
+            .route("/oauth2/v1/token", post(token))
+            .route("/api/v1/apps", get(|| async { "[]" }));
+        let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let url = Url::parse(&format!("http://{}", listener.local_addr().unwrap())).unwrap();
+        tokio::spawn(async move { axum::serve(listener, router).await });
+        (url, asked)
+    }
+
+    #[tokio::test]
+    async fn a_rate_limited_token_request_waits_in_the_token_bucket_through_exchange() {
+        let (org, asked) = org_with_a_busy_token_endpoint().await;
+        let auth = Auth::PrivateKey {
+            client_id: "0oaservice".to_owned(),
+            scopes: vec!["okta.apps.read".to_owned()],
+            private_key: PrivateKeySource::Inline(Secret::new(key::tests::test_key().pkcs8_pem)),
+            kid: None,
+        };
+        let client = HttpClient::new(ClientSettings::new(org, auth)).unwrap();
+        let apps = client.list_apps(&AppQuery::default()).await.unwrap();
+        assert!(apps.is_empty());
+        assert_eq!(asked.load(Ordering::SeqCst), 2, "the 429, then the token");
+        let stats = client.stats();
+        let token = stats.buckets[&Bucket::Token];
+        assert_eq!(
+            (token.requests, token.rate_limited, token.retries),
+            (2, 1, 1)
+        );
+        // Only exchange feeds a bucket's budget and statistics from the rate-limit headers.
+        assert_eq!((token.limit, token.remaining), (Some(10), Some(9)));
+        assert_eq!(stats.buckets[&Bucket::Apps].rate_limited, 0);
+    }
 
     #[test]
     fn tokens_are_renewed_shortly_before_they_expire() {

@@ -6,9 +6,12 @@
 //!
 //! - [`terminal`]: the text output, progress lines and error messages;
 //! - [`json`]: JSON output, which is often read on a terminal too;
-//! - [`yaml_comment`]: the comments `import` writes next to app ids (scalars go through the
-//!   YAML serializer instead);
-//! - Markdown escapes HTML and Markdown syntax on top of [`terminal`] (`markdown.rs`).
+//! - [`yaml_comment`]: the comments `config::emit` writes next to app ids (scalars go through
+//!   the YAML serializer instead);
+//! - Markdown escapes HTML and Markdown syntax on top of [`terminal`] (`render/markdown.rs`).
+//!
+//! It sits below both `config` and `render` so that either can use it; it must never depend
+//! on another module of the crate.
 //!
 //! Escaped characters are written as Rust writes them, `\u{1b}`, so that they stay visible and
 //! a reader can tell what was there.
