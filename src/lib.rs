@@ -12,7 +12,6 @@
 //! - [`planfile`]: saved plans (`plan --out`), and the check that one is still current.
 //! - [`render`]: text, JSON and Markdown views of plans, drift and the key inventory.
 //! - [`controller`]: `keyshare watch`: the reconcile loop, metrics, health and notifications.
-//! - [`sim`]: a faithful local Okta simulator (axum), for tests, benchmarks and `demo`.
 //! - [`cli`]: the command line.
 //! - [`fsio`]: file reads with a size cap and writes that replace only regular files.
 
@@ -25,4 +24,3 @@ pub mod okta;
 pub mod plan;
 pub mod planfile;
 pub mod render;
-pub mod sim;

@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use keyshare::okta::http::{Auth, Bucket, ClientSettings, HttpClient, Secret};
 use keyshare::okta::{ApiError, AppId, AppQuery, Kid, OktaApi};
-use keyshare::sim::{RateLimits, RunningSim, SimConfig, start};
+use okta_sim::{RateLimits, RunningSim, SimConfig, start};
 use serde_json::{Value, json};
 use url::Url;
 

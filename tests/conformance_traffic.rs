@@ -4,7 +4,7 @@
 //!
 //! This binary holds one test only: it sets the variable for the whole process.
 
-use keyshare::sim::{self, SimConfig};
+use okta_sim::{self as sim, SimConfig};
 use serde_json::Value;
 
 const TOKEN: &str = "00conformance-secret-token";

@@ -7,7 +7,7 @@ use std::time::Duration;
 use jiff::Timestamp;
 use keyshare::okta::http::{Auth, Bucket, ClientSettings, HttpClient, Secret};
 use keyshare::okta::{AppId, LogQuery, OktaApi};
-use keyshare::sim::{RunningSim, SimConfig, start};
+use okta_sim::{RunningSim, SimConfig, start};
 use serde_json::{Value, json};
 use url::Url;
 

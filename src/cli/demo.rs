@@ -20,7 +20,7 @@ use crate::okta::http::{Auth, ClientSettings, HttpClient, Secret, parse_org_url}
 use crate::okta::{AppId, OktaApi};
 use crate::render::Command;
 use crate::render::escape::terminal;
-use crate::sim::{self, SimConfig};
+use okta_sim::{self as sim, SimConfig};
 
 /// The guide's scenario, shipped inside the binary so that `demo` works from anywhere.
 const EMBEDDED_EXAMPLE: &str = include_str!("../../examples/desired-state/finance.yaml");

@@ -10,7 +10,7 @@ use keyshare::config::{AppRef, AppSelector, DesiredState, KeyPolicy, Location, S
 use keyshare::okta::http::{Auth, ClientSettings, HttpClient, Secret};
 use keyshare::okta::{AppId, OktaApi};
 use keyshare::plan::{LiveSnapshot, Plan, plan};
-use keyshare::sim::{self, RunningSim, SimConfig};
+use okta_sim::{self as sim, RunningSim, SimConfig};
 use serde_json::Value;
 
 pub const APP1: &str = "0oa8ae1t5yev2ajDs0h7";

@@ -1,13 +1,11 @@
 //! Measurements for docs/simulator.md, not timed tests: they are `#[ignore]`d and print what
 //! they measure. Run them with
-//! `cargo test --release --test sim_bench -- --ignored --nocapture --test-threads 1`.
-
-mod sim_support;
+//! `cargo test --release -p okta-sim --test sim bench -- --ignored --nocapture --test-threads 1`.
 
 use std::time::{Duration, Instant};
 
-use keyshare::sim::{RateLimits, SimConfig};
-use sim_support::{APP1, Sim, TOKEN};
+use super::support::{APP1, Sim, TOKEN};
+use okta_sim::{RateLimits, SimConfig};
 
 /// Start-up time and resident memory of a 10,000-app synthetic org.
 #[tokio::test(flavor = "multi_thread")]

@@ -1,18 +1,16 @@
 //! OAuth 2.0 over real HTTP (docs/okta-api.md §9): client credentials with private_key_jwt, scopes,
 //! Bearer tokens, and DPoP-bound tokens with the use_dpop_nonce dance.
 
-mod sim_support;
-
 use std::time::{SystemTime, UNIX_EPOCH};
 
+use super::support::{APP1, Sim, error_of};
 use base64::Engine;
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
-use keyshare::sim::{OAuthClientSeed, SimConfig};
+use okta_sim::{OAuthClientSeed, SimConfig};
 use rcgen::{KeyPair, PKCS_ECDSA_P256_SHA256, PKCS_RSA_SHA256};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
-use sim_support::{APP1, Sim, error_of};
 
 const CLIENT: &str = "0oaservice0000000001";
 const READER: &str = "0oareader00000000001";
@@ -456,7 +454,7 @@ fn cli_flags_register_oauth_clients_from_pem_files() {
     #[derive(Parser)]
     struct Cli {
         #[command(flatten)]
-        sim: keyshare::sim::cli::SimArgs,
+        sim: okta_sim::cli::SimArgs,
     }
     let dir = tempfile::tempdir().unwrap();
     let pem = dir.path().join("client.pub.pem");
@@ -485,7 +483,7 @@ fn cli_flags_register_oauth_clients_from_pem_files() {
         "Debug forms never show the token"
     );
     assert_eq!(config.limits.window.as_millis(), 500);
-    assert!(keyshare::sim::Simulator::new(config).is_ok());
+    assert!(okta_sim::Simulator::new(config).is_ok());
     let missing = Cli::try_parse_from(["sim", "--oauth-client", "no-equals-sign"]).unwrap();
     assert!(
         missing

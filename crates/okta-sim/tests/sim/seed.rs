@@ -1,14 +1,12 @@
 //! Seeding over real HTTP: examples/sim-seed.yaml, synthetic apps, the shapes of every
 //! sign-on mode, and seed errors that name what is wrong.
 
-mod sim_support;
-
 use std::path::Path;
 
+use super::support::Sim;
 use jiff::Timestamp;
-use keyshare::sim::{SimConfig, SimError};
+use okta_sim::{SimConfig, SimError};
 use serde_json::Value;
-use sim_support::Sim;
 
 fn example() -> SimConfig {
     SimConfig::from_seed_file(Path::new("examples/sim-seed.yaml")).expect("the example seed loads")
@@ -242,7 +240,7 @@ fn seed_errors_say_what_is_wrong() {
         let path = dir.path().join(format!("seed{i}.yaml"));
         std::fs::write(&path, yaml).unwrap();
         let error = SimConfig::from_seed_file(&path)
-            .and_then(keyshare::sim::Simulator::new)
+            .and_then(okta_sim::Simulator::new)
             .err()
             .unwrap_or_else(|| panic!("{yaml} should fail"));
         let message = error.to_string();

@@ -1,13 +1,11 @@
 //! Listing apps over real HTTP (docs/okta-api.md §2, §10.1, §10.6): q, filter, limit, the after
 //! cursor with the caller's own parameters, and Link headers that echo them.
 
-mod sim_support;
-
 use std::path::Path;
 
-use keyshare::sim::SimConfig;
+use super::support::{Sim, error_of};
+use okta_sim::SimConfig;
 use serde_json::Value;
-use sim_support::{Sim, error_of};
 
 async fn seeded() -> Sim {
     Sim::start(SimConfig::from_seed_file(Path::new("examples/sim-seed.yaml")).unwrap()).await

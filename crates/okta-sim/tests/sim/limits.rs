@@ -1,12 +1,10 @@
 //! Rate and concurrency limits over real HTTP (docs/okta-api.md §6, §10.2).
 
-mod sim_support;
-
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use keyshare::sim::{RateLimits, SimConfig};
+use super::support::{APP1, Sim, error_of};
+use okta_sim::{RateLimits, SimConfig};
 use serde_json::{Value, json};
-use sim_support::{APP1, Sim, error_of};
 
 fn limits(apps: u32, app_by_id: u32, concurrency: u32, window_ms: u64) -> SimConfig {
     SimConfig::default().with_limits(RateLimits {

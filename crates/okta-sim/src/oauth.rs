@@ -377,8 +377,8 @@ mod tests {
     use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 
     use super::*;
-    use crate::sim::der::rsa_numbers_from_spki;
-    use crate::sim::keys::fresh_key_pair;
+    use crate::der::rsa_numbers_from_spki;
+    use crate::keys::fresh_key_pair;
 
     fn seed(public_key: String) -> OAuthClientSeed {
         OAuthClientSeed {

@@ -1,9 +1,11 @@
-//! A faithful local Okta org for the endpoints keyshare uses: apps, their signing keys, CSRs,
-//! OAuth 2.0 tokens, rate limits, and `/__sim/` fault injection and introspection.
+//! okta-sim: a faithful offline Okta org for the endpoints keyshare uses: apps, their signing
+//! keys, CSRs, OAuth 2.0 tokens, rate limits, the System Log, and `/__sim/` fault injection and
+//! introspection. A library (start an org in-process with [`start`], drive it with
+//! [`admin::AdminClient`]) and the `okta-sim` binary ([`cli`]).
 //!
-//! Every other test of keyshare runs against it, so it answers as docs/okta-api.md says Okta
-//! answers: status codes, error bodies, headers, pagination. It never uses the client code in
-//! `crate::okta` (a bug shared by both would hide). docs/simulator.md is the user guide and
+//! keyshare's tests run against it, so it answers as docs/okta-api.md says Okta answers:
+//! status codes, error bodies, headers, pagination. It never depends on keyshare or shares its
+//! client code (a bug shared by both would hide). docs/simulator.md is the user guide and
 //! lists every choice made where docs/okta-api.md says UNCONFIRMED.
 //!
 //! # Layout
@@ -15,7 +17,7 @@
 //!   traffic recording (docs/conformance.md).
 //! - `syslog`, `hooks`: the System Log, one event per write served, behind `GET /api/v1/logs`
 //!   and delivered to verified Event Hooks.
-//! - [`cli`]: `keyshare sim`.
+//! - [`cli`]: the command line of `okta-sim` and `keyshare sim`.
 
 pub mod cli;
 pub mod config;

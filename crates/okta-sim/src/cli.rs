@@ -1,6 +1,8 @@
-//! `keyshare sim`: the simulator as a standalone server on loopback. The first line on
-//! standard output is `listening on http://ADDR`; it then serves until SIGINT or SIGTERM.
-//! Tokens and keys given on the command line are never printed.
+//! The simulator's command line, shared by the `okta-sim` binary and `keyshare sim`: a
+//! standalone server on loopback. The first line on standard output is
+//! `listening on http://ADDR`; it then serves until SIGINT or SIGTERM. Tokens and keys given
+//! on the command line are never printed. This is the crate's edge: the only place that reads
+//! the environment (through clap) or writes to the terminal.
 
 use std::convert::Infallible;
 use std::fmt;
@@ -16,7 +18,7 @@ use tokio::net::TcpListener;
 use super::config::{OAuthClientSeed, SimConfig, SyntheticMix};
 use super::{Simulator, serve};
 
-/// Flags of `keyshare sim` (documented in docs/simulator.md).
+/// Flags of `okta-sim` and `keyshare sim` (documented in docs/simulator.md).
 #[derive(clap::Args, Debug, Clone)]
 pub struct SimArgs {
     /// Address to listen on (port 0 picks a free one).
@@ -145,7 +147,7 @@ fn oauth_client(spec: &str) -> anyhow::Result<OAuthClientSeed> {
     })
 }
 
-/// Runs `keyshare sim` until SIGINT or SIGTERM.
+/// Runs the simulator these flags describe until SIGINT or SIGTERM.
 pub async fn run(args: SimArgs) -> anyhow::Result<()> {
     let config = args.to_config()?;
     let sim = tokio::task::spawn_blocking(move || Simulator::new(config)).await??;
@@ -158,10 +160,10 @@ pub async fn run(args: SimArgs) -> anyhow::Result<()> {
         } else {
             "an address other hosts may reach"
         };
-        crate::cli::console::diagln!(
+        diagnostic(format_args!(
             "warning: --addr {} binds {reach}; use --addr 127.0.0.1:PORT to keep it on this machine",
             args.addr
-        );
+        ));
     }
     let listener = TcpListener::bind(args.addr)
         .await
@@ -173,6 +175,12 @@ pub async fn run(args: SimArgs) -> anyhow::Result<()> {
     drop(stdout);
     serve(listener, sim, shutdown_signal()).await?;
     Ok(())
+}
+
+/// Writes one line to standard error. What cannot be written is dropped: with standard error
+/// gone (a closed pipe) there is nowhere left to report it, and the server must go on.
+pub fn diagnostic(line: fmt::Arguments<'_>) {
+    let _ = writeln!(std::io::stderr().lock(), "{line}");
 }
 
 async fn shutdown_signal() {

@@ -1,15 +1,13 @@
 //! The simulator's app and key endpoints over real HTTP, against docs/okta-api.md: the guide's
 //! org, key material, the guide's flow, error bodies, and pagination.
 
-mod sim_support;
-
+use super::support::{APP1, APP2, Sim, TOKEN, error_of};
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use jiff::Timestamp;
 use reqwest::Method;
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
-use sim_support::{APP1, APP2, Sim, TOKEN, error_of};
 
 fn ts(value: &Value) -> Timestamp {
     let text = value.as_str().expect("timestamp string");

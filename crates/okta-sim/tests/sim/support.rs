@@ -1,9 +1,7 @@
 //! Shared helpers of the simulator's integration tests: a simulator on 127.0.0.1:0 and a
 //! reqwest client that speaks to it with the default token.
 
-#![allow(dead_code)] // each test file uses a different subset of these helpers
-
-use keyshare::sim::{self, RunningSim, SimConfig};
+use okta_sim::{RunningSim, SimConfig};
 use reqwest::{Method, Response};
 use serde_json::Value;
 
@@ -18,7 +16,7 @@ pub struct Sim {
 
 impl Sim {
     pub async fn start(config: SimConfig) -> Self {
-        let running = sim::start(config).await.expect("simulator starts");
+        let running = okta_sim::start(config).await.expect("simulator starts");
         Self {
             running,
             http: reqwest::Client::new(),

@@ -1,13 +1,11 @@
 //! `/__sim/` faults and introspection over real HTTP: failures before and after a write,
 //! dropped connections, held requests, latency, error rate and stats.
 
-mod sim_support;
-
 use std::time::{Duration, Instant};
 
-use keyshare::sim::SimConfig;
+use super::support::{APP1, APP2, Sim, TOKEN, error_of};
+use okta_sim::SimConfig;
 use serde_json::{Value, json};
-use sim_support::{APP1, APP2, Sim, TOKEN, error_of};
 
 async fn add_rule(sim: &Sim, rule: Value) {
     let response = sim

@@ -1,7 +1,6 @@
 //! CSRs and SAML metadata over real HTTP (docs/okta-api.md §5.5 and §8).
 
-mod sim_support;
-
+use super::support::{APP1, APP2, Sim, TOKEN, error_of};
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use rcgen::{
@@ -9,7 +8,6 @@ use rcgen::{
 };
 use reqwest::header::HeaderMap;
 use serde_json::{Value, json};
-use sim_support::{APP1, APP2, Sim, TOKEN, error_of};
 use x509_parser::prelude::FromDer;
 
 const CSRS: &str = "/api/v1/apps/0oa8ae1t5yev2ajDs0h7/credentials/csrs";

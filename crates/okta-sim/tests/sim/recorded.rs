@@ -3,14 +3,12 @@
 //! `null` sign-on mode and the recorded nulls, a real org's mix of modes, and key operations
 //! on the modes they were recorded on.
 
-mod sim_support;
-
 use std::collections::BTreeMap;
 
+use super::support::{Sim, error_of};
 use jiff::{SignedDuration, Timestamp};
-use keyshare::sim::{SimConfig, SyntheticMix};
+use okta_sim::{SimConfig, SyntheticMix};
 use serde_json::{Value, json};
-use sim_support::{Sim, error_of};
 
 fn ts(value: &Value) -> Timestamp {
     value.as_str().expect("a timestamp").parse().unwrap()
@@ -110,7 +108,7 @@ apps:
     )
     .unwrap();
     let error = SimConfig::from_seed_file(&path)
-        .and_then(keyshare::sim::Simulator::new)
+        .and_then(okta_sim::Simulator::new)
         .err()
         .expect("two expiries of one kid are refused");
     assert!(error.to_string().contains("different expiresAt"), "{error}");
