@@ -7,10 +7,10 @@ mod controller_support;
 
 use cli_support::{APP1, APP2, SimProcess, TOKEN};
 use controller_support::{
-    GUIDE_POLICY, PATIENCE, Receiver, WatchProcess, group_yaml, key_ids, signing_kid, sim_admin,
+    GUIDE_POLICY, PATIENCE, Receiver, WatchProcess, group_yaml, key_ids, signing_kid,
     switch_out_of_band,
 };
-use serde_json::json;
+use okta_sim::admin::{Action, RuleSpec};
 
 fn desired_dir() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
@@ -128,17 +128,9 @@ async fn a_failed_apply_is_announced_once_and_retried_with_backoff() {
     let dir = desired_dir();
     // Okta fails the first generate before it takes effect: the executor finds no new key on
     // the source and the apply stops at step 1.
-    sim_admin(
-        &sim,
-        "/__sim/faults",
-        json!({"rules": [{
-            "method": "POST",
-            "route": "/api/v1/apps/{appId}/credentials/keys/generate",
-            "action": "fail",
-            "status": 500
-        }]}),
-    )
-    .await;
+    let generate = "/api/v1/apps/{appId}/credentials/keys/generate";
+    let fail = RuleSpec::new("POST", generate, Action::Fail).status(500);
+    sim.admin().add_rules([fail]).await.unwrap();
     let watch = WatchProcess::start(
         &sim,
         dir.path(),

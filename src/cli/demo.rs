@@ -35,7 +35,7 @@ pub struct DemoArgs {
 }
 
 pub async fn run(args: DemoArgs) -> anyhow::Result<ExitStatus> {
-    let running = sim::start(SimConfig::default())
+    let running = sim::env::start(SimConfig::default())
         .await
         .context("cannot start the in-process simulator")?;
     outln!(

@@ -16,7 +16,7 @@ use super::Simulator;
 use super::dpop;
 use super::error::OktaError;
 use super::oauth::{IssuedToken, LOGS_READ, MANAGE, READ};
-use super::routes::base_url;
+use super::request::base_url;
 
 /// Why a request may not pass.
 enum Denied {

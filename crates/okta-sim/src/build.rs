@@ -11,18 +11,19 @@ use serde_json::Value;
 
 use super::config::{AppSeed, AppStatus, KeySeed, SimConfig};
 use super::error::SimError;
-use super::ids;
+use super::ids::Ids;
 use super::keys::{KeyCopy, KeyCredential, KeyPool};
 use super::org::{App, Org};
 use super::shapes::{self, NewApp, SignOnMode};
 use super::time;
 use super::timespec::TimeSpec;
 
-/// The org `config` describes, for a simulator started at `start`.
-pub fn build_org(config: &SimConfig, start: Timestamp) -> Result<Org, SimError> {
+/// The org `config` describes, for a simulator started at `start`, its ids drawn from `ids`.
+pub fn build_org(config: &SimConfig, start: Timestamp, ids: &Ids) -> Result<Org, SimError> {
     let mut builder = Builder {
         subdomain: config.org_name.as_str().into(),
-        org_id: ids::org_id(),
+        org_id: ids.org_id(),
+        ids,
         start,
         pool: None,
         next_pair: 0,
@@ -49,18 +50,19 @@ pub fn build_org(config: &SimConfig, start: Timestamp) -> Result<Org, SimError> 
     Ok(Org::new(builder.subdomain, builder.org_id, apps))
 }
 
-struct Builder {
+struct Builder<'a> {
     subdomain: Arc<str>,
     org_id: String,
+    ids: &'a Ids,
     start: Timestamp,
     pool: Option<&'static KeyPool>,
     next_pair: usize,
     keys_by_kid: HashMap<String, Arc<KeyCredential>>,
 }
 
-impl Builder {
+impl Builder<'_> {
     fn seeded_app(&mut self, seed: &AppSeed, n: usize) -> Result<App, SimError> {
-        let id = seed.id.clone().unwrap_or_else(ids::app_id);
+        let id = seed.id.clone().unwrap_or_else(|| self.ids.app_id());
         let alphanumeric = id.bytes().all(|b| b.is_ascii_alphanumeric());
         if id.len() != 20 || !id.starts_with("0oa") || !alphanumeric {
             return Err(SimError::Config(format!(
@@ -125,7 +127,7 @@ impl Builder {
             str::to_owned,
         );
         let mut app = self.app(&NewSpec {
-            id: &ids::app_id(),
+            id: &self.ids.app_id(),
             name: &name,
             label: &format!("synthetic-{n:05}"),
             status: AppStatus::Active,
@@ -194,7 +196,7 @@ impl Builder {
         created: &TimeSpec,
         expires: &TimeSpec,
     ) -> Result<Arc<KeyCredential>, SimError> {
-        let kid = kid.unwrap_or_else(ids::kid);
+        let kid = kid.unwrap_or_else(|| self.ids.kid());
         let pool = match self.pool {
             Some(pool) => pool,
             None => *self.pool.insert(KeyPool::shared()?),

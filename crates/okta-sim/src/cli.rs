@@ -16,7 +16,8 @@ use anyhow::Context;
 use tokio::net::TcpListener;
 
 use super::config::{OAuthClientSeed, SimConfig, SyntheticMix};
-use super::{Simulator, serve};
+use super::env::TRAFFIC_DIR_VAR;
+use super::{Clock, IdSource, Simulator, serve};
 
 /// Flags of `okta-sim` and `keyshare sim` (documented in docs/simulator.md).
 #[derive(clap::Args, Debug, Clone)]
@@ -67,6 +68,17 @@ pub struct SimArgs {
     /// Register an OAuth 2.0 service app: client id and its public key file (PEM or JWK).
     #[arg(long, value_name = "ID=PUBLIC_KEY_FILE")]
     pub oauth_client: Vec<String>,
+    /// Record every exchange into a new JSON-lines file in DIR (docs/conformance.md).
+    #[arg(long, value_name = "DIR", env = TRAFFIC_DIR_VAR)]
+    pub record_traffic: Option<PathBuf>,
+    /// Stop the org's clock at this instant (RFC 3339): seeds, keys and log events are dated
+    /// by it until `POST /__sim/clock` moves it [default: the machine's clock].
+    #[arg(long, value_name = "INSTANT")]
+    pub clock: Option<jiff::Timestamp>,
+    /// Draw app ids, kids, CSR ids, event uuids and request ids from this seed, so that the
+    /// same requests give the same ids [default: random].
+    #[arg(long, value_name = "N")]
+    pub id_seed: Option<u64>,
 }
 
 /// An API token given on the command line; its `Debug` form never shows it.
@@ -127,6 +139,22 @@ impl SimArgs {
         }
         for spec in &self.oauth_client {
             config.oauth_clients.push(oauth_client(spec)?);
+        }
+        if let Some(dir) = self
+            .record_traffic
+            .as_ref()
+            .filter(|d| !d.as_os_str().is_empty())
+        {
+            // Made here, where an error can still stop the start: the server only logs one.
+            std::fs::create_dir_all(dir)
+                .with_context(|| format!("--record-traffic: cannot create {}", dir.display()))?;
+            config.record_traffic = Some(dir.clone());
+        }
+        if let Some(at) = self.clock {
+            config.clock = Clock::Fixed(at);
+        }
+        if let Some(seed) = self.id_seed {
+            config.ids = IdSource::Seeded(seed);
         }
         Ok(config)
     }

@@ -3,11 +3,14 @@
 //! `seed.rs`; this module only defines the shapes and their defaults.
 
 use std::fmt;
+use std::path::PathBuf;
 use std::time::Duration;
 
 use serde::Deserialize;
 use serde_json::Value;
 
+use super::clock::Clock;
+use super::ids::IdSource;
 use super::shapes::SignOnMode;
 use super::timespec::TimeSpec;
 
@@ -37,6 +40,13 @@ pub struct SimConfig {
     pub log_lag: Duration,
     /// OAuth 2.0 service apps that may use `/oauth2/v1/token`.
     pub oauth_clients: Vec<OAuthClientSeed>,
+    /// Where the org's clock starts: the machine's (default) or a stopped instant.
+    pub clock: Clock,
+    /// Where the org's ids come from: random (default) or a seed, for reproducible runs.
+    pub ids: IdSource,
+    /// A directory to record every exchange into, one JSON-lines file per server
+    /// (docs/conformance.md); none by default.
+    pub record_traffic: Option<PathBuf>,
 }
 
 impl Default for SimConfig {
@@ -52,6 +62,9 @@ impl Default for SimConfig {
             error_rate: 0.0,
             log_lag: Duration::ZERO,
             oauth_clients: Vec::new(),
+            clock: Clock::default(),
+            ids: IdSource::default(),
+            record_traffic: None,
         }
     }
 }
@@ -69,6 +82,9 @@ impl fmt::Debug for SimConfig {
             .field("error_rate", &self.error_rate)
             .field("log_lag", &self.log_lag)
             .field("oauth_clients", &self.oauth_clients.len())
+            .field("clock", &self.clock)
+            .field("ids", &self.ids)
+            .field("record_traffic", &self.record_traffic)
             .finish()
     }
 }
@@ -99,6 +115,27 @@ impl SimConfig {
     #[must_use]
     pub fn with_synthetic_mix(mut self, mix: SyntheticMix) -> Self {
         self.synthetic_mix = mix;
+        self
+    }
+
+    /// Starts the org's clock as `clock` says ([`Clock::Fixed`] for reproducible dates).
+    #[must_use]
+    pub fn with_clock(mut self, clock: Clock) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// Draws the org's ids from `seed`: the same seed and the same requests give the same ids.
+    #[must_use]
+    pub fn with_id_seed(mut self, seed: u64) -> Self {
+        self.ids = IdSource::Seeded(seed);
+        self
+    }
+
+    /// Records every exchange into a new JSON-lines file in `dir` (docs/conformance.md).
+    #[must_use]
+    pub fn with_traffic_recording(mut self, dir: impl Into<PathBuf>) -> Self {
+        self.record_traffic = Some(dir.into());
         self
     }
 }

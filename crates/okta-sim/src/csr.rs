@@ -18,9 +18,9 @@ use serde_json::{Value, json};
 use super::error::OktaError;
 use super::keys::{self, KeyCopy, KeyCredential};
 use super::org::PendingCsr;
-use super::routes::base_url;
+use super::request::base_url;
 use super::syslog::EventType;
-use super::{Simulator, ids, time};
+use super::{Simulator, time};
 
 type ApiResult = Result<Response, OktaError>;
 
@@ -146,7 +146,8 @@ pub async fn generate(
     let metadata: CsrMetadata =
         serde_json::from_slice(&body).map_err(|_| OktaError::malformed_body())?;
     // RSA generation takes ~0.1 s: keep it off the async workers and outside the lock.
-    let csr = tokio::task::spawn_blocking(move || make_csr(&metadata))
+    let (id, created) = (sim.ids().kid(), sim.clock().now());
+    let csr = tokio::task::spawn_blocking(move || make_csr(&metadata, id, created))
         .await
         .map_err(|_| OktaError::internal())??;
     let csr = Arc::new(csr);
@@ -164,7 +165,12 @@ pub async fn generate(
     Ok(response)
 }
 
-fn make_csr(metadata: &CsrMetadata) -> Result<PendingCsr, OktaError> {
+/// A CSR with this id, made at `created`, over a fresh key pair.
+fn make_csr(
+    metadata: &CsrMetadata,
+    id: String,
+    created: Timestamp,
+) -> Result<PendingCsr, OktaError> {
     let pair = keys::fresh_key_pair()?;
     let mut params = CertificateParams::default();
     params.distinguished_name = distinguished_name(&metadata.subject);
@@ -183,8 +189,8 @@ fn make_csr(metadata: &CsrMetadata) -> Result<PendingCsr, OktaError> {
         .serialize_request(pair.as_ref())
         .map_err(|_| OktaError::internal())?;
     Ok(PendingCsr {
-        id: ids::kid(),
-        created: time::now(),
+        id,
+        created,
         der: request.der().to_vec(),
         spki: rcgen::PublicKeyData::subject_public_key_info(pair.as_ref()),
     })
@@ -230,9 +236,10 @@ pub async fn publish(
 ) -> ApiResult {
     let spki = sim.org().csr(&app_id, &csr_id)?.spki.clone();
     let der = certificate_der(&headers, &body)?;
-    let key = KeyCredential::published(ids::kid(), time::now(), der)
+    let now = sim.clock().now();
+    let key = KeyCredential::published(sim.ids().kid(), now, der)
         .map_err(|_| certificate_error("The certificate is not a valid X.509 certificate."))?;
-    check_certificate(&key, &spki)?;
+    check_certificate(&key, &spki, now)?;
     let key = KeyCopy::original(Arc::new(key));
     sim.org()
         .publish_csr(&app_id, &csr_id, Arc::clone(&key.key))?;
@@ -282,15 +289,20 @@ fn decode_base64(text: &str) -> Result<Vec<u8>, OktaError> {
         .map_err(|_| certificate_error("The certificate is not valid base64."))
 }
 
-/// The certificate must carry the CSR's public key and be valid for more than 90 more days.
-fn check_certificate(key: &KeyCredential, csr_spki: &[u8]) -> Result<(), OktaError> {
+/// The certificate must carry the CSR's public key and be valid for more than 90 days after
+/// `now`.
+fn check_certificate(
+    key: &KeyCredential,
+    csr_spki: &[u8],
+    now: Timestamp,
+) -> Result<(), OktaError> {
     let der = &key.certificate()?.der;
     let (_, parsed) = x509_parser::parse_x509_certificate(der)
         .map_err(|_| certificate_error("The certificate is not a valid X.509 certificate."))?;
     if parsed.public_key().raw != csr_spki {
         return Err(certificate_error("The certificate doesn't match the CSR."));
     }
-    let ninety_days = Timestamp::now()
+    let ninety_days = now
         .checked_add(SignedDuration::from_hours(90 * 24))
         .unwrap_or(Timestamp::MAX);
     if key.expires_at <= ninety_days {

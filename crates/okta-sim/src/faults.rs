@@ -13,10 +13,10 @@ use axum::http::StatusCode;
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
-use serde_json::{Value, json};
 use tokio::sync::oneshot;
 
 use super::Simulator;
+use super::admin::{ActiveRule, FaultsView};
 use super::conn::KillSwitch;
 use super::error::OktaError;
 
@@ -73,16 +73,62 @@ fn one() -> u64 {
 }
 
 /// The body of `POST /__sim/faults`. Absent members leave the current setting alone.
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct FaultUpdate {
     /// Latency added to every API request.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub latency_ms: Option<u64>,
     /// Share of API requests answered with 500 before they take effect.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
     pub error_rate: Option<f64>,
     /// Rules to add.
     #[serde(default)]
     pub rules: Vec<RuleSpec>,
+}
+
+impl RuleSpec {
+    /// A rule that does `action` to the next request matching `method` and `route` (a route
+    /// template such as `/api/v1/apps/{appId}`), before it takes effect.
+    pub fn new(method: &str, route: &str, action: Action) -> Self {
+        Self {
+            method: method.to_owned(),
+            route: route.to_owned(),
+            nth: 1,
+            times: 1,
+            action,
+            when: When::Before,
+            status: None,
+        }
+    }
+
+    /// Acts on the `nth` matching request (from 1) instead of the next.
+    #[must_use]
+    pub fn nth(mut self, nth: u64) -> Self {
+        self.nth = nth;
+        self
+    }
+
+    /// Acts on `times` matching requests in a row.
+    #[must_use]
+    pub fn times(mut self, times: u64) -> Self {
+        self.times = times;
+        self
+    }
+
+    /// Acts after the request took effect: the write happens, the client sees the fault.
+    #[must_use]
+    pub fn after(mut self) -> Self {
+        self.when = When::After;
+        self
+    }
+
+    /// The status a `fail` answers (403, 429 or 5xx).
+    #[must_use]
+    pub fn status(mut self, status: u16) -> Self {
+        self.status = Some(status);
+        self
+    }
 }
 
 struct Rule {
@@ -192,20 +238,21 @@ impl Faults {
         count
     }
 
-    /// The JSON of `GET /__sim/faults`.
-    pub fn to_json(&self) -> Value {
-        self.with(|s| {
-            let rules: Vec<Value> = s
+    /// What `GET /__sim/faults` shows.
+    pub fn view(&self) -> FaultsView {
+        self.with(|s| FaultsView {
+            latency_ms: u64::try_from(s.latency.as_millis()).unwrap_or(u64::MAX),
+            error_rate: s.error_rate,
+            rules: s
                 .rules
                 .iter()
-                .map(|r| json!({"id": r.id, "rule": r.spec, "seen": r.seen}))
-                .collect();
-            json!({
-                "latencyMs": u64::try_from(s.latency.as_millis()).unwrap_or(u64::MAX),
-                "errorRate": s.error_rate,
-                "rules": rules,
-                "held": s.held.len(),
-            })
+                .map(|r| ActiveRule {
+                    id: r.id,
+                    rule: r.spec.clone(),
+                    seen: r.seen,
+                })
+                .collect(),
+            held: s.held.len(),
         })
     }
 

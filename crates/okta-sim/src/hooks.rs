@@ -6,7 +6,7 @@
 use std::sync::Mutex;
 use std::time::Duration;
 
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
 use super::ids;
@@ -15,7 +15,7 @@ use super::ids;
 const TIMEOUT: Duration = Duration::from_secs(10);
 
 /// A hook as registered.
-#[derive(Debug, Clone, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct HookSpec {
     /// Where events are POSTed.
@@ -33,7 +33,7 @@ pub struct Hooks {
 impl Hooks {
     /// Verifies `spec` as Okta does and registers it; the reason when verification fails.
     pub async fn register(&self, spec: HookSpec) -> Result<(), String> {
-        let challenge = ids::uuid();
+        let challenge = ids::secret();
         let answer = client()
             .get(&spec.url)
             .header("authorization", &spec.authorization)
@@ -53,8 +53,9 @@ impl Hooks {
         Ok(())
     }
 
-    /// Delivers `event` to every verified hook, in the background.
-    pub fn deliver(&self, event: &Value) {
+    /// Delivers `event` to every verified hook, in the background, as the hook event
+    /// `event_id`.
+    pub fn deliver(&self, event: &Value, event_id: String) {
         let hooks = self.lock().clone();
         if hooks.is_empty() {
             return;
@@ -64,7 +65,7 @@ impl Hooks {
             "eventTypeVersion": "1.0",
             "cloudEventsVersion": "0.1",
             "source": "https://simulator/api/v1/eventHooks",
-            "eventId": ids::uuid(),
+            "eventId": event_id,
             "eventTime": event["published"],
             "contentType": "application/json",
             "data": { "events": [event] },

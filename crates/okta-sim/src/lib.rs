@@ -12,19 +12,26 @@
 //! - [`config`]/`timespec`/`seed`: what the org holds ([`SimConfig`]) and how seeds are read.
 //! - `build`, `org`, `put`, `list`, `shapes`: the org's state and Okta's rules, no HTTP.
 //! - `keys`, `der`: RSA keys and Okta-profile certificates.
-//! - `routes`, `auth`, `oauth`, `dpop`, `admin`: the axum router and who may use it.
+//! - `routes`, `request`, `auth`, `oauth`, `dpop`: the axum router (which imports its
+//!   handlers, never the reverse), what handlers read from requests, and who may use it.
+//! - [`admin`]: the `/__sim/` routes and [`admin::AdminClient`], their typed client.
+//! - `clock`, `ids`: the org's clock ([`Clock`]) and id source ([`IdSource`]), both
+//!   configurable so that a run can be reproduced.
+//! - [`env`]: the environment's say over simulators started in-process (traffic recording).
 //! - `limits`, `faults`, `stats`, `conn`, `traffic`: rate limits, injected faults, counters,
 //!   traffic recording (docs/conformance.md).
 //! - `syslog`, `hooks`: the System Log, one event per write served, behind `GET /api/v1/logs`
 //!   and delivered to verified Event Hooks.
 //! - [`cli`]: the command line of `okta-sim` and `keyshare sim`.
 
+pub mod admin;
 pub mod cli;
 pub mod config;
+pub mod env;
 
-mod admin;
 mod auth;
 mod build;
+mod clock;
 mod conn;
 mod csr;
 mod der;
@@ -40,6 +47,7 @@ mod metadata;
 mod oauth;
 mod org;
 mod put;
+mod request;
 mod routes;
 mod seed;
 mod shapes;
@@ -58,16 +66,20 @@ use tokio::net::TcpListener;
 use tokio::sync::oneshot;
 use tokio::task::JoinHandle;
 
+pub use clock::{Clock, ClockChange};
 pub use config::{
     AppSeed, AppStatus, KeySeed, OAuthClientSeed, RateLimits, SimConfig, SyntheticMix,
 };
 pub use error::SimError;
+pub use ids::IdSource;
 pub use shapes::SignOnMode;
 pub use timespec::TimeSpec;
 
+use clock::OrgClock;
 use conn::{KillSwitch, KillableListener};
 use faults::Faults;
 use hooks::Hooks;
+use ids::Ids;
 use limits::Limiter;
 use oauth::OAuth;
 use org::Org;
@@ -83,6 +95,8 @@ pub struct Simulator {
 struct Shared {
     config: SimConfig,
     started: Timestamp,
+    clock: OrgClock,
+    ids: Ids,
     org: Mutex<Org>,
     limiter: Limiter,
     oauth: OAuth,
@@ -96,8 +110,10 @@ impl Simulator {
     /// Builds the org `config` describes. Blocks while the shared RSA key pool is generated
     /// (once per process, well under a second); call it off the async runtime when that matters.
     pub fn new(config: SimConfig) -> Result<Self, SimError> {
-        let started = time::now();
-        let org = build::build_org(&config, started)?;
+        let clock = OrgClock::new(config.clock);
+        let ids = Ids::new(config.ids);
+        let started = clock.now();
+        let org = build::build_org(&config, started, &ids)?;
         Ok(Self {
             shared: Arc::new(Shared {
                 limiter: Limiter::new(config.limits),
@@ -108,23 +124,43 @@ impl Simulator {
                 hooks: Hooks::default(),
                 config,
                 started,
+                clock,
+                ids,
                 org: Mutex::new(org),
             }),
         })
     }
 
-    /// The whole HTTP surface: `/api/v1/...`, `/oauth2/v1/token` and `/__sim/...`.
+    /// The whole HTTP surface: `/api/v1/...`, `/oauth2/v1/token` and `/__sim/...`; each call
+    /// records into a file of its own when the configuration names a traffic directory.
     pub fn router(&self) -> axum::Router {
-        traffic::record(routes::router(self.clone()))
+        let router = routes::router(self.clone());
+        match &self.config().record_traffic {
+            Some(dir) => traffic::record(router, dir),
+            None => router,
+        }
     }
 
-    /// When the simulator started (second precision).
+    /// When the simulator started, by its clock (second precision).
     pub fn started(&self) -> Timestamp {
         self.shared.started
     }
 
+    /// Now, by the org's clock (second precision).
+    pub fn now(&self) -> Timestamp {
+        self.clock().now()
+    }
+
     fn config(&self) -> &SimConfig {
         &self.shared.config
+    }
+
+    fn clock(&self) -> &OrgClock {
+        &self.shared.clock
+    }
+
+    fn ids(&self) -> &Ids {
+        &self.shared.ids
     }
 
     fn limiter(&self) -> &Limiter {
@@ -166,8 +202,10 @@ impl Simulator {
                 })
                 .collect()
         };
-        let event = self.log().record(event, &targets, Timestamp::now());
-        self.hooks().deliver(&event);
+        let event = self
+            .log()
+            .record(event, &targets, self.clock().now_precise(), self.ids());
+        self.hooks().deliver(&event, self.ids().uuid());
     }
 
     /// The org, locked. Never held across an `.await`.
@@ -218,6 +256,11 @@ impl RunningSim {
     /// The org being served.
     pub fn simulator(&self) -> &Simulator {
         &self.sim
+    }
+
+    /// A client of its `/__sim/` routes: faults, holds, state, stats, clock.
+    pub fn admin(&self) -> admin::AdminClient {
+        admin::AdminClient::new(self.base_url())
     }
 
     /// Stops the server and waits until it has stopped.

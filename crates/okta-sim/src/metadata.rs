@@ -12,7 +12,7 @@ use base64::engine::general_purpose::STANDARD;
 
 use super::Simulator;
 use super::error::OktaError;
-use super::routes::{base_url, query_pairs};
+use super::request::{base_url, query_pairs};
 use super::shapes::SignOnMode;
 
 /// The metadata document.

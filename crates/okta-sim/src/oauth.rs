@@ -19,7 +19,7 @@ use url::form_urlencoded;
 
 use super::config::OAuthClientSeed;
 use super::error::SimError;
-use super::routes::base_url;
+use super::request::base_url;
 use super::{Simulator, dpop, ids};
 
 /// The scope that reads apps and keys.
@@ -71,7 +71,7 @@ impl OAuth {
             clients,
             tokens: Mutex::new(HashMap::new()),
             used_jtis: Mutex::new(HashMap::new()),
-            nonce: ids::kid(),
+            nonce: ids::secret(),
         })
     }
 
@@ -88,7 +88,7 @@ impl OAuth {
     }
 
     fn issue(&self, token: IssuedToken) -> String {
-        let access_token = ids::kid();
+        let access_token = ids::secret();
         let mut tokens = self
             .tokens
             .lock()

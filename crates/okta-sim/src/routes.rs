@@ -1,5 +1,6 @@
 //! The axum router: Okta's app and key endpoints (docs/okta-api.md §1), each a thin handler over the
-//! rules in `org`, plus headers every response carries.
+//! rules in `org`, plus headers every response carries. It imports the handler modules (`csr`,
+//! `admin`, `oauth`, …); they never import it (what they share with it is in `request`).
 
 use std::sync::Arc;
 
@@ -11,13 +12,13 @@ use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde_json::Value;
-use url::form_urlencoded;
 
 use super::error::OktaError;
 use super::keys::{self, KeyCopy, KeyCredential};
 use super::list::{self, ListQuery};
+use super::request::{base_url, query_pairs};
 use super::syslog::EventType;
-use super::{Simulator, admin, auth, csr, faults, ids, limits, metadata, oauth, stats, time};
+use super::{Simulator, admin, auth, csr, faults, limits, metadata, oauth, stats, time};
 
 type ApiResult = Result<Response, OktaError>;
 
@@ -78,7 +79,7 @@ pub fn router(sim: Simulator) -> Router {
         .merge(admin::router())
         .fallback(unknown_path)
         .method_not_allowed_fallback(|| async { OktaError::method_not_allowed() })
-        .layer(middleware::from_fn(request_id))
+        .layer(middleware::from_fn_with_state(sim.clone(), request_id))
         .with_state(sim)
 }
 
@@ -93,10 +94,10 @@ const RECORDED_HEADERS: [(&str, &str); 5] = [
 ];
 
 /// `X-Okta-Request-Id` on every response (docs/okta-api.md §7), and the recorded [`RECORDED_HEADERS`].
-async fn request_id(request: Request, next: Next) -> Response {
+async fn request_id(State(sim): State<Simulator>, request: Request, next: Next) -> Response {
     let mut response = next.run(request).await;
     let headers = response.headers_mut();
-    if let Ok(value) = HeaderValue::from_str(&ids::request_id()) {
+    if let Ok(value) = HeaderValue::from_str(&sim.ids().request_id()) {
         headers.insert("x-okta-request-id", value);
     }
     for (name, value) in RECORDED_HEADERS {
@@ -127,22 +128,6 @@ async fn require_length(request: Request, next: Next) -> Response {
 
 async fn unknown_path(request: Request) -> OktaError {
     OktaError::not_found(request.uri().path(), "Resource")
-}
-
-/// `http://HOST` as the client addressed the simulator, for links.
-pub fn base_url(headers: &HeaderMap) -> String {
-    let host = headers
-        .get(header::HOST)
-        .and_then(|h| h.to_str().ok())
-        .unwrap_or("localhost");
-    format!("http://{host}")
-}
-
-/// The query string as name/value pairs, in order.
-pub fn query_pairs(query: Option<&str>) -> Vec<(String, String)> {
-    form_urlencoded::parse(query.unwrap_or_default().as_bytes())
-        .into_owned()
-        .collect()
 }
 
 fn param<'a>(params: &'a [(String, String)], name: &str) -> Option<&'a str> {
@@ -192,7 +177,7 @@ async fn list_logs(
     RawQuery(query): RawQuery,
 ) -> ApiResult {
     let params = query_pairs(query.as_deref());
-    let page = sim.log().query(&params, jiff::Timestamp::now())?;
+    let page = sim.log().query(&params, sim.clock().now_precise())?;
     let base = base_url(&headers);
     let mut response = json(StatusCode::OK, &Value::Array(page.events));
     let link = |after: Option<&str>, rel: &str| {
@@ -240,7 +225,7 @@ async fn put_app(
     let request: Value = serde_json::from_slice(&body).map_err(|_| OktaError::malformed_body())?;
     let body = sim
         .org()
-        .replace_app(&app_id, &request, time::now())?
+        .replace_app(&app_id, &request, sim.clock().now())?
         .to_json(&base_url(&headers));
     sim.wrote(EventType::AppUpdate, &[&app_id]);
     Ok(json(StatusCode::OK, &body))
@@ -272,11 +257,11 @@ async fn generate_key(
     let params = query_pairs(query.as_deref());
     let years = validity_years(param(&params, "validityYears"))?;
     let subdomain = Arc::clone(&sim.org().subdomain);
+    let (kid, created) = (sim.ids().kid(), sim.clock().now());
     // RSA generation takes ~0.1 s: keep it off the async workers and outside the lock.
     let key = tokio::task::spawn_blocking(move || -> Result<KeyCredential, OktaError> {
-        let created = time::now();
         let key = KeyCredential::new(
-            ids::kid(),
+            kid,
             created,
             time::add_years(created, years),
             subdomain,
@@ -312,7 +297,9 @@ async fn clone_key(
     let target = param(&params, "targetAid")
         .filter(|t| !t.is_empty())
         .ok_or_else(|| OktaError::missing_parameter("targetAid"))?;
-    let key = sim.org().clone_key(&app_id, &kid, target, time::now())?;
+    let key = sim
+        .org()
+        .clone_key(&app_id, &kid, target, sim.clock().now())?;
     // Both apps are named: the source whose key was copied and the target that got it.
     sim.wrote(EventType::KeyClone, &[&app_id, target]);
     Ok(json(StatusCode::CREATED, &key.to_jwk()?))

@@ -1,6 +1,6 @@
 //! Seed files (`--seed FILE`, YAML or JSON): the org's name, apps with their keys, OAuth
 //! clients and tokens. The format is documented in docs/simulator.md with an example in
-//! examples/sim-seed.yaml. Unknown fields are errors, so a typo never goes unnoticed.
+//! crates/okta-sim/examples/sim-seed.yaml. Unknown fields are errors, so a typo never goes unnoticed.
 
 use std::path::Path;
 

@@ -8,10 +8,9 @@ use std::sync::Mutex;
 use axum::extract::{MatchedPath, Request, State};
 use axum::middleware::Next;
 use axum::response::Response;
-use serde_json::{Value, json};
 
-use super::Simulator;
 use super::limits::Bucket;
+use super::{Simulator, admin};
 
 /// The org's counters.
 #[derive(Default)]
@@ -75,24 +74,21 @@ impl Stats {
         self.with(|c| c.faults_injected += 1);
     }
 
-    /// The JSON of `GET /__sim/stats` (shape in docs/simulator.md).
-    pub fn to_json(&self) -> Value {
-        self.with(|c| {
-            let by_status: BTreeMap<String, u64> = c
-                .by_status
+    /// What `GET /__sim/stats` shows (shape in docs/simulator.md).
+    pub fn view(&self) -> admin::Stats {
+        self.with(|c| admin::Stats {
+            requests: c.requests.clone(),
+            by_bucket: c
+                .by_bucket
                 .iter()
-                .map(|(s, n)| (s.to_string(), *n))
-                .collect();
-            json!({
-                "requests": c.requests,
-                "byBucket": c.by_bucket,
-                "byStatus": by_status,
-                "rateLimited": c.rate_limited,
-                "concurrencyLimited": c.concurrency_limited,
-                "writes": c.writes,
-                "faultsInjected": c.faults_injected,
-                "retries": c.retries,
-            })
+                .map(|(bucket, n)| ((*bucket).to_owned(), *n))
+                .collect(),
+            by_status: c.by_status.clone(),
+            rate_limited: c.rate_limited,
+            concurrency_limited: c.concurrency_limited,
+            writes: c.writes,
+            faults_injected: c.faults_injected,
+            retries: c.retries,
         })
     }
 }

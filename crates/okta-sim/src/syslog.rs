@@ -14,7 +14,7 @@ use jiff::Timestamp;
 use serde_json::{Value, json};
 
 use super::error::OktaError;
-use super::ids;
+use super::ids::Ids;
 
 /// Okta's default page size for the System Log.
 const DEFAULT_LIMIT: usize = 100;
@@ -110,13 +110,19 @@ impl SystemLog {
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// Records one successful write at `now` (millisecond precision, as Okta's `published`);
-    /// returns the event.
-    pub fn record(&self, event_type: EventType, targets: &[Target], now: Timestamp) -> Value {
+    /// Records one successful write at `now` (millisecond precision, as Okta's `published`),
+    /// its `uuid` drawn from `ids`; returns the event.
+    pub fn record(
+        &self,
+        event_type: EventType,
+        targets: &[Target],
+        now: Timestamp,
+        ids: &Ids,
+    ) -> Value {
         let mut events = self.events();
         let seq = events.last().map_or(1, |e| e.seq + 1);
         let body = json!({
-            "uuid": ids::uuid(),
+            "uuid": ids.uuid(),
             "published": published(now),
             "eventType": event_type.name(),
             "version": "0",
@@ -345,6 +351,11 @@ fn tokenize(text: &str) -> Option<Vec<Token>> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::ids::IdSource;
+
+    fn ids() -> Ids {
+        Ids::new(IdSource::Random)
+    }
 
     fn params(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
         pairs
@@ -369,16 +380,18 @@ mod tests {
 
     fn log_at(t0: Timestamp) -> SystemLog {
         let log = SystemLog::new(Duration::ZERO);
-        log.record(EventType::AppUpdate, &[target("a")], t0);
+        log.record(EventType::AppUpdate, &[target("a")], t0, &ids());
         log.record(
             EventType::KeyGenerate,
             &[target("b")],
             t0 + Duration::from_secs(1),
+            &ids(),
         );
         log.record(
             EventType::KeyClone,
             &[target("b"), target("a")],
             t0 + Duration::from_secs(2),
+            &ids(),
         );
         log
     }
@@ -448,11 +461,12 @@ mod tests {
     fn since_bounds_and_the_lag_hides_recent_events() {
         let t0: Timestamp = "2026-06-09T13:00:00Z".parse().unwrap();
         let log = SystemLog::new(Duration::from_secs(5));
-        log.record(EventType::AppUpdate, &[target("a")], t0);
+        log.record(EventType::AppUpdate, &[target("a")], t0, &ids());
         log.record(
             EventType::CsrPublish,
             &[target("a")],
             t0 + Duration::from_secs(4),
+            &ids(),
         );
         let at = |s| t0 + Duration::from_secs(s);
         assert!(log.query(&[], at(4)).unwrap().events.is_empty());

@@ -1,12 +1,8 @@
 //! Okta's timestamps: second precision, always rendered `YYYY-MM-DDTHH:MM:SS.000Z`.
-//! Everything the simulator stores is truncated to whole seconds, as Okta's are.
+//! Everything the simulator stores is truncated to whole seconds, as Okta's are. No clock
+//! reads here: "now" is the org's clock (`clock.rs`).
 
 use jiff::{Span, Timestamp, tz::TimeZone};
-
-/// Now, truncated to the second.
-pub fn now() -> Timestamp {
-    truncate(Timestamp::now())
-}
 
 /// Drops sub-second precision.
 pub fn truncate(ts: Timestamp) -> Timestamp {

@@ -1,8 +1,9 @@
 //! Recording of every HTTP exchange the simulator serves, for the conformance checks in
-//! `scripts/` (docs/conformance.md): when `KEYSHARE_SIM_TRAFFIC_DIR` is set, each simulator
-//! instance appends one JSON line per exchange (method, path, query, the request headers that
-//! matter, request body, status, all response headers, response body) to a file of its own in
-//! that directory. Without the variable the router is returned untouched.
+//! `scripts/` (docs/conformance.md): when [`crate::SimConfig::record_traffic`] names a
+//! directory, each server appends one JSON line per exchange (method, path, query, the request
+//! headers that matter, request body, status, all response headers, response body) to a file
+//! of its own in that directory. Without one the router is left untouched. The directory is
+//! configuration: this module never reads the environment.
 //!
 //! It must never record a secret: the `Authorization` and `DPoP` values are reduced to their
 //! scheme, and JSON or form members that carry tokens, assertions or private-key material are
@@ -25,9 +26,6 @@ use axum::response::Response;
 use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use serde_json::{Map, Value, json};
-
-/// The environment variable naming the directory to record into.
-pub const TRAFFIC_DIR_VAR: &str = "KEYSHARE_SIM_TRAFFIC_DIR";
 
 /// Request headers worth recording: they decide how the simulator must answer.
 const REQUEST_HEADERS: &[&str] = &[
@@ -57,18 +55,17 @@ const SECRET_MEMBERS: &[&str] = &[
 /// Private members of a JWK (RFC 7518 §6.3.2); redacted in any object that has `kty`.
 const PRIVATE_JWK_MEMBERS: &[&str] = &["d", "p", "q", "dp", "dq", "qi", "oth"];
 
-/// Installs the recording layer on `router` when [`TRAFFIC_DIR_VAR`] is set.
-pub fn record(router: Router) -> Router {
-    let Some(dir) = std::env::var_os(TRAFFIC_DIR_VAR).filter(|d| !d.is_empty()) else {
-        return router;
-    };
-    match Recorder::create(Path::new(&dir)) {
+/// Installs the recording layer on `router`, into a new file in `dir`. A directory that
+/// cannot be written is logged and the router served unrecorded: recording must never keep
+/// the org from answering.
+pub fn record(router: Router, dir: &Path) -> Router {
+    match Recorder::create(dir) {
         Ok(recorder) => router.layer(middleware::from_fn_with_state(Arc::new(recorder), observe)),
         Err(error) => {
             tracing::error!(
-                dir = %Path::new(&dir).display(),
+                dir = %dir.display(),
                 %error,
-                "cannot record simulator traffic: create the directory or unset {TRAFFIC_DIR_VAR}"
+                "cannot record simulator traffic: create the directory or record elsewhere"
             );
             router
         }

@@ -56,19 +56,11 @@ async fn get_keys_throughput() {
         .expect("wrk is installed");
     assert!(output.status.success());
     println!("{}", String::from_utf8_lossy(&output.stdout));
-    let stats: serde_json::Value = sim
-        .http
-        .get(sim.url("/__sim/stats"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let stats = sim.admin().stats().await.unwrap();
     assert_eq!(
-        stats["byStatus"].as_object().unwrap().len(),
-        1,
-        "only 200s: {stats}"
+        stats.by_status.keys().collect::<Vec<_>>(),
+        [&200],
+        "only 200s: {stats:?}"
     );
 }
 

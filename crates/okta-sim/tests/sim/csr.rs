@@ -118,16 +118,8 @@ async fn a_csr_lives_outside_the_key_list_until_published() {
     );
 
     assert_eq!(sim.json(CSRS).await, json!([csr]));
-    let state: Value = sim
-        .http
-        .get(sim.url("/__sim/state"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(state["apps"][0]["csrs"], json!([id]));
+    let state = sim.admin().state().await.unwrap();
+    assert_eq!(state.apps[0].csrs, [id]);
     assert_eq!(
         sim.json(&format!("/api/v1/apps/{APP1}/credentials/keys"))
             .await

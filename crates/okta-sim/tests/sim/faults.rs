@@ -1,21 +1,19 @@
 //! `/__sim/` faults and introspection over real HTTP: failures before and after a write,
-//! dropped connections, held requests, latency, error rate and stats.
+//! dropped connections, held requests, latency, error rate and stats. Rules are added through
+//! the typed admin client; the wire shapes of docs/simulator.md are checked as raw JSON.
 
 use std::time::{Duration, Instant};
 
 use super::support::{APP1, APP2, Sim, TOKEN, error_of};
 use okta_sim::SimConfig;
+use okta_sim::admin::{Action, FaultUpdate, RuleSpec};
 use serde_json::{Value, json};
 
-async fn add_rule(sim: &Sim, rule: Value) {
-    let response = sim
-        .http
-        .post(sim.url("/__sim/faults"))
-        .json(&json!({ "rules": [rule] }))
-        .send()
+async fn add_rule(sim: &Sim, rule: RuleSpec) {
+    sim.admin()
+        .add_rules([rule])
         .await
-        .unwrap();
-    assert_eq!(response.status(), 200);
+        .expect("the rule is accepted");
 }
 
 async fn sim_json(sim: &Sim, path: &str) -> Value {
@@ -50,7 +48,7 @@ async fn clone_path(sim: &Sim) -> String {
 #[tokio::test]
 async fn a_failure_before_the_write_leaves_the_org_unchanged() {
     let sim = Sim::default().await;
-    add_rule(&sim, json!({"method": "POST", "route": CLONE, "action": "fail", "status": 503, "when": "before"})).await;
+    add_rule(&sim, RuleSpec::new("POST", CLONE, Action::Fail).status(503)).await;
     let response = sim.post(&clone_path(&sim).await).await;
     assert!(response.headers().contains_key("date"));
     assert!(response.headers().contains_key("x-rate-limit-reset"));
@@ -67,21 +65,23 @@ async fn a_failure_before_the_write_leaves_the_org_unchanged() {
 #[tokio::test]
 async fn a_failure_after_the_write_reports_an_error_but_the_write_happened() {
     let sim = Sim::default().await;
-    add_rule(
-        &sim,
-        json!({"method": "POST", "route": CLONE, "action": "fail", "when": "after"}),
-    )
-    .await;
+    add_rule(&sim, RuleSpec::new("POST", CLONE, Action::Fail).after()).await;
     let (status, code, ..) = error_of(sim.post(&clone_path(&sim).await).await).await;
     assert_eq!((status, code.as_str()), (500, "E0000009"));
     assert_eq!(key_count(&sim, APP2).await, 2);
-    assert_eq!(sim_json(&sim, "/__sim/stats").await["writes"], 1);
+    assert_eq!(sim.admin().stats().await.unwrap().writes, 1);
 }
 
 #[tokio::test]
 async fn the_nth_matching_request_is_the_one_that_fails() {
     let sim = Sim::default().await;
-    add_rule(&sim, json!({"method": "get", "route": "/api/v1/apps/{appId}", "nth": 3, "action": "fail", "status": 429})).await;
+    add_rule(
+        &sim,
+        RuleSpec::new("get", "/api/v1/apps/{appId}", Action::Fail)
+            .nth(3)
+            .status(429),
+    )
+    .await;
     let statuses = [
         sim.get(&format!("/api/v1/apps/{APP1}"))
             .await
@@ -107,15 +107,21 @@ async fn the_nth_matching_request_is_the_one_that_fails() {
 #[tokio::test]
 async fn a_rule_can_act_on_a_burst_of_requests() {
     let sim = Sim::default().await;
-    add_rule(&sim, json!({"method": "GET", "route": "/api/v1/apps", "nth": 2, "times": 3, "action": "fail", "status": 429})).await;
+    add_rule(
+        &sim,
+        RuleSpec::new("GET", "/api/v1/apps", Action::Fail)
+            .nth(2)
+            .times(3)
+            .status(429),
+    )
+    .await;
     let mut statuses = Vec::new();
     for _ in 0..6 {
         statuses.push(sim.get("/api/v1/apps").await.status().as_u16());
     }
     assert_eq!(statuses, [200, 429, 429, 429, 200, 200]);
-    assert_eq!(
-        sim_json(&sim, "/__sim/faults").await["rules"],
-        json!([]),
+    assert!(
+        sim.admin().faults().await.unwrap().rules.is_empty(),
         "spent rules are removed"
     );
 }
@@ -133,7 +139,11 @@ async fn a_dropped_connection_gets_no_response_at_all() {
             .send()
             .await
     };
-    add_rule(&sim, json!({"method": "PUT", "route": "/api/v1/apps/{appId}", "action": "drop", "when": "before"})).await;
+    add_rule(
+        &sim,
+        RuleSpec::new("PUT", "/api/v1/apps/{appId}", Action::Drop),
+    )
+    .await;
     let error = put("Before").await.expect_err("no response");
     assert!(!error.is_status(), "{error}");
     assert_eq!(
@@ -141,7 +151,11 @@ async fn a_dropped_connection_gets_no_response_at_all() {
         "App 2"
     );
 
-    add_rule(&sim, json!({"method": "PUT", "route": "/api/v1/apps/{appId}", "action": "drop", "when": "after"})).await;
+    add_rule(
+        &sim,
+        RuleSpec::new("PUT", "/api/v1/apps/{appId}", Action::Drop).after(),
+    )
+    .await;
     assert!(put("After").await.is_err());
     assert_eq!(
         sim.json(&format!("/api/v1/apps/{APP2}")).await["label"],
@@ -153,11 +167,7 @@ async fn a_dropped_connection_gets_no_response_at_all() {
 #[tokio::test]
 async fn a_held_request_waits_for_release_at_the_step_boundary() {
     let sim = Sim::default().await;
-    add_rule(
-        &sim,
-        json!({"method": "POST", "route": CLONE, "action": "hold", "when": "after"}),
-    )
-    .await;
+    add_rule(&sim, RuleSpec::new("POST", CLONE, Action::Hold).after()).await;
     let path = clone_path(&sim).await;
     let held = tokio::spawn({
         let (http, url) = (sim.http.clone(), sim.url(&path));
@@ -172,28 +182,19 @@ async fn a_held_request_waits_for_release_at_the_step_boundary() {
         }
     });
     for _ in 0..200 {
-        if sim_json(&sim, "/__sim/faults").await["held"] == 1 {
+        if sim.admin().held().await.unwrap() == 1 {
             break;
         }
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
-    assert_eq!(sim_json(&sim, "/__sim/faults").await["held"], 1);
+    assert_eq!(sim.admin().held().await.unwrap(), 1);
     assert_eq!(
         key_count(&sim, APP2).await,
         2,
         "held after the write took effect"
     );
     assert!(!held.is_finished());
-    let released = sim
-        .http
-        .post(sim.url("/__sim/release"))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(
-        released.json::<Value>().await.unwrap(),
-        json!({"released": 1})
-    );
+    assert_eq!(sim.admin().release().await.unwrap(), 1);
     assert_eq!(held.await.unwrap(), 201);
 }
 
@@ -215,14 +216,15 @@ async fn latency_and_error_rate_apply_to_the_api_but_not_to_sim_routes() {
         200
     );
 
-    let update = sim
-        .http
-        .post(sim.url("/__sim/faults"))
-        .json(&json!({"errorRate": 0.0, "latencyMs": 300}))
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(update.json::<Value>().await.unwrap()["latencyMs"], 300);
+    let update = FaultUpdate {
+        error_rate: Some(0.0),
+        latency_ms: Some(300),
+        rules: Vec::new(),
+    };
+    assert_eq!(
+        sim.admin().add_faults(&update).await.unwrap().latency_ms,
+        300
+    );
     let started = Instant::now();
     assert_eq!(sim.get("/api/v1/apps").await.status(), 200);
     assert!(started.elapsed() >= Duration::from_millis(300));
@@ -230,11 +232,7 @@ async fn latency_and_error_rate_apply_to_the_api_but_not_to_sim_routes() {
     sim.http.get(sim.url("/__sim/stats")).send().await.unwrap();
     assert!(started.elapsed() < Duration::from_millis(300));
 
-    sim.http
-        .delete(sim.url("/__sim/faults"))
-        .send()
-        .await
-        .unwrap();
+    sim.admin().clear_faults().await.unwrap();
     assert_eq!(
         sim_json(&sim, "/__sim/faults").await,
         json!({"latencyMs": 0, "errorRate": 0.0, "rules": [], "held": 0})

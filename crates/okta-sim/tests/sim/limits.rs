@@ -3,8 +3,8 @@
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use super::support::{APP1, Sim, error_of};
+use okta_sim::admin::{Action, RuleSpec};
 use okta_sim::{RateLimits, SimConfig};
-use serde_json::{Value, json};
 
 fn limits(apps: u32, app_by_id: u32, concurrency: u32, window_ms: u64) -> SimConfig {
     SimConfig::default().with_limits(RateLimits {
@@ -111,30 +111,16 @@ async fn over_the_limit_is_429_e0000047_with_date_and_reset_then_the_window_reop
         (recovered.status().as_u16(), rate_headers(&recovered)),
         (200, (3, 2))
     );
-    let stats: Value = sim
-        .http
-        .get(sim.url("/__sim/stats"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(stats["rateLimited"], 1);
-    assert_eq!(stats["byStatus"]["429"], 1);
+    let stats = sim.admin().stats().await.unwrap();
+    assert_eq!(stats.rate_limited, 1);
+    assert_eq!(stats.by_status[&429], 1);
 }
 
 #[tokio::test]
 async fn the_concurrency_limit_rejects_with_limit_and_remaining_zero() {
     let sim = Sim::start(limits(100, 500, 1, 60_000)).await;
-    let hold =
-        json!({"rules": [{"method": "GET", "route": "/api/v1/apps/{appId}", "action": "hold"}]});
-    sim.http
-        .post(sim.url("/__sim/faults"))
-        .json(&hold)
-        .send()
-        .await
-        .unwrap();
+    let hold = RuleSpec::new("GET", "/api/v1/apps/{appId}", Action::Hold);
+    sim.admin().add_rules([hold]).await.unwrap();
     let held = tokio::spawn({
         let (http, url) = (sim.http.clone(), sim.url(&format!("/api/v1/apps/{APP1}")));
         async move {
@@ -154,41 +140,19 @@ async fn the_concurrency_limit_rejects_with_limit_and_remaining_zero() {
     assert!(header(&rejected, "x-rate-limit-reset") >= now_secs());
     assert_eq!(error_of(rejected).await.1, "E0000047");
 
-    sim.http
-        .post(sim.url("/__sim/release"))
-        .send()
-        .await
-        .unwrap();
+    sim.admin().release().await.unwrap();
     assert_eq!(held.await.unwrap(), 200);
     assert_eq!(
         sim.get("/api/v1/apps").await.status(),
         200,
         "the place is free again"
     );
-    let stats: Value = sim
-        .http
-        .get(sim.url("/__sim/stats"))
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    assert_eq!(stats["concurrencyLimited"], 1);
+    assert_eq!(sim.admin().stats().await.unwrap().concurrency_limited, 1);
 }
 
-async fn wait_until_held(sim: &Sim, count: u64) {
+async fn wait_until_held(sim: &Sim, count: usize) {
     for _ in 0..200 {
-        let faults: Value = sim
-            .http
-            .get(sim.url("/__sim/faults"))
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        if faults["held"] == count {
+        if sim.admin().held().await.unwrap() == count {
             return;
         }
         tokio::time::sleep(Duration::from_millis(10)).await;

@@ -8,7 +8,14 @@ use okta_sim::SimConfig;
 use serde_json::Value;
 
 async fn seeded() -> Sim {
-    Sim::start(SimConfig::from_seed_file(Path::new("examples/sim-seed.yaml")).unwrap()).await
+    Sim::start(
+        SimConfig::from_seed_file(Path::new(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/examples/sim-seed.yaml"
+        )))
+        .unwrap(),
+    )
+    .await
 }
 
 async fn labels(sim: &Sim, query: &str) -> Vec<String> {

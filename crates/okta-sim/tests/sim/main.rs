@@ -3,6 +3,7 @@
 
 mod api;
 mod bench;
+mod clock;
 mod csr;
 mod faults;
 mod limits;

@@ -1,4 +1,4 @@
-//! Seeding over real HTTP: examples/sim-seed.yaml, synthetic apps, the shapes of every
+//! Seeding over real HTTP: crates/okta-sim/examples/sim-seed.yaml, synthetic apps, the shapes of every
 //! sign-on mode, and seed errors that name what is wrong.
 
 use std::path::Path;
@@ -9,7 +9,11 @@ use okta_sim::{SimConfig, SimError};
 use serde_json::Value;
 
 fn example() -> SimConfig {
-    SimConfig::from_seed_file(Path::new("examples/sim-seed.yaml")).expect("the example seed loads")
+    SimConfig::from_seed_file(Path::new(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/examples/sim-seed.yaml"
+    )))
+    .expect("the example seed loads")
 }
 
 fn by_label<'a>(apps: &'a Value, label: &str) -> &'a Value {

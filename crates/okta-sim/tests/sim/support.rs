@@ -1,6 +1,7 @@
 //! Shared helpers of the simulator's integration tests: a simulator on 127.0.0.1:0 and a
 //! reqwest client that speaks to it with the default token.
 
+use okta_sim::admin::AdminClient;
 use okta_sim::{RunningSim, SimConfig};
 use reqwest::{Method, Response};
 use serde_json::Value;
@@ -16,7 +17,9 @@ pub struct Sim {
 
 impl Sim {
     pub async fn start(config: SimConfig) -> Self {
-        let running = okta_sim::start(config).await.expect("simulator starts");
+        let running = okta_sim::env::start(config)
+            .await
+            .expect("simulator starts");
         Self {
             running,
             http: reqwest::Client::new(),
@@ -25,6 +28,11 @@ impl Sim {
 
     pub async fn default() -> Self {
         Self::start(SimConfig::default()).await
+    }
+
+    /// The typed client of its `/__sim/` routes.
+    pub fn admin(&self) -> AdminClient {
+        self.running.admin()
     }
 
     pub fn url(&self, path: &str) -> String {

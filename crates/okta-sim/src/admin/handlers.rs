@@ -1,11 +1,5 @@
-//! `/__sim/`: the simulator's own routes for tests. They need no token and are exempt from
-//! rate limits and injected faults; they are never under `/api`. Shapes in docs/simulator.md.
-//!
-//! - `GET /__sim/state`: the whole org, every app with its keys.
-//! - `GET /__sim/stats`: request counters.
-//! - `GET|POST|DELETE /__sim/faults`: read, add to, or clear the injected faults.
-//! - `POST /__sim/release`: let every held request go on.
-//! - `POST /__sim/event-hooks`: verify and register an Event Hook URL.
+//! The `/__sim/` routes (listed in the module above). They need no token and are exempt from
+//! rate limits and injected faults; they are never under `/api`.
 
 use axum::Json;
 use axum::Router;
@@ -16,11 +10,10 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::{get, post};
 use serde_json::{Value, json};
 
-use super::error::OktaError;
-use super::faults::FaultUpdate;
-use super::hooks::HookSpec;
-use super::routes::base_url;
-use super::{Simulator, time};
+use super::{ClockChange, ClockView, FaultUpdate, FaultsView, HookSpec, Released, Stats};
+use crate::error::OktaError;
+use crate::request::base_url;
+use crate::{Simulator, time};
 
 /// The `/__sim/` routes.
 pub fn router() -> Router<Simulator> {
@@ -33,6 +26,7 @@ pub fn router() -> Router<Simulator> {
         )
         .route("/__sim/release", post(release))
         .route("/__sim/event-hooks", post(add_event_hook))
+        .route("/__sim/clock", get(clock).post(change_clock))
 }
 
 async fn state(State(sim): State<Simulator>, headers: HeaderMap) -> Result<Json<Value>, OktaError> {
@@ -59,12 +53,12 @@ async fn state(State(sim): State<Simulator>, headers: HeaderMap) -> Result<Json<
     })))
 }
 
-async fn stats(State(sim): State<Simulator>) -> Json<Value> {
-    Json(sim.stats().to_json())
+async fn stats(State(sim): State<Simulator>) -> Json<Stats> {
+    Json(sim.stats().view())
 }
 
-async fn faults(State(sim): State<Simulator>) -> Json<Value> {
-    Json(sim.faults().to_json())
+async fn faults(State(sim): State<Simulator>) -> Json<FaultsView> {
+    Json(sim.faults().view())
 }
 
 async fn add_faults(State(sim): State<Simulator>, body: Bytes) -> Response {
@@ -73,18 +67,20 @@ async fn add_faults(State(sim): State<Simulator>, body: Bytes) -> Response {
         Err(e) => return bad_request(format!("not a fault update: {e}")),
     };
     match sim.faults().update(update) {
-        Ok(()) => Json(sim.faults().to_json()).into_response(),
+        Ok(()) => Json(sim.faults().view()).into_response(),
         Err(detail) => bad_request(detail),
     }
 }
 
-async fn clear_faults(State(sim): State<Simulator>) -> Json<Value> {
+async fn clear_faults(State(sim): State<Simulator>) -> Json<FaultsView> {
     sim.faults().clear();
-    Json(sim.faults().to_json())
+    Json(sim.faults().view())
 }
 
-async fn release(State(sim): State<Simulator>) -> Json<Value> {
-    Json(json!({ "released": sim.faults().release_all() }))
+async fn release(State(sim): State<Simulator>) -> Json<Released> {
+    Json(Released {
+        released: sim.faults().release_all(),
+    })
 }
 
 async fn add_event_hook(State(sim): State<Simulator>, body: Bytes) -> Response {
@@ -94,6 +90,21 @@ async fn add_event_hook(State(sim): State<Simulator>, body: Bytes) -> Response {
     };
     match sim.hooks().register(spec).await {
         Ok(()) => Json(json!({ "verified": true })).into_response(),
+        Err(detail) => bad_request(detail),
+    }
+}
+
+async fn clock(State(sim): State<Simulator>) -> Json<ClockView> {
+    Json(sim.clock().view())
+}
+
+async fn change_clock(State(sim): State<Simulator>, body: Bytes) -> Response {
+    let change = match serde_json::from_slice::<ClockChange>(&body) {
+        Ok(change) => change,
+        Err(e) => return bad_request(format!("not a clock change: {e}")),
+    };
+    match sim.clock().change(&change) {
+        Ok(()) => Json(sim.clock().view()).into_response(),
         Err(detail) => bad_request(detail),
     }
 }
