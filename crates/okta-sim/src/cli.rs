@@ -69,7 +69,7 @@ pub struct SimArgs {
     #[arg(long, value_name = "ID=PUBLIC_KEY_FILE")]
     pub oauth_client: Vec<String>,
     /// Record every exchange into a new JSON-lines file in DIR (docs/conformance.md).
-    #[arg(long, value_name = "DIR", env = TRAFFIC_DIR_VAR)]
+    #[arg(long, value_name = "DIR", env = TRAFFIC_DIR_VAR, hide_env_values = true)]
     pub record_traffic: Option<PathBuf>,
     /// Stop the org's clock at this instant (RFC 3339): seeds, keys and log events are dated
     /// by it until `POST /__sim/clock` moves it [default: the machine's clock].
