@@ -5,8 +5,9 @@
 //!
 //! keyshare's tests run against it, so it answers as docs/okta-api.md says Okta answers:
 //! status codes, error bodies, headers, pagination. It never depends on keyshare or shares its
-//! client code (a bug shared by both would hide). docs/simulator.md is the user guide and
-//! lists every choice made where docs/okta-api.md says UNCONFIRMED.
+//! client code (a bug shared by both would hide). It reads the environment only at its edges,
+//! [`cli`] and [`env`]: everything else comes from [`SimConfig`]. docs/simulator.md is the
+//! user guide and lists every choice made where docs/okta-api.md says UNCONFIRMED.
 //!
 //! # Layout
 //! - [`config`]/`timespec`/`seed`: what the org holds ([`SimConfig`]) and how seeds are read.

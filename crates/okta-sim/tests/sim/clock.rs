@@ -192,3 +192,33 @@ async fn the_admin_client_reads_what_the_routes_serve() {
         state.apps[0].kids().first().copied()
     );
 }
+
+#[test]
+fn cli_flags_set_the_clock_the_id_seed_and_the_recording() {
+    use clap::Parser;
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        sim: okta_sim::cli::SimArgs,
+    }
+    let dir = tempfile::tempdir().unwrap();
+    let traffic = dir.path().join("traffic");
+    let cli = Cli::try_parse_from([
+        "okta-sim".as_ref(),
+        "--clock".as_ref(),
+        "2030-01-01T00:00:00Z".as_ref(),
+        "--id-seed".as_ref(),
+        "9".as_ref(),
+        "--record-traffic".as_ref(),
+        traffic.as_os_str(),
+    ])
+    .unwrap();
+    let config = cli.sim.to_config().unwrap();
+    assert_eq!(config.clock, Clock::Fixed(at("2030-01-01T00:00:00Z")));
+    assert_eq!(config.ids, okta_sim::IdSource::Seeded(9));
+    assert_eq!(config.record_traffic.as_deref(), Some(traffic.as_path()));
+    assert!(
+        traffic.is_dir(),
+        "the directory is made before the server starts"
+    );
+}
