@@ -14,14 +14,23 @@ use super::ids;
 /// How long the verification and each delivery may take.
 const TIMEOUT: Duration = Duration::from_secs(10);
 
-/// A hook as registered.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// A hook as registered. Its `Debug` form leaves the authorization value out.
+#[derive(Clone, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct HookSpec {
     /// Where events are POSTed.
     pub url: String,
     /// The `Authorization` header value sent with every request.
     pub authorization: String,
+}
+
+impl std::fmt::Debug for HookSpec {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("HookSpec")
+            .field("url", &self.url)
+            .field("authorization", &"<redacted>")
+            .finish()
+    }
 }
 
 /// The org's verified hooks.
@@ -97,4 +106,22 @@ fn client() -> reqwest::Client {
         .no_proxy()
         .build()
         .expect("a plain HTTP client builds")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_debug_form_never_shows_the_authorization() {
+        let spec = HookSpec {
+            url: "http://127.0.0.1:1/hook".into(),
+            authorization: "Bearer s3cret".into(),
+        };
+        let shown = format!("{spec:?}");
+        assert!(
+            shown.contains("127.0.0.1:1/hook") && !shown.contains("s3cret"),
+            "{shown}"
+        );
+    }
 }
