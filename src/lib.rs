@@ -15,7 +15,6 @@
 //! - [`render`]: text, JSON and Markdown views of plans, drift and the key inventory.
 //! - [`escape`]: text from Okta escaped for the terminal, JSON and YAML comments.
 //! - [`controller`]: `keyshare watch`: the reconcile loop, metrics, health and notifications.
-//! - [`sim`]: a faithful local Okta simulator (axum), for tests, benchmarks and `demo`.
 //! - [`cli`]: the command line.
 //! - [`fsio`]: file reads with a size cap and writes that replace only regular files.
 
@@ -30,4 +29,3 @@ pub mod plan;
 pub mod planfile;
 pub mod reconcile;
 pub mod render;
-pub mod sim;

@@ -7,7 +7,7 @@ use apply_support::*;
 use jiff::SignedDuration;
 use keyshare::config::{DesiredState, KeyPolicy};
 use keyshare::okta::Kid;
-use keyshare::sim::{AppSeed, AppStatus, KeySeed, SignOnMode, SimConfig, TimeSpec};
+use okta_sim::{AppSeed, AppStatus, KeySeed, SignOnMode, SimConfig, TimeSpec};
 use serde_json::Value;
 
 /// A seeded key: (kid, created, expires), times relative to the simulator's start. Kids are

@@ -11,7 +11,7 @@ use keyshare::config::AppSelector;
 use keyshare::okta::AppId;
 use keyshare::okta::http::{Bucket, HttpClient};
 use keyshare::plan::plan;
-use keyshare::sim::SimConfig;
+use okta_sim::SimConfig;
 
 /// Requests made so far in (`/api/v1/apps`, `/api/v1/apps/{id}`).
 fn calls(client: &HttpClient) -> (u64, u64) {

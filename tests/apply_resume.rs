@@ -11,7 +11,7 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use keyshare::apply::{Executed, ProgressEvent, StepOutcome, execute_until};
 use keyshare::okta::OktaApi;
 use keyshare::plan::{KeyChoice, KeyRef, Step};
-use keyshare::sim::SimConfig;
+use okta_sim::SimConfig;
 use serde_json::json;
 
 const GENERATE: &str = "/api/v1/apps/{appId}/credentials/keys/generate";

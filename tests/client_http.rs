@@ -3,7 +3,8 @@
 
 use keyshare::okta::http::{Auth, Bucket, ClientSettings, HttpClient, Secret};
 use keyshare::okta::{ApiError, AppId, AppQuery, Kid, OktaApi};
-use keyshare::sim::{RunningSim, SimConfig, start};
+use okta_sim::env::start;
+use okta_sim::{RunningSim, SimConfig};
 use url::Url;
 
 const APP1: &str = "0oa8ae1t5yev2ajDs0h7";

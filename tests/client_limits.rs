@@ -6,7 +6,9 @@ use std::time::Duration;
 
 use keyshare::okta::http::{Auth, Bucket, ClientSettings, HttpClient, Secret};
 use keyshare::okta::{ApiError, AppId, AppQuery, Kid, OktaApi};
-use keyshare::sim::{RateLimits, RunningSim, SimConfig, start};
+use okta_sim::admin::RuleSpec;
+use okta_sim::env::start;
+use okta_sim::{RateLimits, RunningSim, SimConfig};
 use serde_json::{Value, json};
 use url::Url;
 
@@ -18,33 +20,14 @@ fn settings(sim: &RunningSim) -> ClientSettings {
     ClientSettings::new(url, Auth::Ssws(Secret::new("00sim-token")))
 }
 
-async fn sim_admin(
-    sim: &RunningSim,
-    method: reqwest::Method,
-    path: &str,
-    body: Option<Value>,
-) -> Value {
-    let mut request = reqwest::Client::new().request(method, format!("{}{path}", sim.base_url()));
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    let response = request.send().await.unwrap();
-    assert!(
-        response.status().is_success(),
-        "{path}: {}",
-        response.status()
-    );
-    response.json().await.unwrap()
+/// What `/__sim/stats` counted, as its JSON.
+async fn stats_of(sim: &RunningSim) -> Value {
+    serde_json::to_value(sim.admin().stats().await.unwrap()).unwrap()
 }
 
 async fn add_fault(sim: &RunningSim, rule: Value) {
-    sim_admin(
-        sim,
-        reqwest::Method::POST,
-        "/__sim/faults",
-        Some(json!({ "rules": [rule] })),
-    )
-    .await;
+    let rule: RuleSpec = serde_json::from_value(rule).expect("a fault rule");
+    sim.admin().add_rules([rule]).await.unwrap();
 }
 
 /// Reads every app's keys at once: many requests in the small apps bucket.
@@ -105,7 +88,7 @@ async fn small_limits_and_errors_stay_within_the_share() {
         apps.retries >= 2,
         "the injected failures were retried: {apps:?}"
     );
-    let sim_stats = sim_admin(&sim, reqwest::Method::GET, "/__sim/stats", None).await;
+    let sim_stats = stats_of(&sim).await;
     assert_eq!(
         sim_stats["rateLimited"], 0,
         "the budget avoided every 429: {sim_stats}"
@@ -136,7 +119,7 @@ async fn resets_placed_by_the_learned_clock_never_meet_a_closed_window() {
         apps.waited_ms > 0,
         "31 calls at 5 a window must wait: {apps:?}"
     );
-    let sim_stats = sim_admin(&sim, reqwest::Method::GET, "/__sim/stats", None).await;
+    let sim_stats = stats_of(&sim).await;
     assert_eq!(
         sim_stats["rateLimited"], 0,
         "no request met a closed window: {sim_stats}"
@@ -157,7 +140,7 @@ async fn concurrency_429s_are_waited_out_and_counted() {
     let client = HttpClient::new(settings(&sim)).unwrap();
     let results = read_all_keys(&client).await;
     assert!(results.iter().all(Result::is_ok), "{results:?}");
-    let sim_stats = sim_admin(&sim, reqwest::Method::GET, "/__sim/stats", None).await;
+    let sim_stats = stats_of(&sim).await;
     let sent = sim_stats["concurrencyLimited"].as_u64().unwrap();
     assert!(
         sent > 0,

@@ -12,7 +12,8 @@ use base64::Engine;
 use base64::engine::general_purpose::STANDARD;
 use keyshare::okta::http::{Auth, Bucket, ClientSettings, HttpClient, PrivateKeySource, Secret};
 use keyshare::okta::{ApiError, AppId, AppQuery, OktaApi};
-use keyshare::sim::{OAuthClientSeed, RunningSim, SimConfig, start};
+use okta_sim::env::start;
+use okta_sim::{OAuthClientSeed, RunningSim, SimConfig};
 use url::Url;
 
 const CLIENT_ID: &str = "0oaservice0000000001";

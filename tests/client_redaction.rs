@@ -7,7 +7,8 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use keyshare::okta::http::{Auth, ClientSettings, HttpClient, Secret};
 use keyshare::okta::{AppId, AppQuery, OktaApi};
-use keyshare::sim::{SimConfig, start};
+use okta_sim::SimConfig;
+use okta_sim::env::start;
 use url::Url;
 
 const TOKEN: &str = "00redaction-test-token-7f3a9c";

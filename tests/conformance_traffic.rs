@@ -1,10 +1,10 @@
-//! The simulator's traffic recording (src/sim/traffic.rs), as scripts/python-checks.sh relies
-//! on it: with `KEYSHARE_SIM_TRAFFIC_DIR` set, every exchange lands in a JSON-lines file of
-//! that simulator instance, exactly as the client saw it, and no credential is ever written.
-//!
-//! This binary holds one test only: it sets the variable for the whole process.
+//! The simulator's traffic recording (crates/okta-sim/src/traffic.rs), as
+//! scripts/python-checks.sh relies on it: with a traffic directory configured (what
+//! `KEYSHARE_SIM_TRAFFIC_DIR` sets for `cargo test` and `keyshare sim`), every exchange lands
+//! in a JSON-lines file of that simulator instance, exactly as the client saw it, and no
+//! credential is ever written.
 
-use keyshare::sim::{self, SimConfig};
+use okta_sim::{self as sim, SimConfig};
 use serde_json::Value;
 
 const TOKEN: &str = "00conformance-secret-token";
@@ -12,12 +12,10 @@ const TOKEN: &str = "00conformance-secret-token";
 #[tokio::test]
 async fn every_exchange_is_recorded_as_served_and_without_credentials() {
     let dir = tempfile::tempdir().expect("temporary directory");
-    // SAFETY: the only test of this binary sets the variable before any simulator (and any
-    // other thread that could read the environment) starts.
-    unsafe { std::env::set_var("KEYSHARE_SIM_TRAFFIC_DIR", dir.path()) };
-    let running = sim::start(SimConfig::default().with_token(TOKEN))
-        .await
-        .expect("simulator starts");
+    let config = SimConfig::default()
+        .with_token(TOKEN)
+        .with_traffic_recording(dir.path());
+    let running = sim::start(config).await.expect("simulator starts");
     let http = reqwest::Client::new();
     let page = http
         .get(format!("{}/api/v1/apps?limit=1", running.base_url()))

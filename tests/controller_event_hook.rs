@@ -7,8 +7,9 @@ mod controller_support;
 
 use cli_support::{APP2, SimProcess, TOKEN};
 use controller_support::{
-    GUIDE_POLICY, PATIENCE, WatchProcess, group_yaml, signing_kid, sim_admin, switch_out_of_band,
+    GUIDE_POLICY, PATIENCE, WatchProcess, group_yaml, signing_kid, switch_out_of_band,
 };
+use okta_sim::admin::HookSpec;
 use serde_json::{Value, json};
 
 const PATH: &str = "/okta/events";
@@ -78,13 +79,14 @@ async fn a_verified_hook_heals_a_switch_without_waiting_for_the_interval() {
     assert_eq!(unauthorized_push.status(), 401);
 
     // The simulator verifies the hook as Okta does, then delivers every event to it.
-    let verified = sim_admin(
-        &sim,
-        "/__sim/event-hooks",
-        json!({"url": format!("{}{PATH}", watch.base_url), "authorization": SECRET}),
-    )
-    .await;
-    assert_eq!(verified["verified"], true);
+    let hook = HookSpec {
+        url: format!("{}{PATH}", watch.base_url),
+        authorization: SECRET.into(),
+    };
+    sim.admin()
+        .add_event_hook(&hook)
+        .await
+        .expect("the hook is verified");
 
     let mark = watch.mark();
     let generated: Value = reqwest::Client::new()

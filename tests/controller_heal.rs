@@ -9,10 +9,10 @@ mod controller_support;
 
 use cli_support::{APP1, APP2, SimProcess, TOKEN};
 use controller_support::{
-    GUIDE_POLICY, PATIENCE, Receiver, WatchProcess, group_yaml, key_ids, signing_kid, sim_admin,
+    GUIDE_POLICY, PATIENCE, Receiver, WatchProcess, group_yaml, key_ids, signing_kid,
     switch_out_of_band,
 };
-use serde_json::json;
+use okta_sim::admin::{Action, FaultUpdate, RuleSpec};
 
 fn desired_dir() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
@@ -130,17 +130,9 @@ async fn a_failed_apply_is_announced_once_and_retried_with_backoff() {
     let dir = desired_dir();
     // Okta fails the first generate before it takes effect: the executor finds no new key on
     // the source and the apply stops at step 1.
-    sim_admin(
-        &sim,
-        "/__sim/faults",
-        json!({"rules": [{
-            "method": "POST",
-            "route": "/api/v1/apps/{appId}/credentials/keys/generate",
-            "action": "fail",
-            "status": 500
-        }]}),
-    )
-    .await;
+    let generate = "/api/v1/apps/{appId}/credentials/keys/generate";
+    let fail = RuleSpec::new("POST", generate, Action::Fail).status(500);
+    sim.admin().add_rules([fail]).await.unwrap();
     let watch = WatchProcess::start(
         &sim,
         dir.path(),
@@ -237,7 +229,13 @@ async fn a_heal_whose_metadata_keeps_the_old_certificate_fails_verification_unti
     let sim = SimProcess::start(&[]);
     // The apps switch, but their metadata goes on publishing the certificate of the key they
     // signed with before, as a stale cache in front of Okta's metadata would.
-    sim_admin(&sim, "/__sim/faults", json!({"staleMetadata": true})).await;
+    sim.admin()
+        .add_faults(&FaultUpdate {
+            stale_metadata: Some(true),
+            ..FaultUpdate::default()
+        })
+        .await
+        .unwrap();
     let dir = desired_dir();
     let watch =
         WatchProcess::start(&sim, dir.path(), &["--interval", "300ms", "--self-heal"]).await;
@@ -289,7 +287,13 @@ async fn a_heal_whose_metadata_keeps_the_old_certificate_fails_verification_unti
     // Marked first: while the fault is on no check can pass, so any `verified` after the mark
     // comes from a check that read the fixed metadata.
     let mark = watch.mark();
-    sim_admin(&sim, "/__sim/faults", json!({"staleMetadata": false})).await;
+    sim.admin()
+        .add_faults(&FaultUpdate {
+            stale_metadata: Some(false),
+            ..FaultUpdate::default()
+        })
+        .await
+        .unwrap();
     let verified = watch.wait_log(mark, "verified", PATIENCE).await;
     assert_eq!(verified["fields"]["group"], "finance", "{verified}");
     wait_readyz(&watch, 200, "").await;

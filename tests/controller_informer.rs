@@ -11,7 +11,8 @@ use std::path::Path;
 
 use cli_support::{SimProcess, TOKEN};
 use controller_support::{PATIENCE, WatchProcess, message_of, signing_kid, switch_out_of_band};
-use serde_json::{Value, json};
+use okta_sim::admin::{Action, RuleSpec};
+use serde_json::Value;
 
 const GROUPS: usize = 400;
 const PER_GROUP: usize = 5;
@@ -56,7 +57,7 @@ fn write_groups(dir: &Path) {
 }
 
 async fn stats(sim: &SimProcess) -> Value {
-    sim.get("/__sim/stats").await
+    serde_json::to_value(sim.admin().stats().await.unwrap()).unwrap()
 }
 
 fn requests(stats: &Value, route: &str) -> u64 {
@@ -194,12 +195,8 @@ async fn a_large_org_in_sync_costs_one_log_call_per_check_and_drift_is_healed() 
 
     // The log cannot be read (a token without okta.logs.read): a resync at once.
     let mark = watch.mark();
-    controller_support::sim_admin(
-        &sim,
-        "/__sim/faults",
-        json!({"rules": [{"method": "GET", "route": "/api/v1/logs", "action": "fail", "status": 403}]}),
-    )
-    .await;
+    let forbidden = RuleSpec::new("GET", "/api/v1/logs", Action::Fail).status(403);
+    sim.admin().add_rules([forbidden]).await.unwrap();
     let resync = watch
         .wait_log_where(mark, PATIENCE, |e| {
             message_of(e) == "reading the whole org" && e["fields"]["reason"] == "log_forbidden"

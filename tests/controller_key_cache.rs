@@ -11,7 +11,7 @@ use serde_json::Value;
 
 /// Requests the simulator served, by method and route template.
 async fn requests(sim: &SimProcess) -> Value {
-    sim.get("/__sim/stats").await["requests"].clone()
+    serde_json::to_value(sim.admin().stats().await.unwrap().requests).unwrap()
 }
 
 fn count(requests: &Value, route: &str) -> u64 {

@@ -9,8 +9,9 @@ use std::time::Duration;
 
 use cli_support::{APP1, APP2, SimProcess};
 use controller_support::{
-    GUIDE_POLICY, PATIENCE, WatchProcess, group_yaml, key_ids, message_of, signing_kid, sim_admin,
+    GUIDE_POLICY, PATIENCE, WatchProcess, group_yaml, key_ids, message_of, signing_kid,
 };
+use okta_sim::admin::{Action, RuleSpec};
 use serde_json::json;
 
 #[tokio::test]
@@ -23,12 +24,8 @@ async fn sigterm_during_an_apply_finishes_the_step_then_a_rerun_converges() {
     )
     .unwrap();
     // The plan is generate → clone → switch App 1 → switch App 2; hold the first switch's PUT.
-    sim_admin(
-        &sim,
-        "/__sim/faults",
-        json!({"rules": [{"method": "PUT", "route": "/api/v1/apps/{appId}", "action": "hold"}]}),
-    )
-    .await;
+    let hold = RuleSpec::new("PUT", "/api/v1/apps/{appId}", Action::Hold);
+    sim.admin().add_rules([hold]).await.unwrap();
     let original = signing_kid(&sim, APP1).await;
     let mut watch =
         WatchProcess::start(&sim, dir.path(), &["--interval", "10m", "--self-heal"]).await;
@@ -40,7 +37,7 @@ async fn sigterm_during_an_apply_finishes_the_step_then_a_rerun_converges() {
         .await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     assert!(watch.is_running(), "watch waits for the step under way");
-    sim_admin(&sim, "/__sim/release", json!({})).await;
+    sim.admin().release().await.unwrap();
     let status = watch.wait_exit(PATIENCE).await;
     assert!(status.success(), "{status:?}\n{}", watch.log_text());
 
@@ -86,7 +83,7 @@ async fn sigterm_during_an_apply_finishes_the_step_then_a_rerun_converges() {
 /// Polls the simulator until a request is held.
 async fn wait_until_held(sim: &SimProcess) {
     let deadline = std::time::Instant::now() + PATIENCE;
-    while sim.get("/__sim/faults").await["held"] != 1 {
+    while sim.admin().held().await.unwrap() != 1 {
         assert!(std::time::Instant::now() < deadline, "no request was held");
         tokio::time::sleep(Duration::from_millis(50)).await;
     }

@@ -601,12 +601,7 @@ fn the_drift_issue_is_opened_updated_and_closed() {
 #[tokio::test]
 async fn a_long_plan_fits_one_comment() {
     let sim = SimProcess::start(&["--synthetic-apps", "150", "--rate-limit-apps", "100000"]);
-    let state: serde_json::Value = reqwest::get(format!("{}/__sim/state", sim.base_url))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
+    let state = serde_json::to_value(sim.admin().state().await.unwrap()).unwrap();
     let ids: Vec<&str> = state["apps"]
         .as_array()
         .unwrap()

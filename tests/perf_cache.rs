@@ -19,13 +19,8 @@ spec:
 
 /// Requests the simulator has answered in its `/api/v1/apps` bucket.
 async fn apps_bucket_calls(sim: &SimProcess) -> u64 {
-    let stats: serde_json::Value = reqwest::get(format!("{}/__sim/stats", sim.base_url))
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    stats["byBucket"]["apps"].as_u64().unwrap_or(0)
+    let stats = sim.admin().stats().await.unwrap();
+    stats.by_bucket.get("apps").copied().unwrap_or(0)
 }
 
 /// Runs `keyshare drift` and returns the `/api/v1/apps` calls it made.

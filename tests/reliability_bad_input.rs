@@ -155,7 +155,7 @@ struct Faithful {
 
 impl Faithful {
     async fn copy_from_simulator() -> Self {
-        let sim = keyshare::sim::start(keyshare::sim::SimConfig::default())
+        let sim = okta_sim::env::start(okta_sim::SimConfig::default())
             .await
             .expect("simulator starts");
         let client = reqwest::Client::new();

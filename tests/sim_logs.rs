@@ -7,8 +7,10 @@ use std::time::Duration;
 use jiff::Timestamp;
 use keyshare::okta::http::{Auth, Bucket, ClientSettings, HttpClient, Secret};
 use keyshare::okta::{AppId, LogQuery, OktaApi};
-use keyshare::sim::{RunningSim, SimConfig, start};
-use serde_json::{Value, json};
+use okta_sim::admin::{Action, RuleSpec};
+use okta_sim::env::start;
+use okta_sim::{RunningSim, SimConfig};
+use serde_json::Value;
 use url::Url;
 
 const APP1: &str = "0oa8ae1t5yev2ajDs0h7";
@@ -163,14 +165,8 @@ async fn events_stay_hidden_for_the_log_lag() {
 #[tokio::test]
 async fn an_injected_403_is_an_error_of_the_log_read() {
     let sim = start(SimConfig::default()).await.unwrap();
-    let rule = json!({"rules": [{"method": "GET", "route": "/api/v1/logs", "action": "fail", "status": 403}]});
-    let added = reqwest::Client::new()
-        .post(format!("{}/__sim/faults", sim.base_url()))
-        .json(&rule)
-        .send()
-        .await
-        .unwrap();
-    assert_eq!(added.status(), 200);
+    let forbidden = RuleSpec::new("GET", "/api/v1/logs", Action::Fail).status(403);
+    sim.admin().add_rules([forbidden]).await.unwrap();
     let error = client(&sim)
         .system_log(&poll(Timestamp::now(), None, 100))
         .await

@@ -75,7 +75,7 @@ def kind(exchange: Exchange) -> str:
         return "token"
     if exchange.status == 502 and not exchange.response_body:
         # The `drop` fault cuts the connection; the router's placeholder 502 never leaves
-        # the process (src/sim/faults.rs), so no client ever sees this response.
+        # the process (crates/okta-sim/src/faults.rs), so no client ever sees this response.
         return "dropped"
     return "api"
 

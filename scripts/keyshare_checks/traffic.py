@@ -1,6 +1,6 @@
-"""The exchanges that src/sim/traffic.rs records when KEYSHARE_SIM_TRAFFIC_DIR is set: one
-`*.jsonl` file per simulator instance, a header line (`kind: instance`) and then one line per
-exchange (`kind: exchange`). Bodies are `{"text": ...}` or `{"base64": ...}`; credentials are
+"""The exchanges that crates/okta-sim/src/traffic.rs records when KEYSHARE_SIM_TRAFFIC_DIR is
+set: one `*.jsonl` file per simulator instance, a header line (`kind: instance`) and then one
+line per exchange (`kind: exchange`). Bodies are `{"text": ...}` or `{"base64": ...}`; credentials are
 already redacted by the recorder."""
 
 from __future__ import annotations

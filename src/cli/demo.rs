@@ -20,7 +20,7 @@ use crate::okta::{AppId, Kid, OktaApi};
 use crate::reconcile::observe;
 use crate::render::Command;
 use crate::render::escape::terminal;
-use crate::sim::{self, SimConfig};
+use okta_sim::{self as sim, SimConfig};
 
 /// The guide's scenario, shipped inside the binary so that `demo` works from anywhere.
 const EMBEDDED_EXAMPLE: &str = include_str!("../../examples/desired-state/finance.yaml");
@@ -35,7 +35,7 @@ pub struct DemoArgs {
 }
 
 pub async fn run(args: DemoArgs) -> anyhow::Result<ExitStatus> {
-    let running = sim::start(SimConfig::default())
+    let running = sim::env::start(SimConfig::default())
         .await
         .context("cannot start the in-process simulator")?;
     outln!(

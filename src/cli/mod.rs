@@ -75,7 +75,7 @@ enum Command {
     /// Write desired-state YAML from the live org: apps sharing a key become a group.
     Import(import::ImportArgs),
     /// Run the local Okta simulator.
-    Sim(crate::sim::cli::SimArgs),
+    Sim(okta_sim::cli::SimArgs),
     /// The guided tour: an in-process simulator, then plan → apply → drift → heal.
     Demo(demo::DemoArgs),
     /// Controller: re-plan on file change and every interval; optionally heal; serve /metrics.
@@ -172,9 +172,7 @@ async fn run(cli: Cli, printer: &printer::Printer) -> anyhow::Result<ExitStatus>
         Command::Keys(args) => keys::run(args, verbose).await,
         Command::Metadata(args) => metadata::run(args).await,
         Command::Import(args) => import::run(args, printer).await,
-        Command::Sim(args) => crate::sim::cli::run(args)
-            .await
-            .map(|()| ExitStatus::Success),
+        Command::Sim(args) => okta_sim::cli::run(args).await.map(|()| ExitStatus::Success),
         Command::Demo(args) => demo::run(args).await,
         Command::Watch(args) => watch::run(args).await,
         Command::Show(args) => show::run(&args, printer),

@@ -10,7 +10,8 @@ use keyshare::config::{AppRef, AppSelector, DesiredState, KeyPolicy, Location, S
 use keyshare::okta::http::{Auth, ClientSettings, HttpClient, Secret};
 use keyshare::okta::{AppId, OktaApi};
 use keyshare::plan::{LiveSnapshot, Plan, plan};
-use keyshare::sim::{self, RunningSim, SimConfig};
+use okta_sim::admin::RuleSpec;
+use okta_sim::{self as sim, RunningSim, SimConfig};
 use serde_json::Value;
 
 pub const APP1: &str = "0oa8ae1t5yev2ajDs0h7";
@@ -34,7 +35,7 @@ impl Org {
 
     /// The simulator of `config`, and a client whose default settings `adjust` changes.
     pub async fn start_with(config: SimConfig, adjust: impl FnOnce(&mut ClientSettings)) -> Self {
-        let sim = sim::start(config).await.expect("the simulator starts");
+        let sim = sim::env::start(config).await.expect("the simulator starts");
         let mut settings = ClientSettings::new(
             sim.base_url().parse().unwrap(),
             Auth::Ssws(Secret::new("00sim-token")),
@@ -44,23 +45,20 @@ impl Org {
         Self { sim, client }
     }
 
-    /// Adds one-off fault rules (`POST /__sim/faults`, docs/simulator.md).
+    /// Adds one-off fault rules (`POST /__sim/faults`, docs/simulator.md), given in its JSON.
     pub async fn inject(&self, rules: Value) {
-        let answer = reqwest::Client::new()
-            .post(format!("{}/__sim/faults", self.sim.base_url()))
-            .json(&serde_json::json!({ "rules": rules }))
-            .send()
+        let rules: Vec<RuleSpec> = serde_json::from_value(rules).expect("fault rules");
+        self.sim
+            .admin()
+            .add_rules(rules)
             .await
-            .unwrap();
-        assert!(answer.status().is_success(), "fault rules accepted");
+            .expect("fault rules accepted");
     }
 
     /// Waits until a `hold` rule has parked a request.
     pub async fn wait_for_held_request(&self) {
-        let url = format!("{}/__sim/faults", self.sim.base_url());
         for _ in 0..500 {
-            let faults: Value = reqwest::get(&url).await.unwrap().json().await.unwrap();
-            if faults["held"].as_u64() > Some(0) {
+            if self.sim.admin().held().await.unwrap() > 0 {
                 return;
             }
             tokio::time::sleep(std::time::Duration::from_millis(10)).await;
@@ -70,21 +68,13 @@ impl Org {
 
     /// Removes every fault rule and releases held requests.
     pub async fn clear_faults(&self) {
-        reqwest::Client::new()
-            .delete(format!("{}/__sim/faults", self.sim.base_url()))
-            .send()
-            .await
-            .unwrap();
+        self.sim.admin().clear_faults().await.unwrap();
     }
 
     /// The whole org as `GET /__sim/state` shows it: every app with its keys.
     pub async fn state(&self) -> Value {
-        reqwest::get(format!("{}/__sim/state", self.sim.base_url()))
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap()
+        let state = self.sim.admin().state().await.unwrap();
+        serde_json::to_value(state).unwrap()
     }
 
     /// One app of [`Org::state`]: `{"app": …, "keys": […]}`.

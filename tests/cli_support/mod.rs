@@ -7,6 +7,7 @@ use std::io::{BufRead, BufReader};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 
+use okta_sim::admin::AdminClient;
 use serde_json::Value;
 
 pub const TOKEN: &str = "00sim-token";
@@ -77,6 +78,11 @@ impl SimProcess {
     }
 
     /// `GET path` with the token, as JSON; panics unless Okta answers 200.
+    /// The typed client of its `/__sim/` routes.
+    pub fn admin(&self) -> AdminClient {
+        AdminClient::new(&self.base_url)
+    }
+
     pub async fn get(&self, path: &str) -> Value {
         let response = reqwest::Client::new()
             .get(format!("{}{path}", self.base_url))

@@ -288,20 +288,6 @@ pub async fn key_ids(sim: &SimProcess, app: &str) -> Vec<String> {
         .collect()
 }
 
-/// POSTs to the simulator's `/__sim/` routes; panics unless it accepts.
-pub async fn sim_admin(sim: &SimProcess, path: &str, body: Value) -> Value {
-    let response = reqwest::Client::new()
-        .post(format!("{}{path}", sim.base_url))
-        .json(&body)
-        .send()
-        .await
-        .expect("the simulator answers");
-    let status = response.status();
-    let answer: Value = response.json().await.expect("a JSON answer");
-    assert!(status.is_success(), "POST {path}: {status} {answer}");
-    answer
-}
-
 /// A local webhook receiver that keeps every JSON body posted to it.
 pub struct Receiver {
     pub url: String,

@@ -5,6 +5,7 @@
 
 use std::path::Path;
 
+use okta_sim::admin::RuleSpec;
 use serde_json::Value;
 
 use crate::cli_support::{SimProcess, TOKEN};
@@ -93,13 +94,11 @@ pub async fn rename_app(sim: &SimProcess, id: &str, label: &str) {
 
 /// Adds one-off fault rules (`POST /__sim/faults`).
 pub async fn add_faults(sim: &SimProcess, rules: Value) {
-    let response = reqwest::Client::new()
-        .post(format!("{}/__sim/faults", sim.base_url))
-        .json(&serde_json::json!({ "rules": rules }))
-        .send()
+    let rules: Vec<RuleSpec> = serde_json::from_value(rules).expect("fault rules");
+    sim.admin()
+        .add_rules(rules)
         .await
-        .expect("request reaches the simulator");
-    assert_eq!(response.status(), 200, "fault rules accepted");
+        .expect("fault rules accepted");
 }
 
 /// The kids an app holds and the one it signs with.

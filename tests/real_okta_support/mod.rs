@@ -2,7 +2,7 @@
 //! (`../shared/real-okta/org.json` beside the repository; see docs/simulator.md "The
 //! real-data check"), for running the real `keyshare` binary against real shapes.
 //!
-//! It is written apart from `keyshare::sim` on purpose: the simulator's choices are what this
+//! It is written apart from `okta_sim` on purpose: the simulator's choices are what this
 //! check questions, so none of its code may decide an answer here. It serves what the
 //! recordings show and only that:
 //! - the listing in recorded order, pages of `limit` (default 20, at most 200) with one `Link`

@@ -14,6 +14,7 @@ use std::path::PathBuf;
 use std::process::{Output, Stdio};
 use std::time::{Duration, Instant};
 
+use okta_sim::admin::{AdminClient, FaultUpdate};
 use serde_json::{Value, json};
 use tempfile::TempDir;
 
@@ -62,6 +63,7 @@ pub struct Rig {
     pub base_url: String,
     pub dir: TempDir,
     http: reqwest::Client,
+    admin: AdminClient,
     /// `/__sim/state` before anything ran, by app id.
     pub before: BTreeMap<String, Value>,
 }
@@ -106,6 +108,7 @@ impl Rig {
             .to_owned();
         let mut rig = Self {
             child,
+            admin: AdminClient::new(&base_url),
             base_url,
             dir,
             http: reqwest::Client::new(),
@@ -147,58 +150,41 @@ impl Rig {
         Run::finish(self.apply_command()).await
     }
 
-    async fn admin(&self, method: reqwest::Method, path: &str, body: Option<Value>) -> Value {
-        let mut request = self
-            .http
-            .request(method.clone(), format!("{}{path}", self.base_url));
-        if let Some(body) = body {
-            request = request.json(&body);
-        }
-        let response = request.send().await.expect("the simulator answers");
-        let status = response.status();
-        let text = response.text().await.expect("a body");
-        assert!(status.is_success(), "{method} {path}: {status} {text}");
-        if text.is_empty() {
-            Value::Null
-        } else {
-            serde_json::from_str(&text).expect("JSON from /__sim/")
-        }
-    }
-
-    /// Adds fault rules (`POST /__sim/faults`).
+    /// Adds fault rules (`POST /__sim/faults`, given in its JSON); the faults now in force.
     pub async fn add_faults(&self, update: Value) -> Value {
-        self.admin(reqwest::Method::POST, "/__sim/faults", Some(update))
+        let update: FaultUpdate = serde_json::from_value(update).expect("a fault update");
+        let faults = self
+            .admin
+            .add_faults(&update)
             .await
+            .expect("faults accepted");
+        serde_json::to_value(faults).unwrap()
     }
 
     /// Removes every fault and releases held requests.
     pub async fn clear_faults(&self) {
-        self.admin(reqwest::Method::DELETE, "/__sim/faults", None)
-            .await;
+        self.admin.clear_faults().await.expect("faults cleared");
     }
 
     pub async fn release(&self) {
-        self.admin(reqwest::Method::POST, "/__sim/release", None)
-            .await;
+        self.admin.release().await.expect("held requests released");
     }
 
     pub async fn stats(&self) -> Value {
-        self.admin(reqwest::Method::GET, "/__sim/stats", None).await
+        serde_json::to_value(self.admin.stats().await.expect("stats")).unwrap()
     }
 
     /// Waits until the simulator holds at least one request (a client reached the step).
     pub async fn wait_until_held(&self) {
         let deadline = Instant::now() + Duration::from_secs(60);
         loop {
-            let faults = self
-                .admin(reqwest::Method::GET, "/__sim/faults", None)
-                .await;
-            if faults["held"].as_u64().unwrap_or(0) > 0 {
+            let faults = self.admin.faults().await.expect("faults");
+            if faults.held > 0 {
                 return;
             }
             assert!(
                 Instant::now() < deadline,
-                "no request was held within 60 s: {faults}"
+                "no request was held within 60 s: {faults:?}"
             );
             tokio::time::sleep(Duration::from_millis(20)).await;
         }
@@ -206,12 +192,11 @@ impl Rig {
 
     /// Every app of `/__sim/state` (the app and its keys), by id.
     pub async fn apps(&self) -> BTreeMap<String, Value> {
-        let state = self.admin(reqwest::Method::GET, "/__sim/state", None).await;
-        state["apps"]
-            .as_array()
-            .expect("apps")
-            .iter()
-            .map(|a| (a["app"]["id"].as_str().unwrap().to_owned(), a.clone()))
+        let state = self.admin.state().await.expect("the org's state");
+        state
+            .apps
+            .into_iter()
+            .map(|a| (a.id().to_owned(), serde_json::to_value(a).unwrap()))
             .collect()
     }
 
