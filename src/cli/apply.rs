@@ -14,12 +14,12 @@ use std::path::{Path, PathBuf};
 use anyhow::{Context, bail};
 
 use super::okta_args::{OktaArgs, duration};
-use super::output::{Format, render, render_report, stdout_color};
+use super::output::{Format, render, render_report};
+use super::printer::Printer;
 use super::session::{Planned, Reads, Targets, load};
 use super::steps::{self, RERUN_DIR, check_converged, run_steps};
 use super::{ExitStatus, clock};
 use crate::apply::{ApplyReport, OrgLock, known_key, with_known_keys};
-use crate::cli::console::{diag, diagln, out, outln};
 use crate::config::DesiredState;
 use crate::okta::http::HttpClient;
 use crate::plan::{LiveSnapshot, Plan};
@@ -62,24 +62,24 @@ struct Prepared {
     desired: Option<DesiredState>,
 }
 
-pub async fn run(args: ApplyArgs, verbose: u8) -> anyhow::Result<ExitStatus> {
+pub async fn run(args: ApplyArgs, verbose: u8, printer: &Printer) -> anyhow::Result<ExitStatus> {
     let client = HttpClient::new(args.okta.to_settings()?)?;
-    let _lock = lock(&args.okta, client.org_url(), args.lock_timeout)?;
+    let _lock = lock(&args.okta, client.org_url(), args.lock_timeout, printer)?;
     let reads = Reads::cached(&args.okta, &client);
     let Prepared { planned, desired } =
-        prepare(&client, &reads, &args.target, &args.targets).await?;
+        prepare(&client, &reads, &args.target, &args.targets, printer).await?;
     let text = args.format == Format::Text;
     let plan_text = render(
         Format::Text,
         Command::Plan,
         &planned.plan,
         &planned.live,
-        text && stdout_color(),
+        text && printer.color(),
     );
     // An apply's output is dropped when standard output is closed: the apply goes on and
     // ends by its own outcome, never abandoned half-way because its reader left.
     if text {
-        let _ = out!("{plan_text}");
+        let _ = printer.result(format_args!("{plan_text}"));
     }
     let mut report = ApplyReport::default();
     let mut shown = planned.live.clone();
@@ -92,6 +92,7 @@ pub async fn run(args: ApplyArgs, verbose: u8) -> anyhow::Result<ExitStatus> {
             confirm(
                 (!shown_on_terminal).then_some(plan_text.as_str()),
                 client.org_url(),
+                printer,
             )?;
         }
         let rerun = if desired.is_some() {
@@ -99,28 +100,28 @@ pub async fn run(args: ApplyArgs, verbose: u8) -> anyhow::Result<ExitStatus> {
         } else {
             RERUN_PLAN_FILE
         };
-        report = run_steps(&client, &planned, text, Some(rerun)).await?;
+        report = run_steps(&client, &planned, text, Some(rerun), printer).await?;
         let verified = steps::verify(&client, &planned, &report).await?;
         // The report shows the keys the groups got, certificates included.
         for group in &verified {
             shown.insert_facts(group.key.clone());
         }
         if let Some(desired) = &desired {
-            check_converged(&client, &reads, desired).await?;
+            check_converged(&client, &reads, desired, clock::now()?).await?;
         }
         if text {
-            let _ = out!("{}", steps::describe(&verified));
-            let _ = outln!("Apply complete: {report}.");
+            let _ = printer.result(format_args!("{}", steps::describe(&verified)));
+            let _ = printer.result_line(format_args!("Apply complete: {report}."));
         }
     }
     if !text {
-        let _ = out!(
+        let _ = printer.result(format_args!(
             "{}",
             applied_report(args.format, &planned.plan, &report, &shown, &client)
-        );
+        ));
     }
     if verbose > 0 {
-        diag!("API calls:\n{}", client.stats());
+        printer.notice(format_args!("API calls:\n{}", client.stats()));
     }
     Ok(ExitStatus::Success)
 }
@@ -131,12 +132,13 @@ fn lock(
     okta: &OktaArgs,
     org: &url::Url,
     timeout: Option<std::time::Duration>,
+    printer: &Printer,
 ) -> anyhow::Result<OrgLock> {
     Ok(OrgLock::acquire(&okta.lock_dir(), org, timeout, |path| {
-        diagln!(
+        printer.notice_line(format_args!(
             "Waiting for another keyshare apply or self-healing watch against {org} that holds the apply lock {} to finish.",
             path.display()
-        );
+        ));
     })?)
 }
 
@@ -146,6 +148,7 @@ async fn prepare(
     reads: &Reads,
     target: &Path,
     targets: &Targets,
+    printer: &Printer,
 ) -> anyhow::Result<Prepared> {
     if planfile::is_plan_file(target) {
         if targets.any() {
@@ -155,7 +158,7 @@ async fn prepare(
         }
         return from_plan_file(client, target).await;
     }
-    let desired = targets.select(load(target)?, target)?;
+    let desired = targets.select(load(target, printer)?, target)?;
     let planned = reads.plan(client, &desired, clock::now()?).await?;
     Ok(Prepared {
         planned,
@@ -223,16 +226,16 @@ async fn from_plan_file(client: &HttpClient, path: &Path) -> anyhow::Result<Prep
 /// Asks on the terminal; refuses when there is no terminal to ask on. Everything it shows goes
 /// to standard error, which `apply > log.txt` and JSON or Markdown output leave on the
 /// terminal: `plan_text` first when given, then [`confirmation`], then the question.
-fn confirm(plan_text: Option<&str>, org: &url::Url) -> anyhow::Result<()> {
+fn confirm(plan_text: Option<&str>, org: &url::Url, printer: &Printer) -> anyhow::Result<()> {
     if !std::io::stdin().is_terminal() {
         bail!(
             "apply needs confirmation, but standard input is not a terminal; review the plan and pass --auto-approve to apply without asking"
         );
     }
     if let Some(plan_text) = plan_text {
-        diag!("{plan_text}");
+        printer.notice(format_args!("{plan_text}"));
     }
-    diag!("{}", confirmation(org));
+    printer.notice(format_args!("{}", confirmation(org)));
     let mut answer = String::new();
     std::io::stdin().lock().read_line(&mut answer)?;
     if answer.trim() != "yes" {

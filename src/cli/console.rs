@@ -3,41 +3,17 @@
 //!
 //! Rust ignores SIGPIPE, so a write to a closed pipe fails with `BrokenPipe`, and `print!`
 //! and `eprint!` panic on any failed write (exit 101). Nothing in the command line may use
-//! them. Commands write through [`super::printer::Printer`], which uses the functions here;
-//! the macros remain for the commands not converted to it yet:
+//! them. Commands write through [`super::printer::Printer`], which uses the functions here:
 //!
-//! - [`out!`] and [`outln!`] return the write's `io::Result`; a command passes the error up
-//!   with `?`, and [`super::main`] ends quietly on a broken pipe.
-//! - [`diag!`] and [`diagln!`] write diagnostics to standard error and drop what cannot be
-//!   written: with standard error gone there is nowhere left to report it.
+//! - [`stdout`] returns the write's `io::Result`; a command passes the error up with `?`,
+//!   and [`super::main`] ends quietly on a broken pipe.
+//! - [`stderr`] writes diagnostics and drops what cannot be written: with standard error gone
+//!   there is nowhere left to report it. [`diagln!`] is the same for the one message written
+//!   before any settings exist (a usage error, in [`super::main`]).
 //! - [`Logs`] is the same policy for `tracing`'s log lines.
 
 use std::fmt;
 use std::io::{self, Write};
-
-/// `print!` that returns the write's result instead of panicking.
-macro_rules! out {
-    ($($arg:tt)*) => {
-        $crate::cli::console::stdout(format_args!($($arg)*))
-    };
-}
-
-/// `println!` that returns the write's result instead of panicking.
-macro_rules! outln {
-    () => {
-        $crate::cli::console::stdout(format_args!("\n"))
-    };
-    ($($arg:tt)*) => {
-        $crate::cli::console::stdout(format_args!("{}\n", format_args!($($arg)*)))
-    };
-}
-
-/// `eprint!` that never panics.
-macro_rules! diag {
-    ($($arg:tt)*) => {
-        $crate::cli::console::stderr(format_args!($($arg)*))
-    };
-}
 
 /// `eprintln!` that never panics.
 macro_rules! diagln {
@@ -46,7 +22,7 @@ macro_rules! diagln {
     };
 }
 
-pub(crate) use {diag, diagln, out, outln};
+pub(crate) use diagln;
 
 /// Writes to standard output.
 pub fn stdout(args: fmt::Arguments<'_>) -> io::Result<()> {

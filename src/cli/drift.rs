@@ -30,7 +30,7 @@ pub struct DriftArgs {
 }
 
 pub async fn run(args: DriftArgs, verbose: u8, printer: &Printer) -> anyhow::Result<ExitStatus> {
-    let session = Session::open(&args.dir, &args.targets, &args.okta)?;
+    let session = Session::open(&args.dir, &args.targets, &args.okta, printer)?;
     let planned = session.plan(clock::now()?).await?;
     printer.result(render_with_stats(
         args.format,

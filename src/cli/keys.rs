@@ -15,9 +15,9 @@ use jiff::Timestamp;
 
 use super::okta_args::OktaArgs;
 use super::output::Format;
+use super::printer::Printer;
 use super::session::{Reads, load};
 use super::{ExitStatus, clock};
-use crate::cli::console::{diag, out};
 use crate::okta::http::HttpClient;
 use crate::okta::{ApiError, AppId, Application, Kid};
 use crate::plan::Phase;
@@ -47,7 +47,7 @@ pub struct KeysArgs {
     okta: OktaArgs,
 }
 
-pub async fn run(args: KeysArgs, verbose: u8) -> anyhow::Result<ExitStatus> {
+pub async fn run(args: KeysArgs, verbose: u8, printer: &Printer) -> anyhow::Result<ExitStatus> {
     let client = HttpClient::new(args.okta.to_settings()?)?;
     let now = clock::now()?;
     let dir = match (&args.dir, args.all) {
@@ -56,7 +56,7 @@ pub async fn run(args: KeysArgs, verbose: u8) -> anyhow::Result<ExitStatus> {
         (None, true) => None,
     };
     let groups = match &dir {
-        Some(dir) => managed_apps(&client, dir, now).await?,
+        Some(dir) => managed_apps(&client, dir, now, printer).await?,
         None => BTreeMap::new(),
     };
     let mut not_signing_apps = BTreeMap::new();
@@ -81,16 +81,16 @@ pub async fn run(args: KeysArgs, verbose: u8) -> anyhow::Result<ExitStatus> {
     let mut report = KeysReport::new(scope, &inventory, now, args.pem);
     report.not_signing_apps = not_signing_apps;
     report.api_calls = Some(client.stats().into());
-    out!(
+    printer.result(format_args!(
         "{}",
         match args.format {
             Format::Text => render_text(&report),
             Format::Json => render_json(&report),
             Format::Markdown => render_markdown(&report),
         }
-    )?;
+    ))?;
     if verbose > 0 {
-        diag!("API calls:\n{}", client.stats());
+        printer.notice(format_args!("API calls:\n{}", client.stats()));
     }
     Ok(ExitStatus::Success)
 }
@@ -107,8 +107,9 @@ async fn managed_apps(
     client: &HttpClient,
     dir: &std::path::Path,
     now: Timestamp,
+    printer: &Printer,
 ) -> anyhow::Result<BTreeMap<AppId, Managed>> {
-    let desired = load(dir)?;
+    let desired = load(dir, printer)?;
     let planned = Reads::fresh().plan(client, &desired, now).await?;
     let mut apps = BTreeMap::new();
     for group in &planned.plan.groups {

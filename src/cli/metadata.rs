@@ -16,9 +16,9 @@ use jiff::Timestamp;
 use serde::Serialize;
 
 use super::okta_args::OktaArgs;
+use super::printer::Printer;
 use super::session::{Reads, load};
 use super::{ExitStatus, clock};
-use crate::cli::console::{diagln, outln};
 use crate::okta::http::HttpClient;
 use crate::okta::{AppId, Application, Kid};
 use crate::plan::{GroupPlan, LiveSnapshot, Phase};
@@ -43,9 +43,9 @@ pub struct MetadataArgs {
     okta: OktaArgs,
 }
 
-pub async fn run(args: MetadataArgs) -> anyhow::Result<ExitStatus> {
+pub async fn run(args: MetadataArgs, printer: &Printer) -> anyhow::Result<ExitStatus> {
     let client = HttpClient::new(args.okta.to_settings()?)?;
-    let desired = load(&args.dir)?;
+    let desired = load(&args.dir, printer)?;
     let planned = Reads::fresh()
         .plan(&client, &desired, clock::now()?)
         .await?;
@@ -58,12 +58,12 @@ pub async fn run(args: MetadataArgs) -> anyhow::Result<ExitStatus> {
                 continue;
             };
             if !app.sign_on_mode_text().starts_with("SAML") {
-                diagln!(
+                printer.notice_line(format_args!(
                     "{} ({}) is {}: Okta publishes no SAML metadata for it; skipped",
                     terminal(&app.label),
                     app.id,
                     terminal(app.sign_on_mode_text())
-                );
+                ));
                 continue;
             }
             let files = app_files(&client, &planned.live, group, app).await?;
@@ -71,10 +71,10 @@ pub async fn run(args: MetadataArgs) -> anyhow::Result<ExitStatus> {
             written += 1;
         }
     }
-    outln!(
+    printer.result_line(format_args!(
         "Wrote the metadata of {written} app(s) to {}.",
         args.out.display()
-    )?;
+    ))?;
     Ok(ExitStatus::Success)
 }
 

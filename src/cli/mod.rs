@@ -116,7 +116,6 @@ pub fn main() -> ExitCode {
         Command::Watch(args) => Some(args.log_format),
         _ => None,
     };
-    output::set_color(cli.color);
     let printer = printer::Printer::new(cli.color);
     init_tracing(cli.verbose, watch_log);
     let runtime = match tokio::runtime::Runtime::new() {
@@ -167,13 +166,13 @@ async fn run(cli: Cli, printer: &printer::Printer) -> anyhow::Result<ExitStatus>
     match cli.command {
         Command::Validate(args) => validate::run(args, printer),
         Command::Plan(args) => plan::run(args, verbose, printer).await,
-        Command::Apply(args) => apply::run(args, verbose).await,
+        Command::Apply(args) => apply::run(args, verbose, printer).await,
         Command::Drift(args) => drift::run(args, verbose, printer).await,
-        Command::Keys(args) => keys::run(args, verbose).await,
-        Command::Metadata(args) => metadata::run(args).await,
+        Command::Keys(args) => keys::run(args, verbose, printer).await,
+        Command::Metadata(args) => metadata::run(args, printer).await,
         Command::Import(args) => import::run(args, printer).await,
         Command::Sim(args) => okta_sim::cli::run(args).await.map(|()| ExitStatus::Success),
-        Command::Demo(args) => demo::run(args).await,
+        Command::Demo(args) => demo::run(args, printer).await,
         Command::Watch(args) => watch::run(args).await,
         Command::Show(args) => show::run(&args, printer),
         Command::Completions(args) => {

@@ -4,7 +4,6 @@
 //! layer.
 
 use std::io::IsTerminal;
-use std::sync::OnceLock;
 
 use crate::okta::http::{Bucket, BucketStats, CallStats};
 use crate::plan::{LiveSnapshot, Plan};
@@ -38,22 +37,9 @@ pub enum ColorChoice {
     Never,
 }
 
-/// The `--color` of this run, set once by [`super::main`] before any output.
-static COLOR: OnceLock<ColorChoice> = OnceLock::new();
-
-/// Records the run's `--color`.
-pub fn set_color(choice: ColorChoice) {
-    let _ = COLOR.set(choice);
-}
-
-/// Whether to colour standard output: as `--color` says; with `auto`, only on a terminal and
+/// Whether `--color choice` colours standard output: with `auto`, only on a terminal and
 /// never when `NO_COLOR` is set (https://no-color.org, where a command-line flag wins over
 /// the variable).
-pub fn stdout_color() -> bool {
-    color_for(COLOR.get().copied().unwrap_or_default())
-}
-
-/// Whether `--color choice` colours standard output; see [`stdout_color`].
 pub fn color_for(choice: ColorChoice) -> bool {
     match choice {
         ColorChoice::Always => true,

@@ -36,7 +36,7 @@ pub struct PlanArgs {
 }
 
 pub async fn run(args: PlanArgs, verbose: u8, printer: &Printer) -> anyhow::Result<ExitStatus> {
-    let session = Session::open(&args.dir, &args.targets, &args.okta)?;
+    let session = Session::open(&args.dir, &args.targets, &args.okta, printer)?;
     let now = clock::now()?;
     // A saved plan reads the sources' key lists afresh rather than trusting the key cache, so
     // that its fingerprint covers them and a key added out of band makes it stale.

@@ -13,10 +13,7 @@
 //! - [`Printer::color`] tells the renderers whether to colour the result.
 //!
 //! The format (`--format`) is each command's own flag, so a command passes it to the
-//! renderers itself. Converting a command is mechanical: take `printer: &Printer`, and replace
-//! `out!(…)?` with `printer.result(format_args!(…))?`, `outln!(…)?` with
-//! `printer.result_line(format_args!(…))?`, `diag!`/`diagln!` with `printer.notice` /
-//! `printer.notice_line`, and `stdout_color()` with `printer.color()`.
+//! renderers itself.
 //!
 //! Nothing here may panic on a failed write (`print!` does), and nothing here decides what a
 //! command prints.

@@ -11,6 +11,7 @@ use anyhow::Context;
 use jiff::Timestamp;
 
 use super::okta_args::OktaArgs;
+use super::printer::Printer;
 use super::read_progress::ShowReads;
 use crate::apply::KeyCache;
 use crate::config::{self, DesiredState};
@@ -81,8 +82,13 @@ impl Targets {
 impl Session {
     /// Loads `dir`, narrowed to `targets`, and connects with `okta`'s settings. Nothing is
     /// sent to Okta yet.
-    pub fn open(dir: &Path, targets: &Targets, okta: &OktaArgs) -> anyhow::Result<Self> {
-        let desired = targets.select(load(dir)?, dir)?;
+    pub fn open(
+        dir: &Path,
+        targets: &Targets,
+        okta: &OktaArgs,
+        printer: &Printer,
+    ) -> anyhow::Result<Self> {
+        let desired = targets.select(load(dir, printer)?, dir)?;
         let settings = okta.to_settings()?;
         let client = HttpClient::new(settings)?;
         let reads = Reads::cached(okta, &client);
@@ -129,11 +135,11 @@ impl Reads {
 }
 
 /// Loads and checks the desired state under `dir`.
-pub fn load(dir: &Path) -> anyhow::Result<DesiredState> {
+pub fn load(dir: &Path, printer: &Printer) -> anyhow::Result<DesiredState> {
     let desired = config::load_dir(dir)
         .with_context(|| format!("the desired state in {} is not valid", dir.display()))?;
     for warning in desired.warnings() {
-        crate::cli::console::diagln!("Warning: {warning}");
+        printer.notice_line(format_args!("Warning: {warning}"));
     }
     Ok(desired)
 }

@@ -12,10 +12,11 @@ use std::io::IsTerminal;
 use anyhow::Context;
 use indicatif::{ProgressBar, ProgressStyle};
 
-use super::clock;
+use jiff::Timestamp;
+
+use super::printer::Printer;
 use super::session::{Planned, Reads};
 use crate::apply::{ApplyReport, Executed, ProgressEvent, StepOutcome};
-use crate::cli::console::{out, outln};
 use crate::config::DesiredState;
 use crate::okta::http::HttpClient;
 use crate::plan::Step;
@@ -36,11 +37,13 @@ pub async fn apply_and_verify(
     reads: &Reads,
     desired: &DesiredState,
     planned: &Planned,
+    now: Timestamp,
+    printer: &Printer,
 ) -> anyhow::Result<ApplyReport> {
-    let report = run_steps(client, planned, true, None).await?;
+    let report = run_steps(client, planned, true, None, printer).await?;
     let verified = verify(client, planned, &report).await?;
-    check_converged(client, reads, desired).await?;
-    out!("{}", describe(&verified))?;
+    check_converged(client, reads, desired, now).await?;
+    printer.result(format_args!("{}", describe(&verified)))?;
     Ok(report)
 }
 
@@ -59,8 +62,9 @@ pub async fn check_converged(
     client: &HttpClient,
     reads: &Reads,
     desired: &DesiredState,
+    now: Timestamp,
 ) -> anyhow::Result<()> {
-    let after = reads.plan(client, desired, clock::now()?).await?;
+    let after = reads.plan(client, desired, now).await?;
     Ok(reconcile::converged(&after.plan)?)
 }
 
@@ -73,6 +77,7 @@ pub async fn run_steps(
     planned: &Planned,
     print_steps: bool,
     stop_on_signal: Option<&'static str>,
+    printer: &Printer,
 ) -> anyhow::Result<ApplyReport> {
     let ctx = RenderContext {
         snapshot: &planned.live,
@@ -82,7 +87,7 @@ pub async fn run_steps(
     let sentence = |step: &Step| terminal(&StepView::of(step, &ctx).sentence()).into_owned();
     let bar = progress_bar(planned.plan.steps.len());
     let interrupts = stop_on_signal
-        .map(|rerun| Interrupts::listen(bar.clone(), rerun))
+        .map(|rerun| Interrupts::listen(bar.clone(), rerun, *printer))
         .transpose()
         .context("cannot listen for Ctrl-C and SIGTERM; nothing was changed")?;
     let mut progress = |event: ProgressEvent<'_>| match event {
@@ -120,7 +125,7 @@ pub async fn run_steps(
                 };
                 let line = format!("[{index}/{total}] {}: {result}", sentence(step));
                 // A progress line nobody can read is no reason to stop between two steps.
-                let _ = bar.suspend(|| outln!("{line}"));
+                let _ = bar.suspend(|| printer.result_line(format_args!("{line}")));
             }
             if let Some(interrupts) = &interrupts {
                 interrupts.step_finished();

@@ -14,7 +14,7 @@ use std::sync::{Arc, Mutex, PoisonError};
 use indicatif::ProgressBar;
 use tokio::sync::watch;
 
-use crate::cli::console::diagln;
+use crate::cli::printer::Printer;
 use crate::cli::signals::StopSignals;
 
 /// The exit code of an apply ended at once by a signal (128 + SIGINT, as shells report
@@ -40,11 +40,22 @@ impl Interrupts {
     /// Starts listening for SIGINT and SIGTERM for the rest of the process's life. Lines go
     /// to standard error around `bar`, so that a progress bar is not torn; `rerun` is the
     /// sentence saying how to finish the plan.
-    pub fn listen(bar: ProgressBar, rerun: &'static str) -> std::io::Result<Self> {
+    pub fn listen(
+        bar: ProgressBar,
+        rerun: &'static str,
+        printer: Printer,
+    ) -> std::io::Result<Self> {
         let signals = StopSignals::listen()?;
         let (stop_tx, stop) = watch::channel(false);
         let phase = Arc::new(Mutex::new(Phase::Steps { in_flight: None }));
-        tokio::spawn(handle(signals, Arc::clone(&phase), stop_tx, bar, rerun));
+        tokio::spawn(handle(
+            signals,
+            Arc::clone(&phase),
+            stop_tx,
+            bar,
+            rerun,
+            printer,
+        ));
         Ok(Self { stop, phase })
     }
 
@@ -83,6 +94,7 @@ async fn handle(
     stop: watch::Sender<bool>,
     bar: ProgressBar,
     rerun: &'static str,
+    printer: Printer,
 ) {
     let current = || match &*phase.lock().unwrap_or_else(PoisonError::into_inner) {
         Phase::Steps { in_flight } => Some(in_flight.clone()),
@@ -97,9 +109,9 @@ async fn handle(
             |step| format!("finishing {step}, then stopping"),
         );
         bar.suspend(|| {
-            diagln!(
+            printer.notice_line(format_args!(
                 "Interrupt received: {doing}. Press Ctrl-C again to stop at once (safe: a re-run resumes)."
-            );
+            ));
         });
         let _ = stop.send(true);
         if signals.recv().await.is_err() {
@@ -114,6 +126,6 @@ async fn handle(
         None => " after the steps: every step that ran took effect".to_owned(),
     };
     bar.finish_and_clear();
-    diagln!("Stopping at once{what_ran}. {rerun}");
+    printer.notice_line(format_args!("Stopping at once{what_ran}. {rerun}"));
     std::process::exit(EXIT_AT_ONCE);
 }
