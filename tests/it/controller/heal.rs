@@ -2,15 +2,12 @@
 //! `--self-heal` it converges the org, notices an out-of-band change at the next interval,
 //! heals it, and tells the webhook once per change of state.
 
-use crate::support::cli as cli_support;
-use crate::support::controller as controller_support;
-
-use cli_support::{APP1, APP2, SimProcess, TOKEN};
-use controller_support::{
-    GUIDE_POLICY, PATIENCE, Receiver, WatchProcess, group_yaml, key_ids, signing_kid, sim_admin,
-    switch_out_of_band,
-};
 use serde_json::json;
+
+use crate::support::controller::{
+    GUIDE_POLICY, PATIENCE, Receiver, WatchProcess, group_yaml, sim_admin,
+};
+use crate::support::{APP1, APP2, SimProcess, TOKEN, key_ids, signing_kid, switch_out_of_band};
 
 fn desired_dir() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
