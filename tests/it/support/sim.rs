@@ -5,6 +5,7 @@ use std::ffi::OsStr;
 use std::io::{BufRead, BufReader};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::time::Duration;
 
 use serde_json::Value;
 
@@ -43,10 +44,18 @@ impl SimProcess {
             .stderr(Stdio::inherit())
             .spawn()
             .expect("keyshare sim starts");
+        // Read on a thread of its own so that a simulator that never says where it listens
+        // fails the test instead of hanging it.
         let stdout = child.stdout.take().expect("piped stdout");
-        let mut first = String::new();
-        BufReader::new(stdout)
-            .read_line(&mut first)
+        let (sender, first_line) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut first = String::new();
+            let read = BufReader::new(stdout).read_line(&mut first);
+            let _ = sender.send(read.map(|_| first));
+        });
+        let first = first_line
+            .recv_timeout(Duration::from_secs(30))
+            .expect("keyshare sim prints its address within 30 s")
             .expect("keyshare sim prints its address");
         let base_url = first
             .trim()
