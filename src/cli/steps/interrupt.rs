@@ -1,7 +1,7 @@
 //! Ctrl-C and SIGTERM while `apply` writes, handled as Terraform does: the first lets the step
 //! in flight finish and stops before the next one; a second ends the process at once. Ending
 //! mid-step is safe because a re-run plans from the live state and resumes
-//! (tests/reliability_crash.rs), but a clean stop leaves less to explain.
+//! (tests/it/reliability/crash.rs), but a clean stop leaves less to explain.
 //!
 //! Listening starts only when the steps start: before, nothing was written, and a signal ends
 //! the process as it always did. Once the steps ended only reads are left, so a signal then

@@ -4,17 +4,16 @@
 //! stops the apply before any switch, with Okta's cause; a duplicate answer for a clone that
 //! did take effect is still "already done".
 
-use crate::support::cli as cli_support;
-
 use std::sync::Arc;
 
 use axum::body::{Body, Bytes};
 use axum::extract::{Request, State};
 use axum::http::{HeaderMap, Method, StatusCode};
 use axum::response::{IntoResponse, Response};
-use cli_support::{APP1, APP2, SimProcess};
 use predicates::str::contains;
 use serde_json::{Value, json};
+
+use crate::support::{APP1, APP2, SimProcess, signing_kid};
 
 /// The guide's group: App 1's key shared with App 2.
 const FINANCE: &str = "apiVersion: keyshare/v1\nkind: SigningKeyGroup\nmetadata:\n  name: finance\nspec:\n  source: 0oa8ae1t5yev2ajDs0h7\n  members:\n    - 0oa8ae0dv4RGQvjyZ0h7\n  key:\n    validityYears: 2\n    rotateBefore: 30d\n";
@@ -118,13 +117,6 @@ fn desired_dir() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("finance.yaml"), FINANCE).unwrap();
     dir
-}
-
-async fn signing_kid(sim: &SimProcess, app: &str) -> String {
-    sim.get(&format!("/api/v1/apps/{app}")).await["credentials"]["signing"]["kid"]
-        .as_str()
-        .unwrap()
-        .to_owned()
 }
 
 async fn key_ids(sim: &SimProcess, app: &str) -> Vec<Value> {

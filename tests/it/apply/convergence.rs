@@ -1,14 +1,13 @@
 //! Convergence and idempotence against the simulator, for a table of seeded orgs: apply the
 //! plan, plan again (no steps), apply again (nothing changes), and no app lost a setting.
 
-use crate::support::apply as apply_support;
-
-use apply_support::*;
 use jiff::SignedDuration;
 use keyshare::config::{DesiredState, KeyPolicy};
 use keyshare::okta::Kid;
 use okta_sim::{AppSeed, AppStatus, KeySeed, SignOnMode, SimConfig, TimeSpec};
 use serde_json::Value;
+
+use crate::support::apply::*;
 
 /// A seeded key: (kid, created, expires), times relative to the simulator's start. Kids are
 /// 43 base64url characters, as Okta's (the simulator insists).

@@ -1,9 +1,6 @@
 //! What reading a snapshot costs, in calls per rate-limit bucket, counted by keyshare's own
 //! client against the simulator.
 
-use crate::support::apply as apply_support;
-
-use apply_support::*;
 use jiff::Timestamp;
 use keyshare::apply::cost::AppReads;
 use keyshare::apply::{FetchOptions, KeyCache, fetch_snapshot};
@@ -12,6 +9,9 @@ use keyshare::okta::AppId;
 use keyshare::okta::http::{Bucket, HttpClient};
 use keyshare::plan::plan;
 use okta_sim::SimConfig;
+
+use crate::support::apply::*;
+use crate::support::{APP1, APP2};
 
 /// Requests made so far in (`/api/v1/apps`, `/api/v1/apps/{id}`).
 fn calls(client: &HttpClient) -> (u64, u64) {

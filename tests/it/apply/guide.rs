@@ -1,12 +1,12 @@
 //! The guide's flow over real HTTP: fetch → plan → execute against the simulator, then the
 //! org is in sync, the two apps share one certificate, and nothing else about them changed.
 
-use crate::support::apply as apply_support;
-
-use apply_support::*;
 use keyshare::apply::ProgressEvent;
 use keyshare::plan::Step;
 use serde_json::Value;
+
+use crate::support::apply::*;
+use crate::support::{APP1, APP2, kids};
 
 /// An app as the simulator holds it, without what a switch may change.
 fn settings_but_signing(app_state: &Value) -> Value {

@@ -1,14 +1,14 @@
 //! Switches check the app against what the plan saw: a change made behind keyshare's back
 //! between plan and apply stops the apply, unless the app is already where the plan wanted it.
 
-use crate::support::apply as apply_support;
-
-use apply_support::*;
 use keyshare::apply::{StepFailure, StepOutcome};
 use keyshare::okta::http::Bucket;
 use keyshare::okta::{AppId, Kid, OktaApi};
 use keyshare::plan::Step;
 use serde_json::json;
+
+use crate::support::apply::*;
+use crate::support::{APP1, APP2, kids};
 
 /// Someone edits App 2 in the Admin Console: a new relay state.
 async fn edit_app2_by_hand(org: &Org) {

@@ -3,9 +3,6 @@
 //! second key on the source.
 //! Faults come from the simulator's one-off rules (`POST /__sim/faults`).
 
-use crate::support::apply as apply_support;
-
-use apply_support::*;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use keyshare::apply::{Executed, ProgressEvent, StepOutcome, execute_until};
@@ -13,6 +10,9 @@ use keyshare::okta::OktaApi;
 use keyshare::plan::{KeyChoice, KeyRef, Step};
 use okta_sim::SimConfig;
 use serde_json::json;
+
+use crate::support::apply::*;
+use crate::support::{APP1, APP2, kids};
 
 const GENERATE: &str = "/api/v1/apps/{appId}/credentials/keys/generate";
 const CLONE: &str = "/api/v1/apps/{appId}/credentials/keys/{keyId}/clone";

@@ -3,16 +3,15 @@
 //! expiry, so `drift` must report it, whatever the cache says, unless the cache is private,
 //! consistent with its own certificate and confirmed by Okta within the day.
 
-use crate::support::cli as cli_support;
-
 use std::os::unix::fs::PermissionsExt;
 use std::path::{Path, PathBuf};
 
 use base64::Engine as _;
-use cli_support::*;
 use jiff::{SignedDuration, Timestamp};
 use serde_json::Value;
 use sha2::{Digest, Sha256};
+
+use crate::support::*;
 
 fn finance(rotate_before: &str) -> String {
     format!(

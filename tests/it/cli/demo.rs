@@ -1,10 +1,12 @@
 //! `keyshare demo` shows what it applies and what a real apply prints, and ends with the next
 //! step against the operator's own org.
 
+use crate::support::keyshare_command;
+
 #[test]
 fn the_demo_shows_the_yaml_the_verification_and_the_next_step() {
     let dir = tempfile::tempdir().expect("a temporary directory");
-    let assert = assert_cmd::Command::new(env!("CARGO_BIN_EXE_keyshare"))
+    let assert = assert_cmd::Command::from_std(keyshare_command())
         .current_dir(dir.path())
         .arg("demo")
         .env("NO_COLOR", "1")

@@ -1,11 +1,11 @@
 //! docs/commands.md holds every command's `-h` verbatim, between two markers, so that the
 //! documented flags, defaults and environment variables are exactly those of the binary.
-//! After changing a flag, `UPDATE_DOCS=1 cargo test --test cli_docs` rewrites the section;
+//! After changing a flag, `UPDATE_DOCS=1 cargo test --test it cli::docs::` rewrites the section;
 //! review the diff like any other.
 
 use std::path::Path;
 
-const BEGIN: &str = "<!-- BEGIN generated from `keyshare COMMAND -h` by tests/cli_docs.rs -->\n";
+const BEGIN: &str = "<!-- BEGIN generated from `keyshare COMMAND -h` by tests/it/cli/docs.rs -->\n";
 const END: &str = "<!-- END generated -->\n";
 
 /// `keyshare ARGS`, with no variable set that `-h` would show the value of.
@@ -69,6 +69,6 @@ fn commands_md_holds_every_commands_help_verbatim() {
     }
     assert!(
         doc == expected,
-        "docs/commands.md differs from `keyshare COMMAND -h`; run `UPDATE_DOCS=1 cargo test --test cli_docs` and review the diff"
+        "docs/commands.md differs from `keyshare COMMAND -h`; run `UPDATE_DOCS=1 cargo test --test it cli::docs::` and review the diff"
     );
 }

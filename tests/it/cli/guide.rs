@@ -2,12 +2,9 @@
 //! process: plan shows generate → clone → switch ×2, apply carries it out, and afterwards
 //! both apps sign with one certificate and nothing else about them changed.
 
-use crate::support::cli as cli_support;
-
-use cli_support::{APP1, APP2, SimProcess};
 use serde_json::Value;
 
-const EXAMPLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/desired-state");
+use crate::support::{APP1, APP2, EXAMPLE, SimProcess, keyshare_command};
 
 /// An app's JSON without the fields a switch may change.
 fn without_signing(mut app: Value) -> Value {
@@ -131,10 +128,8 @@ async fn usage_errors_exit_1_not_2() {
 
 #[test]
 fn missing_org_url_names_the_flag_and_the_variable() {
-    let out = assert_cmd::Command::new(env!("CARGO_BIN_EXE_keyshare"))
+    let out = assert_cmd::Command::from_std(keyshare_command())
         .args(["plan", EXAMPLE])
-        .env_remove("OKTA_CLIENT_ORGURL")
-        .env_remove("OKTA_CLIENT_TOKEN")
         .assert()
         .code(1);
     let stderr = String::from_utf8_lossy(&out.get_output().stderr).into_owned();

@@ -3,11 +3,11 @@
 //! `KEYSHARE_*` variables, shell completions, and a warning before the simulator leaves
 //! loopback.
 
+use crate::support::keyshare_command;
+
 fn keyshare() -> assert_cmd::Command {
-    let mut cmd = assert_cmd::Command::new(env!("CARGO_BIN_EXE_keyshare"));
-    cmd.env_remove("OKTA_CLIENT_ORGURL")
-        .env_remove("OKTA_CLIENT_TOKEN")
-        .env("NO_COLOR", "1");
+    let mut cmd = assert_cmd::Command::from_std(keyshare_command());
+    cmd.env("NO_COLOR", "1");
     cmd
 }
 

@@ -1,13 +1,9 @@
 //! The Okta SDKs' configuration files: `okta.client.*` from `./.okta.yaml` and
 //! `~/.okta/okta.yaml`, with flags over environment over the project's file over the user's.
 
-use crate::support::cli as cli_support;
-
 use std::path::Path;
 
-use cli_support::{SimProcess, TOKEN, write_files};
-
-const EXAMPLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/desired-state");
+use crate::support::{EXAMPLE, SimProcess, TOKEN, write_files};
 
 /// An org URL nothing listens on: a setting that loses must never be the one used.
 const NOWHERE: &str = "http://127.0.0.1:9";

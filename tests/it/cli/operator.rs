@@ -1,15 +1,11 @@
 //! Messages that help an operator fix a mistake: Terraform's single-dash flags, an org URL
 //! written without its scheme, and a label one letter off.
 
-use crate::support::cli as cli_support;
-
-use cli_support::{SimProcess, write_files};
+use crate::support::{EXAMPLE, SimProcess, keyshare_command, write_files};
 
 fn keyshare() -> assert_cmd::Command {
-    let mut cmd = assert_cmd::Command::new(env!("CARGO_BIN_EXE_keyshare"));
-    cmd.env_remove("OKTA_CLIENT_ORGURL")
-        .env_remove("OKTA_CLIENT_TOKEN")
-        .env("NO_COLOR", "1");
+    let mut cmd = assert_cmd::Command::from_std(keyshare_command());
+    cmd.env("NO_COLOR", "1");
     cmd
 }
 
@@ -56,7 +52,7 @@ fn an_unknown_short_flag_still_gets_clap_s_message() {
 
 #[test]
 fn an_org_url_without_a_scheme_gets_the_https_url_to_use() {
-    let dir = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/desired-state");
+    let dir = EXAMPLE;
     let assert = keyshare()
         .args([
             "plan",
@@ -104,8 +100,6 @@ fn a_label_in_the_wrong_case_gets_a_did_you_mean() {
         "a label no read app comes close to gets no guess:\n{stderr}"
     );
 }
-
-const EXAMPLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/desired-state");
 
 #[test]
 fn color_always_and_never_win_over_the_terminal_and_no_color() {

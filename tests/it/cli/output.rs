@@ -3,11 +3,8 @@
 //! no-change case, `drift`, `apply` in text and JSON, and the `keys` inventory. Ports, times,
 //! certificates and generated kids are filtered out; seeded kids are fixed.
 
-use crate::support::cli as cli_support;
-use crate::support::gitops as gitops_support;
-
-use cli_support::SimProcess;
-use gitops_support::{kid, outputs, sim_with_seed};
+use crate::support::gitops::kid;
+use crate::support::{SimProcess, outputs};
 
 /// Two groups: `finance` rotates (generate, clone, two switches); `hr` keeps its key, which
 /// expires within 90 days without `rotateBefore`, and moves an INACTIVE member holding an
@@ -62,8 +59,8 @@ struct Fixture {
 impl Fixture {
     fn new() -> Self {
         let dir = tempfile::tempdir().unwrap();
-        let sim = sim_with_seed(dir.path(), &seed());
-        cli_support::write_files(&dir.path().join("config"), &[("groups.yaml", CONFIG)]);
+        let sim = SimProcess::with_seed(&seed(), &[]);
+        crate::support::write_files(&dir.path().join("config"), &[("groups.yaml", CONFIG)]);
         Self { dir, sim }
     }
 

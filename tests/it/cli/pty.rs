@@ -3,14 +3,11 @@
 //! `apply DIR > log.txt` still asks where the operator can see it instead of hiding the
 //! question in the file. A pipe cannot show any of this: both are drawn only on a terminal.
 
-use crate::support::cli as cli_support;
+use std::process::Stdio;
 
-use std::process::{Command, Stdio};
-
-use cli_support::{SimProcess, TOKEN};
 use rexpect::session::{PtySession, spawn_command};
 
-const EXAMPLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/desired-state");
+use crate::support::{EXAMPLE, SimProcess};
 
 /// Long enough for one expectation while the simulator answers slowly; a hung prompt fails
 /// the test instead of the suite.
@@ -19,14 +16,8 @@ const TIMEOUT_MS: u64 = 30_000;
 /// `keyshare ARGS` against `sim`, its standard input, output and error on a new terminal
 /// unless `stdout` says otherwise.
 fn keyshare(sim: &SimProcess, args: &[&str], stdout: Option<std::fs::File>) -> PtySession {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_keyshare"));
-    cmd.args(args)
-        .env("OKTA_CLIENT_ORGURL", &sim.base_url)
-        .env("OKTA_CLIENT_TOKEN", TOKEN)
-        .env("KEYSHARE_KEY_CACHE", sim.cache_dir())
-        .env("NO_COLOR", "1")
-        .env("TERM", "xterm")
-        .env_remove("RUST_LOG");
+    let mut cmd = sim.command();
+    cmd.args(args).env("TERM", "xterm");
     if let Some(file) = stdout {
         cmd.stdout(Stdio::from(file));
     }

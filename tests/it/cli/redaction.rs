@@ -6,19 +6,15 @@
 //! secrets: the token, the private key's body, the webhook URL's own credential, any JWT (a
 //! client assertion or a DPoP proof) and any `Bearer`/`DPoP` credential (an access token).
 
-use crate::support::cli as cli_support;
-use crate::support::controller as controller_support;
-
 use std::io::{BufRead, BufReader, Read};
 use std::path::Path;
 use std::process::{Command, Stdio};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use cli_support::{SimProcess, TOKEN};
-use controller_support::Receiver;
+use crate::support::controller::Receiver;
+use crate::support::{EXAMPLE, SimProcess, TOKEN, keyshare_command};
 
-const EXAMPLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/desired-state");
 const CLIENT_ID: &str = "0oaredactionclient01";
 /// The credential a webhook URL carries (Slack's do), which keyshare must treat as a secret.
 const WEBHOOK_SECRET: &str = "T000whsecretB000redaction";
@@ -195,10 +191,7 @@ impl<'a> Session<'a> {
 
     /// The binary at trace level with this session's credentials, home and key cache.
     fn command(&self, args: &[&str]) -> Command {
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_keyshare"));
-        for (name, _) in std::env::vars().filter(|(n, _)| n.starts_with("OKTA_")) {
-            cmd.env_remove(name);
-        }
+        let mut cmd = keyshare_command();
         cmd.env("OKTA_CLIENT_ORGURL", &self.sim.base_url)
             .env("OKTA_CLIENT_TOKEN", TOKEN)
             .env("NO_COLOR", "1")

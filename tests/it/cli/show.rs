@@ -1,22 +1,16 @@
 //! `keyshare show PLANFILE` renders a saved plan as `plan` showed it, without Okta: the
 //! simulator is gone by the time it runs.
 
-use crate::support::cli as cli_support;
-
-use cli_support::SimProcess;
-
-const EXAMPLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/desired-state");
+use crate::support::{EXAMPLE, SimProcess, keyshare_command};
 
 fn show(file: &std::path::Path, format: &str) -> String {
-    let assert = assert_cmd::Command::new(env!("CARGO_BIN_EXE_keyshare"))
+    let assert = assert_cmd::Command::from_std(keyshare_command())
         .args([
             "show",
             file.to_str().expect("UTF-8 path"),
             "--format",
             format,
         ])
-        .env_remove("OKTA_CLIENT_ORGURL")
-        .env_remove("OKTA_CLIENT_TOKEN")
         .env("NO_COLOR", "1")
         .assert()
         .success();
@@ -66,7 +60,7 @@ fn a_file_that_is_not_a_saved_plan_is_refused() {
     let dir = tempfile::tempdir().expect("a temporary directory");
     let file = dir.path().join("plan.json");
     std::fs::write(&file, "{}").expect("write");
-    assert_cmd::Command::new(env!("CARGO_BIN_EXE_keyshare"))
+    assert_cmd::Command::from_std(keyshare_command())
         .args(["show", file.to_str().expect("UTF-8 path")])
         .assert()
         .code(1);

@@ -2,6 +2,8 @@
 //! file:line:column, each with its fix: a range error beside a duplicate app in another file,
 //! and several wrong values of one document.
 
+use crate::support::keyshare_command;
+
 const FINANCE: &str = "apiVersion: keyshare/v1
 kind: SigningKeyGroup
 metadata:
@@ -42,7 +44,7 @@ fn validate(files: &[(&str, &str)]) -> String {
     for (name, text) in files {
         std::fs::write(dir.path().join(name), text).expect("write");
     }
-    let assert = assert_cmd::Command::new(env!("CARGO_BIN_EXE_keyshare"))
+    let assert = assert_cmd::Command::from_std(keyshare_command())
         .current_dir(dir.path())
         .args(["validate", "."])
         .env("NO_COLOR", "1")

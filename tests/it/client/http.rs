@@ -7,9 +7,7 @@ use okta_sim::env::start;
 use okta_sim::{RunningSim, SimConfig};
 use url::Url;
 
-const APP1: &str = "0oa8ae1t5yev2ajDs0h7";
-const APP2: &str = "0oa8ae0dv4RGQvjyZ0h7";
-const TOKEN: &str = "00sim-token";
+use crate::support::{APP1, APP2, TOKEN};
 
 async fn sim() -> RunningSim {
     start(SimConfig::default()).await.expect("simulator starts")

@@ -12,12 +12,11 @@ use okta_sim::{RateLimits, RunningSim, SimConfig};
 use serde_json::{Value, json};
 use url::Url;
 
-const APP1: &str = "0oa8ae1t5yev2ajDs0h7";
-const APP2: &str = "0oa8ae0dv4RGQvjyZ0h7";
+use crate::support::{APP1, APP2, TOKEN};
 
 fn settings(sim: &RunningSim) -> ClientSettings {
     let url = Url::parse(&sim.base_url()).unwrap();
-    ClientSettings::new(url, Auth::Ssws(Secret::new("00sim-token")))
+    ClientSettings::new(url, Auth::Ssws(Secret::new(TOKEN)))
 }
 
 /// What `/__sim/stats` counted, as its JSON.

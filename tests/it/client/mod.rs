@@ -1,8 +1,9 @@
 //! Keyshare's Okta HTTP client against the simulator and local servers: paging, rate limits,
-//! OAuth, TLS and redaction of secrets.
+//! OAuth, TLS, redaction of secrets, and the System Log.
 
 mod http;
 mod limits;
 mod oauth;
 mod redaction;
+mod system_log;
 mod tls;

@@ -2,8 +2,7 @@
 //! reused; a wrong key, a wrong client id and a missing scope each fail with what to check;
 //! DPoP is negotiated when the app requires it; no secret reaches the trace log.
 
-use std::io::Write;
-use std::sync::{Arc, Mutex, OnceLock};
+use std::sync::OnceLock;
 
 use aws_lc_rs::encoding::{AsDer, Pkcs8V1Der, PublicKeyX509Der};
 use aws_lc_rs::rsa::{KeyPair, KeySize};
@@ -16,8 +15,10 @@ use okta_sim::env::start;
 use okta_sim::{OAuthClientSeed, RunningSim, SimConfig};
 use url::Url;
 
+use crate::support::APP1;
+use crate::support::trace::capture;
+
 const CLIENT_ID: &str = "0oaservice0000000001";
-const APP1: &str = "0oa8ae1t5yev2ajDs0h7";
 const READ: &str = "okta.apps.read";
 const MANAGE: &str = "okta.apps.manage";
 
@@ -213,34 +214,9 @@ async fn dpop_is_negotiated_when_the_app_requires_it() {
     );
 }
 
-/// Everything written by the tracing subscriber of this test binary.
-#[derive(Clone, Default)]
-struct Capture(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Capture {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
 #[tokio::test]
 async fn no_key_assertion_token_or_proof_reaches_the_trace_log() {
-    let capture = Capture::default();
-    let writer = capture.clone();
-    let subscriber = tracing_subscriber::fmt()
-        .with_max_level(tracing::Level::TRACE)
-        .with_ansi(false)
-        .with_writer(move || writer.clone())
-        .finish();
-    let _guard = tracing::subscriber::set_default(subscriber);
-    // Other tests of this binary may have run first with no subscriber, and tracing caches
-    // each callsite's "never interested" verdict; without a rebuild this subscriber could
-    // miss events and the search below would prove nothing.
-    tracing::callsite::rebuild_interest_cache();
+    let capture = capture();
 
     let sim = sim_with_client(&[READ, MANAGE], true).await;
     let client = oauth_client(
@@ -253,7 +229,7 @@ async fn no_key_assertion_token_or_proof_reaches_the_trace_log() {
     let wrong = oauth_client(&sim, CLIENT_ID, &test_key().private_pem, &[READ]);
     let err = wrong.get_app(&AppId::from(APP1)).await.unwrap_err();
 
-    let log = String::from_utf8(capture.0.lock().unwrap().clone()).unwrap();
+    let log = capture.text();
     assert!(
         log.contains("okta_token_request") && log.contains("hyper_util"),
         "trace captured"

@@ -2,48 +2,16 @@
 //! client is driven through successes and failures while every tracing event of every crate
 //! is captured, and then the capture is searched for each secret.
 
-use std::io::Write;
-use std::sync::{Arc, Mutex, OnceLock};
-
 use keyshare::okta::http::{Auth, ClientSettings, HttpClient, Secret};
 use keyshare::okta::{AppId, AppQuery, OktaApi};
 use okta_sim::SimConfig;
 use okta_sim::env::start;
 use url::Url;
 
+use crate::support::trace::capture;
+
 const TOKEN: &str = "00redaction-test-token-7f3a9c";
 const WRONG_TOKEN: &str = "00redaction-wrong-token-e1d2";
-
-/// Everything written by the tracing subscriber of this test binary.
-#[derive(Clone, Default)]
-struct Capture(Arc<Mutex<Vec<u8>>>);
-
-impl Write for Capture {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.lock().unwrap().extend_from_slice(buf);
-        Ok(buf.len())
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-/// Installs a trace-level subscriber for every crate (reqwest, hyper, …) once.
-fn capture() -> Capture {
-    static CAPTURE: OnceLock<Capture> = OnceLock::new();
-    CAPTURE
-        .get_or_init(|| {
-            let capture = Capture::default();
-            let writer = capture.clone();
-            tracing_subscriber::fmt()
-                .with_max_level(tracing::Level::TRACE)
-                .with_ansi(false)
-                .with_writer(move || writer.clone())
-                .init();
-            capture
-        })
-        .clone()
-}
 
 fn assert_free_of_secrets(what: &str, text: &str, secrets: &[&str]) {
     for secret in secrets {
@@ -77,7 +45,7 @@ async fn api_tokens_never_appear_at_trace_level() {
         .await
         .unwrap_err();
 
-    let log = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let log = captured.text();
     assert!(
         log.contains("okta_request"),
         "the capture holds the client's spans"

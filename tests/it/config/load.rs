@@ -7,6 +7,8 @@ use std::path::Path;
 use keyshare::config::{AppSelector, DesiredState, load_dir};
 use keyshare::okta::AppId;
 
+use crate::support::EXAMPLE;
+
 /// A group document with the given spec body (indented under `spec:`).
 fn group(name: &str, spec: &str) -> String {
     format!(
@@ -497,8 +499,8 @@ fn a_single_file_can_be_loaded() {
 
 #[test]
 fn the_example_loads() {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/desired-state");
-    let state = load_dir(&dir).unwrap();
+    let dir = Path::new(EXAMPLE);
+    let state = load_dir(dir).unwrap();
     let [finance] = state.groups.as_slice() else {
         panic!("one group expected")
     };

@@ -3,11 +3,9 @@
 //! what is wrong and how to fix it. Also the nesting bound: a deeply nested file is refused at
 //! once, where the bound is crossed, whatever its size.
 
-use crate::support::cli as cli_support;
-
 use std::path::Path;
 
-use cli_support::{APP1, APP2, SimProcess, write_files};
+use crate::support::{APP1, APP2, SimProcess, keyshare_command, write_files};
 
 /// The guide's group with `key_lines` under `spec.key` (each indented by 4 spaces).
 fn group(source: &str, key_lines: &str) -> String {
@@ -18,7 +16,7 @@ fn group(source: &str, key_lines: &str) -> String {
 
 /// `keyshare validate dir`: exit code, standard output, standard error.
 fn validate(dir: &Path) -> (i32, String, String) {
-    let output = assert_cmd::Command::new(env!("CARGO_BIN_EXE_keyshare"))
+    let output = assert_cmd::Command::from_std(keyshare_command())
         .arg("validate")
         .arg(dir)
         .env("NO_COLOR", "1")

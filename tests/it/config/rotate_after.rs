@@ -2,7 +2,7 @@
 //! including each new one, due at every run. `validate` refuses it with the place of the value
 //! and what to write instead.
 
-use assert_cmd::Command;
+use crate::support::keyshare_command;
 
 fn group(rotate_after: &str) -> String {
     format!(
@@ -15,7 +15,7 @@ fn a_future_rotate_after_is_refused_with_its_place_and_the_fix() {
     let dir = tempfile::tempdir().unwrap();
     let future = jiff::Timestamp::now() + jiff::SignedDuration::from_hours(24 * 30);
     std::fs::write(dir.path().join("g.yaml"), group(&future.to_string())).unwrap();
-    let output = Command::new(env!("CARGO_BIN_EXE_keyshare"))
+    let output = keyshare_command()
         .arg("validate")
         .arg(dir.path())
         .env("NO_COLOR", "1")

@@ -2,15 +2,11 @@
 //! the shared `Authorization` check, and a push that heals an out-of-band switch at once
 //! although the interval is an hour and the System Log shows nothing yet.
 
-use crate::support::cli as cli_support;
-use crate::support::controller as controller_support;
-
-use cli_support::{APP2, SimProcess, TOKEN};
-use controller_support::{
-    GUIDE_POLICY, PATIENCE, WatchProcess, group_yaml, signing_kid, switch_out_of_band,
-};
 use okta_sim::admin::HookSpec;
 use serde_json::{Value, json};
+
+use crate::support::controller::{GUIDE_POLICY, PATIENCE, WatchProcess, group_yaml};
+use crate::support::{APP2, SimProcess, generate_out_of_band, signing_kid, switch_out_of_band};
 
 const PATH: &str = "/okta/events";
 const SECRET: &str = "Bearer hook-secret-4f1c";
@@ -89,20 +85,8 @@ async fn a_verified_hook_heals_a_switch_without_waiting_for_the_interval() {
         .expect("the hook is verified");
 
     let mark = watch.mark();
-    let generated: Value = reqwest::Client::new()
-        .post(format!(
-            "{}/api/v1/apps/{APP2}/credentials/keys/generate?validityYears=2",
-            sim.base_url
-        ))
-        .header("Authorization", format!("SSWS {TOKEN}"))
-        .header("Content-Length", "0")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    switch_out_of_band(&sim, APP2, generated["kid"].as_str().unwrap()).await;
+    let kid = generate_out_of_band(&sim, APP2).await;
+    switch_out_of_band(&sim, APP2, &kid).await;
     watch
         .wait_log(mark, "self-heal applied the plan", PATIENCE)
         .await;

@@ -4,15 +4,10 @@
 //! `keyshare apply` does; a heal whose apps' SAML metadata does not publish the new certificate
 //! is logged, counted and keeps `/readyz` not ready until a later check passes.
 
-use crate::support::cli as cli_support;
-use crate::support::controller as controller_support;
-
-use cli_support::{APP1, APP2, SimProcess, TOKEN};
-use controller_support::{
-    GUIDE_POLICY, PATIENCE, Receiver, WatchProcess, group_yaml, key_ids, signing_kid,
-    switch_out_of_band,
-};
 use okta_sim::admin::{Action, FaultUpdate, RuleSpec};
+
+use crate::support::controller::{GUIDE_POLICY, PATIENCE, Receiver, WatchProcess, group_yaml};
+use crate::support::{APP1, APP2, SimProcess, TOKEN, key_ids, signing_kid, switch_out_of_band};
 
 fn desired_dir() -> tempfile::TempDir {
     let dir = tempfile::tempdir().unwrap();

@@ -3,16 +3,14 @@
 //! Log call per check, an out-of-band switch healed by one of the next two checks, and a
 //! resync forced at once when the log cannot be read.
 
-use crate::support::cli as cli_support;
-use crate::support::controller as controller_support;
-
 use std::fmt::Write as _;
 use std::path::Path;
 
-use cli_support::{SimProcess, TOKEN};
-use controller_support::{PATIENCE, WatchProcess, message_of, signing_kid, switch_out_of_band};
 use okta_sim::admin::{Action, RuleSpec};
 use serde_json::Value;
+
+use crate::support::controller::{PATIENCE, WatchProcess, message_of};
+use crate::support::{SimProcess, generate_out_of_band, signing_kid, switch_out_of_band};
 
 const GROUPS: usize = 400;
 const PER_GROUP: usize = 5;
@@ -92,20 +90,7 @@ fn checks_until(watch: &WatchProcess, since: usize, message: &str) -> usize {
 
 /// Out of band, as another admin would: a new key on `app`, and `app` switched to it.
 async fn switch_to_a_new_key(sim: &SimProcess, app: &str) -> String {
-    let generated: Value = reqwest::Client::new()
-        .post(format!(
-            "{}/api/v1/apps/{app}/credentials/keys/generate?validityYears=2",
-            sim.base_url
-        ))
-        .header("Authorization", format!("SSWS {TOKEN}"))
-        .header("Content-Length", "0")
-        .send()
-        .await
-        .unwrap()
-        .json()
-        .await
-        .unwrap();
-    let kid = generated["kid"].as_str().unwrap().to_owned();
+    let kid = generate_out_of_band(sim, app).await;
     switch_out_of_band(sim, app, &kid).await;
     kid
 }

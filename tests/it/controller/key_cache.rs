@@ -2,12 +2,10 @@
 //! `drift` does: once a check has learnt the group's key, later checks of an org in sync
 //! list no source's keys again.
 
-use crate::support::cli as cli_support;
-use crate::support::controller as controller_support;
-
-use cli_support::SimProcess;
-use controller_support::{GUIDE_POLICY, PATIENCE, WatchProcess, group_yaml};
 use serde_json::Value;
+
+use crate::support::SimProcess;
+use crate::support::controller::{GUIDE_POLICY, PATIENCE, WatchProcess, group_yaml};
 
 /// Requests the simulator served, by method and route template.
 async fn requests(sim: &SimProcess) -> Value {

@@ -3,13 +3,11 @@
 //! nothing, and says why in its log, its metrics and `/readyz`; it neither waits for the lock
 //! nor fails. The first reconcile after the lock is released heals.
 
-use crate::support::cli as cli_support;
-use crate::support::controller as controller_support;
-
-use cli_support::{APP1, APP2, SimProcess};
-use controller_support::{GUIDE_POLICY, PATIENCE, WatchProcess, group_yaml, key_ids, signing_kid};
 use keyshare::apply::OrgLock;
 use keyshare::okta::http::parse_org_url;
+
+use crate::support::controller::{GUIDE_POLICY, PATIENCE, WatchProcess, group_yaml};
+use crate::support::{APP1, APP2, SimProcess, key_ids, signing_kid};
 
 const DEFERRED: &str = "self-heal deferred: another keyshare apply against this org holds the apply lock; the next reconcile tries again";
 

@@ -3,13 +3,10 @@
 //! the staged one, so an SP polling the URL trusts both before the switch; an app the desired
 //! state does not manage is not found.
 
-use crate::support::cli as cli_support;
-use crate::support::controller as controller_support;
-
 use std::time::Instant;
 
-use cli_support::{APP1, APP2, SimProcess, TOKEN};
-use controller_support::{PATIENCE, WatchProcess, group_yaml, key_ids, signing_kid};
+use crate::support::controller::{PATIENCE, WatchProcess, group_yaml};
+use crate::support::{APP1, APP2, SimProcess, TOKEN, key_ids, signing_kid};
 
 /// The guide's two apps share a key expiring in 50 days: inside `stageBefore` (60 days), so
 /// the controller stages the next key at once, and outside `rotateBefore`, so it does not

@@ -1,13 +1,10 @@
 //! `/metrics` of `keyshare watch`: Prometheus text that a parser reads, with the group, key,
 //! reconcile and API series carrying the values the org and the simulator show.
 
-use crate::support::cli as cli_support;
-use crate::support::controller as controller_support;
-
 use std::collections::BTreeMap;
 
-use cli_support::{APP1, SimProcess};
-use controller_support::{GUIDE_POLICY, PATIENCE, WatchProcess, group_yaml, signing_kid};
+use crate::support::controller::{GUIDE_POLICY, PATIENCE, WatchProcess, group_yaml};
+use crate::support::{APP1, SimProcess, signing_kid};
 
 const APPS_LIMIT: f64 = 60.0;
 

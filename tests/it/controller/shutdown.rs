@@ -2,17 +2,13 @@
 //! by the simulator between its GET and the end of its PUT) finishes, no later step starts,
 //! the process exits 0, and a re-run converges without generating a second key.
 
-use crate::support::cli as cli_support;
-use crate::support::controller as controller_support;
-
 use std::time::Duration;
 
-use cli_support::{APP1, APP2, SimProcess};
-use controller_support::{
-    GUIDE_POLICY, PATIENCE, WatchProcess, group_yaml, key_ids, message_of, signing_kid,
-};
 use okta_sim::admin::{Action, RuleSpec};
 use serde_json::json;
+
+use crate::support::controller::{GUIDE_POLICY, PATIENCE, WatchProcess, group_yaml, message_of};
+use crate::support::{APP1, APP2, SimProcess, key_ids, signing_kid};
 
 #[tokio::test]
 async fn sigterm_during_an_apply_finishes_the_step_then_a_rerun_converges() {

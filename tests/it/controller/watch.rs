@@ -1,13 +1,10 @@
 //! `keyshare watch` reacting to its files: an edit is planned within seconds (long before the
 //! interval), and an invalid edit keeps the last good state in use while `/readyz` fails.
 
-use crate::support::cli as cli_support;
-use crate::support::controller as controller_support;
-
 use std::time::Duration;
 
-use cli_support::SimProcess;
-use controller_support::{
+use crate::support::SimProcess;
+use crate::support::controller::{
     GUIDE_POLICY, PATIENCE, WatchProcess, group_yaml, message_of, write_like_an_editor,
 };
 

@@ -2,15 +2,13 @@
 //! `keyshare watch` exports (a renamed metric would silently disarm an alert), and each is
 //! described in docs/controller.md.
 
-use crate::support::cli as cli_support;
-use crate::support::controller as controller_support;
-
 use std::collections::BTreeSet;
 use std::time::Duration;
 
-use cli_support::SimProcess;
-use controller_support::{GUIDE_POLICY, WatchProcess, group_yaml};
 use serde_json::Value;
+
+use crate::support::SimProcess;
+use crate::support::controller::{GUIDE_POLICY, WatchProcess, group_yaml};
 
 const SECONDS: Duration = Duration::from_secs(5);
 

@@ -7,13 +7,12 @@
 //! CI needs: a source install that names a commit, the Okta credentials given to the keyshare
 //! step alone, and an apply-on-merge that no other workflow can cancel while it waits.
 
-use crate::support::cli as cli_support;
-
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
 
-use cli_support::SimProcess;
 use serde_yaml::Value;
+
+use crate::support::{SimProcess, isolated};
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 
@@ -137,7 +136,7 @@ impl Workspace {
             bin.display(),
             std::env::var("PATH").unwrap_or_default()
         );
-        let mut cmd = assert_cmd::Command::new("bash");
+        let mut cmd = assert_cmd::Command::from_std(isolated("bash"));
         cmd.current_dir(self.checkout())
             .args(["-eo", "pipefail", "-c", &step.command])
             .envs(&step.vars)
@@ -146,11 +145,8 @@ impl Workspace {
             .env("GITHUB_OUTPUT", &self.github_output)
             .env("PATH", path)
             .env("OKTA_CLIENT_ORGURL", &sim.base_url)
-            .env("OKTA_CLIENT_TOKEN", cli_support::TOKEN)
-            .env("NO_COLOR", "1")
-            .env_remove("OKTA_CLIENT_AUTHORIZATIONMODE")
-            .env_remove("XDG_CACHE_HOME")
-            .env_remove("RUST_LOG");
+            .env("OKTA_CLIENT_TOKEN", crate::support::TOKEN)
+            .env("NO_COLOR", "1");
         cmd.assert()
     }
 }

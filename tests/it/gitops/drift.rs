@@ -1,15 +1,15 @@
 //! Drift and key expiry: a shared key expiring within `rotateBefore` is drift (exit 2, with
 //! the reason), while a group without `rotateBefore` is in sync but warned about the expiry.
 
-use crate::support::gitops as gitops_support;
-
-use gitops_support::{finance_yaml, outputs, shared_seed, sim_with_seed};
 use serde_json::Value;
+
+use crate::support::gitops::{finance_yaml, shared_seed};
+use crate::support::{SimProcess, outputs};
 
 #[tokio::test]
 async fn an_expiring_key_is_drift_when_the_policy_rotates_it_and_a_warning_otherwise() {
     let dir = tempfile::tempdir().unwrap();
-    let sim = sim_with_seed(dir.path(), &shared_seed());
+    let sim = SimProcess::with_seed(&shared_seed(), &[]);
     let rotating = dir.path().join("rotating");
     let unrotated = dir.path().join("unrotated");
     for (path, rotate) in [(&rotating, true), (&unrotated, false)] {

@@ -2,19 +2,17 @@
 //! App 3 signs with its own. The inventory says who shares what; the import turns the sharing
 //! into a group whose YAML loads and plans to no changes.
 
-use crate::support::cli as cli_support;
-use crate::support::gitops as gitops_support;
-
-use cli_support::{APP1, APP2};
-use gitops_support::{finance_yaml, kid, outputs, shared_seed, sim_with_seed};
 use serde_json::Value;
+
+use crate::support::gitops::{finance_yaml, kid, shared_seed};
+use crate::support::{APP1, APP2, SimProcess, outputs};
 
 const APP3: &str = "0oa8ae3xxxxxxxxxxxx3";
 
 #[tokio::test]
 async fn keys_lists_managed_apps_or_all_with_who_shares_what() {
     let dir = tempfile::tempdir().unwrap();
-    let sim = sim_with_seed(dir.path(), &shared_seed());
+    let sim = SimProcess::with_seed(&shared_seed(), &[]);
     let config = dir.path().join("config");
     std::fs::create_dir(&config).unwrap();
     std::fs::write(config.join("finance.yaml"), finance_yaml(false)).unwrap();
@@ -54,7 +52,7 @@ async fn keys_lists_managed_apps_or_all_with_who_shares_what() {
 #[tokio::test]
 async fn import_writes_groups_that_plan_to_no_changes() {
     let dir = tempfile::tempdir().unwrap();
-    let sim = sim_with_seed(dir.path(), &shared_seed());
+    let sim = SimProcess::with_seed(&shared_seed(), &[]);
     let out = dir.path().join("imported");
 
     let import = sim

@@ -3,13 +3,11 @@
 //! nothing to do; a plan for another org is refused naming both; a broken file is refused
 //! with a message saying what is wrong with it.
 
-use crate::support::cli as cli_support;
-use crate::support::gitops as gitops_support;
-
 use std::os::unix::fs::PermissionsExt;
 
-use cli_support::{APP1, APP2, SimProcess, TOKEN};
-use gitops_support::{EXAMPLE, keys_of, outputs, rename_app};
+use crate::support::{
+    APP1, APP2, EXAMPLE, SimProcess, TOKEN, generate_out_of_band, keys_of, outputs, rename_app,
+};
 
 #[tokio::test]
 async fn a_fresh_plan_applies_and_holds_no_secret() {
@@ -99,14 +97,7 @@ async fn a_plan_with_nothing_to_do_goes_stale_too() {
         .assert()
         .code(0);
     // A key generated out of band changes no app object, only the source's key list.
-    let (status, _) = gitops_support::call(
-        &sim,
-        reqwest::Method::POST,
-        &format!("/api/v1/apps/{APP1}/credentials/keys/generate?validityYears=2"),
-        None,
-    )
-    .await;
-    assert_eq!(status, 201);
+    generate_out_of_band(&sim, APP1).await;
 
     let refused = sim
         .keyshare()

@@ -12,9 +12,6 @@
 //! reads the same). Files whose checksum is made afresh after the change (as another writer
 //! would) may be read, but the reader still must not panic.
 
-use crate::support::cli as cli_support;
-use crate::support::gitops as gitops_support;
-
 use std::path::Path;
 use std::sync::LazyLock;
 
@@ -25,8 +22,8 @@ use proptest::sample::Index;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use cli_support::SimProcess;
-use gitops_support::{EXAMPLE, finance_yaml, shared_seed, sim_with_seed};
+use crate::support::gitops::{finance_yaml, shared_seed};
+use crate::support::{EXAMPLE, SimProcess};
 
 /// The name the reader is given for every file; every refusal must name it.
 const PATH: &str = "/plans/saved-plan.json";
@@ -43,8 +40,8 @@ static PLANS: LazyLock<Vec<Vec<u8>>> = LazyLock::new(|| {
     let first = plan_out(&guide, EXAMPLE, &dir.path().join("guide.json"));
     drop(guide);
     let desired = dir.path().join("desired");
-    cli_support::write_files(&desired, &[("finance.yaml", &finance_yaml(true))]);
-    let expiring = sim_with_seed(dir.path(), &shared_seed());
+    crate::support::write_files(&desired, &[("finance.yaml", &finance_yaml(true))]);
+    let expiring = SimProcess::with_seed(&shared_seed(), &[]);
     let second = plan_out(
         &expiring,
         desired.to_str().unwrap(),

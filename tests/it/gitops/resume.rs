@@ -2,12 +2,10 @@
 //! simulator fails the next request, the clone) is finished by the next apply, which adopts
 //! the generated key instead of making a second one.
 
-use crate::support::cli as cli_support;
-use crate::support::gitops as gitops_support;
-
-use cli_support::{APP1, APP2, SimProcess};
-use gitops_support::{EXAMPLE, add_faults, keys_of, outputs};
 use serde_json::json;
+
+use crate::support::gitops::add_faults;
+use crate::support::{APP1, APP2, EXAMPLE, SimProcess, keys_of, outputs};
 
 #[tokio::test]
 async fn an_apply_stopped_after_generate_resumes_with_exactly_one_new_key() {

@@ -3,13 +3,11 @@
 //! `KEYSHARE_NOW` (the simulator's keys are seeded relative to its start), so the weeks
 //! between stage and switch pass without waiting.
 
-use crate::support::cli as cli_support;
-use crate::support::gitops as gitops_support;
-
-use cli_support::{SimProcess, TOKEN};
-use gitops_support::{keys_of, kid, outputs};
 use jiff::{SignedDuration, Timestamp};
 use serde_json::Value;
+
+use crate::support::gitops::kid;
+use crate::support::{SimProcess, TOKEN, keys_of, outputs};
 
 const APPS: [&str; 5] = [
     "0oa1stage00000000001",

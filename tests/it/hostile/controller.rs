@@ -2,17 +2,15 @@
 //! connections and never answers, and peers that connect to the metrics listener and never
 //! finish a request.
 
-use crate::support::cli as cli_support;
-use crate::support::controller as controller_support;
-
 use std::time::{Duration, Instant};
 
-use cli_support::{APP1, APP2, SimProcess};
-use controller_support::{
-    GUIDE_POLICY, PATIENCE, WatchProcess, group_yaml, message_of, signing_kid, write_like_an_editor,
-};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpListener;
+
+use crate::support::controller::{
+    GUIDE_POLICY, PATIENCE, WatchProcess, group_yaml, message_of, write_like_an_editor,
+};
+use crate::support::{APP1, APP2, SimProcess, signing_kid};
 
 /// A webhook that takes every connection and never answers; returns its URL.
 async fn silent_webhook() -> String {

@@ -16,6 +16,8 @@ use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::Response;
 use futures_util::stream;
 
+use crate::support::keyshare_command;
+
 /// The most any one run of the binary may take here; a hang fails the test.
 const LIMIT: Duration = Duration::from_secs(90);
 
@@ -125,15 +127,12 @@ fn respond(answer: Answer, n: usize, base: &str) -> Response {
 impl FakeOrg {
     /// `keyshare keys --all EXTRA…` against this org; returns stderr after asserting exit 1.
     fn keys_fails(&self, extra: &[&str]) -> String {
-        let output = assert_cmd::Command::new(env!("CARGO_BIN_EXE_keyshare"))
+        let output = assert_cmd::Command::from_std(keyshare_command())
             .args(["keys", "--all", "--no-key-cache"])
             .args(extra)
             .env("OKTA_CLIENT_ORGURL", &self.url)
             .env("OKTA_CLIENT_TOKEN", "00hostile-token")
-            .env_remove("OKTA_CLIENT_AUTHORIZATIONMODE")
-            .env_remove("OKTA_CLIENT_PRIVATEKEY")
             .env("NO_COLOR", "1")
-            .env_remove("RUST_LOG")
             .timeout(LIMIT)
             .assert()
             .code(1)

@@ -3,17 +3,13 @@
 //! Each case ends with exit 0 or 1 and a message, never a panic (exit 101), a hang or harm to
 //! what the path named.
 
-use crate::support::cli as cli_support;
-use crate::support::gitops as gitops_support;
-
 use std::io::{BufRead, BufReader};
 use std::os::unix::fs::{FileTypeExt, symlink};
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use cli_support::{SimProcess, TOKEN};
-use gitops_support::{EXAMPLE, outputs};
+use crate::support::{EXAMPLE, SimProcess, keyshare_command, outputs};
 
 /// The most any one run of the binary may take here; a hang fails the test.
 const LIMIT: Duration = Duration::from_secs(60);
@@ -69,12 +65,11 @@ fn plan_out_never_replaces_a_fifo_or_a_device() {
 #[test]
 fn key_and_ca_files_that_never_end_are_refused_at_a_cap() {
     let run = |args: &[&str]| {
-        let refused = assert_cmd::Command::new(env!("CARGO_BIN_EXE_keyshare"))
+        let refused = assert_cmd::Command::from_std(keyshare_command())
             .args(["keys", "--all", "--no-key-cache"])
             .args(args)
             .env("OKTA_CLIENT_ORGURL", "http://127.0.0.1:9")
             .env("OKTA_CLIENT_TOKEN", "00token")
-            .env_remove("RUST_LOG")
             .timeout(LIMIT)
             .assert()
             .code(1);
@@ -104,12 +99,8 @@ fn key_and_ca_files_that_never_end_are_refused_at_a_cap() {
 
 /// `keyshare ARGS…` against `sim`, with standard output and error piped.
 fn spawn(sim: &SimProcess, args: &[&str]) -> Child {
-    Command::new(env!("CARGO_BIN_EXE_keyshare"))
+    sim.command()
         .args(args)
-        .env("OKTA_CLIENT_ORGURL", &sim.base_url)
-        .env("OKTA_CLIENT_TOKEN", TOKEN)
-        .env("KEYSHARE_KEY_CACHE", sim.cache_dir())
-        .env_remove("RUST_LOG")
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -217,11 +208,10 @@ fn a_password_in_the_org_url_is_refused_and_never_printed() {
         "http://admin:secret@x.okta.com",
         "https://admin:secret@x.okta.com:99999",
     ] {
-        let refused = assert_cmd::Command::new(env!("CARGO_BIN_EXE_keyshare"))
+        let refused = assert_cmd::Command::from_std(keyshare_command())
             .args(["keys", "--all", "--no-key-cache", "-vv"])
             .env("OKTA_CLIENT_ORGURL", url)
             .env("OKTA_CLIENT_TOKEN", "00token")
-            .env_remove("RUST_LOG")
             .timeout(LIMIT)
             .assert()
             .code(1);

@@ -4,16 +4,14 @@
 //! line breaks must not add YAML to what `import` writes: imported files validate, plan to no
 //! changes and hold exactly the apps that share the key.
 
-use crate::support::cli as cli_support;
-use crate::support::gitops as gitops_support;
-
 use std::collections::BTreeSet;
 use std::path::Path;
 
-use cli_support::{APP1, APP2, SimProcess, write_files};
-use gitops_support::{finance_yaml, outputs, rename_app, shared_seed, sim_with_seed};
 use proptest::prelude::*;
 use proptest::test_runner::{Config, TestRunner};
+
+use crate::support::gitops::{finance_yaml, shared_seed};
+use crate::support::{APP1, APP2, SimProcess, keyshare_command, outputs, rename_app, write_files};
 
 const APP3: &str = "0oa8ae3xxxxxxxxxxxx3";
 
@@ -45,7 +43,7 @@ fn assert_shown(what: &str, text: &str) {
 #[tokio::test]
 async fn terminal_escapes_in_labels_are_shown_escaped_everywhere() {
     let dir = tempfile::tempdir().unwrap();
-    let sim = sim_with_seed(dir.path(), &shared_seed());
+    let sim = SimProcess::with_seed(&shared_seed(), &[]);
     // Retitles the terminal, rings the bell, clears the line and returns to its start; a C1
     // CSI; a right-to-left override.
     let label1 = "App 1\u{1b}]0;owned\u{7}\u{1b}[2K\r";
@@ -115,7 +113,7 @@ fn error_messages_show_control_characters_escaped() {
     // A group name written with YAML escapes, echoed by the message about its members.
     let group = "apiVersion: keyshare/v1\nkind: SigningKeyGroup\nmetadata:\n  name: \"g\\e]0;owned\\a\"\nspec:\n  source: 0oa8ae1t5yev2ajDs0h7\n  members: []\n  key:\n    validityYears: 2\n";
     write_files(dir.path(), &[("g.yaml", group)]);
-    let output = assert_cmd::Command::new(env!("CARGO_BIN_EXE_keyshare"))
+    let output = assert_cmd::Command::from_std(keyshare_command())
         .arg("validate")
         .arg(dir.path())
         .output()
@@ -168,7 +166,7 @@ fn import_and_check(sim: &SimProcess, root: &Path) -> String {
 #[tokio::test]
 async fn a_label_cannot_add_a_member_to_an_imported_group() {
     let dir = tempfile::tempdir().unwrap();
-    let sim = sim_with_seed(dir.path(), &shared_seed());
+    let sim = SimProcess::with_seed(&shared_seed(), &[]);
     // After each hostile character, what would make App 3 a member if the comment ended there.
     let inject = format!("    - {APP3}");
     let label: String = hostile_chars()
@@ -199,7 +197,7 @@ fn label() -> impl Strategy<Value = String> {
 fn imported_files_plan_to_no_changes_whatever_the_labels() {
     let runtime = tokio::runtime::Runtime::new().unwrap();
     let dir = tempfile::tempdir().unwrap();
-    let sim = sim_with_seed(dir.path(), &shared_seed());
+    let sim = SimProcess::with_seed(&shared_seed(), &[]);
     let mut runner = TestRunner::new(Config {
         cases: 16,
         failure_persistence: None,

@@ -1,9 +1,7 @@
 //! The key-metadata cache through the command line: a second drift check of a group in sync
 //! reads no key list, the cache can be moved and turned off, and a corrupt cache is ignored.
 
-use crate::support::cli as cli_support;
-
-use cli_support::*;
+use crate::support::*;
 
 const FINANCE: &str = "apiVersion: keyshare/v1
 kind: SigningKeyGroup

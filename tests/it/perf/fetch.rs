@@ -1,14 +1,13 @@
 //! The kid-filter strategy of the cost model (docs/performance.md) against the simulator: it
 //! reads the same snapshot as per-reference reads, at the calls the model counts on.
 
-use crate::support::apply as apply_support;
-
-use apply_support::*;
 use jiff::Timestamp;
 use keyshare::apply::FetchOptions;
 use keyshare::apply::cost::AppReads;
 use keyshare::okta::http::{Bucket, HttpClient};
 use keyshare::plan::plan;
+
+use crate::support::apply::*;
 
 /// Requests made so far in (`/api/v1/apps`, `/api/v1/apps/{id}`).
 fn calls(client: &HttpClient) -> (u64, u64) {

@@ -2,13 +2,12 @@
 //! `now` = 2026-11-26T12:00:00Z. Apps are 0oa1 (App 1), 0oa2 (App 2), 0oa3 (App 3); keys are
 //! made-up kids with ages and expiries in days relative to `now`.
 
-use crate::support::plan as plan_support;
-
 use keyshare::config::{DesiredState, KeyPolicy};
 use keyshare::okta::Kid;
 use keyshare::plan::plan;
-use plan_support::*;
 use serde_json::json;
+
+use crate::support::plan::*;
 
 struct Case {
     name: &'static str,

@@ -3,17 +3,16 @@
 //! nothing; an apply stopped after any step and re-run converges with at most one generated
 //! key per group.
 
-use crate::support::plan as plan_support;
-
 use std::collections::BTreeMap;
 
 use jiff::SignedDuration;
 use keyshare::config::{DesiredState, KeyPolicy};
 use keyshare::okta::{AppId, Application, JsonWebKey, Kid};
 use keyshare::plan::{KeyRef, Plan, PlanError, Step, plan};
-use plan_support::*;
 use proptest::prelude::*;
 use serde_json::{Value, json};
+
+use crate::support::plan::*;
 
 /// Okta as far as the planner's steps touch it: apps (whole JSON) and their key lists.
 #[derive(Debug, Clone, PartialEq)]

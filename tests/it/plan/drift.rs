@@ -1,11 +1,10 @@
 //! Drift as `keyshare drift` reports it: what a plan says is out of sync, per group.
 
-use crate::support::plan as plan_support;
-
 use keyshare::config::KeyPolicy;
 use keyshare::okta::{AppId, Kid};
 use keyshare::plan::{GroupDrift, plan};
-use plan_support::*;
+
+use crate::support::plan::*;
 
 fn drift_of(org: &Org, key: KeyPolicy) -> Vec<GroupDrift> {
     let desired = desired(vec![group("finance", id("0oa1"), vec![id("0oa2")], key)]);

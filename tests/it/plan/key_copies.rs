@@ -3,8 +3,6 @@
 //! planner judges a key's age by the source's copy, in one view for the reason it gives and
 //! the key it chooses. A tiny model of Okta here dates clones as Okta does, on its own clock.
 
-use crate::support::plan as plan_support;
-
 use std::collections::BTreeMap;
 
 use jiff::{SignedDuration, Timestamp};
@@ -13,9 +11,10 @@ use keyshare::okta::{AppId, Application, JsonWebKey, Kid};
 use keyshare::plan::{
     CLOCK_SKEW, KeyChoice, KeyRef, LiveSnapshot, Plan, RotationReason, Step, key_needs, plan,
 };
-use plan_support::*;
 use proptest::prelude::*;
 use serde_json::{Value, json};
+
+use crate::support::plan::*;
 
 const SOURCE: &str = "0oaSOURCE";
 const MEMBER: &str = "0oaMEMBER";

@@ -3,11 +3,10 @@
 //! signs with the group key is never asked about, and a group whose key will be generated needs
 //! no member's list.
 
-use crate::support::plan as plan_support;
-
 use keyshare::config::{DesiredState, KeyPolicy};
 use keyshare::okta::Kid;
-use plan_support::*;
+
+use crate::support::plan::*;
 
 struct Case {
     name: &'static str,

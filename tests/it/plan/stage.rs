@@ -3,13 +3,12 @@
 //! are made-up kids with ages and expiries in days relative to `now`. Each case expects the
 //! steps (and warnings), then the group's phase.
 
-use crate::support::plan as plan_support;
-
 use jiff::SignedDuration;
 use keyshare::config::{DesiredState, KeyPolicy, Staging, SwitchWhen};
 use keyshare::okta::{JsonWebKey, Kid};
 use keyshare::plan::plan;
-use plan_support::*;
+
+use crate::support::plan::*;
 
 struct Case {
     name: &'static str,

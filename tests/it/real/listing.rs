@@ -21,8 +21,8 @@ use keyshare::okta::{AppQuery, OktaApi};
 use serde_json::Value;
 use url::Url;
 
-const ORG_JSON: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/../shared/real-okta/org.json");
-const TOKEN: &str = "00real-token";
+use crate::support::real_okta::{Recorded, org_json_path};
+use crate::support::{TOKEN, keyshare_command};
 
 /// The recorded org: apps in listing order, and key lists by app id.
 struct RealOrg {
@@ -34,11 +34,11 @@ struct RealOrg {
 /// The recorded org served at `base_url`, or `None` (with a notice) when the recordings are
 /// not beside the repository.
 fn recorded(base_url: String) -> Option<RealOrg> {
-    let Ok(text) = std::fs::read_to_string(ORG_JSON) else {
-        println!("notice: {ORG_JSON} is absent; skipping the real-listing test");
+    let Some(path) = org_json_path() else {
+        println!("notice: the recorded org is absent; skipping the real-listing test");
         return None;
     };
-    let org: Value = serde_json::from_str(&text).expect("org.json is JSON");
+    let Recorded(org) = Recorded::load(&path);
     let mut apps: Vec<Value> = org["apps"]
         .as_array()
         .expect("apps")
@@ -169,13 +169,12 @@ async fn start() -> Option<Arc<RealOrg>> {
 
 /// Runs the real binary against `org`, off the runtime that serves it.
 async fn keyshare(org: &RealOrg, cache: &Path, args: &[&str]) -> std::process::Output {
-    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_keyshare"));
+    let mut cmd = keyshare_command();
     cmd.args(args)
         .env("OKTA_CLIENT_ORGURL", &org.base_url)
         .env("OKTA_CLIENT_TOKEN", TOKEN)
         .env("NO_COLOR", "1")
-        .env("KEYSHARE_KEY_CACHE", cache)
-        .env_remove("RUST_LOG");
+        .env("KEYSHARE_KEY_CACHE", cache);
     tokio::task::spawn_blocking(move || cmd.output().unwrap())
         .await
         .unwrap()

@@ -1,5 +1,5 @@
 //! The real-data check: the `keyshare` binary against a loopback server of this test's own
-//! that serves the org assembled from recorded real Okta traffic (tests/real_okta_support,
+//! that serves the org assembled from recorded real Okta traffic (tests/it/support/real_okta.rs,
 //! docs/simulator.md "The real-data check"). Skipped, with a notice, when the recordings are
 //! not beside the repository (a user's clone); CI has them.
 //!
@@ -8,15 +8,15 @@
 //! app and the WS-Fed app; `import`; then a forced rotation whose `rotateAfter` falls between
 //! the source's copy of the key (recorded) and the members' copies (made by the clones).
 
-use crate::support::real_okta as real_okta_support;
-
 use std::collections::BTreeSet;
 use std::path::Path;
 use std::time::Duration;
 
 use jiff::{SignedDuration, Timestamp};
-use real_okta_support::{KeyWrite, RealOkta, Recorded, RecordedPut, org_json_path};
 use serde_json::Value;
+
+use crate::support::real_okta::{KeyWrite, RealOkta, Recorded, RecordedPut, org_json_path};
+use crate::support::{TOKEN, keyshare_command};
 
 /// A recorded SAML 2.0 app (Terraform provider cassette), holding two recorded keys.
 const SAML2: &str = "0oakwu6fmk2V0XTTb1d7";
@@ -24,7 +24,6 @@ const SAML2: &str = "0oakwu6fmk2V0XTTb1d7";
 const SAML11: &str = "0oakwurohdMtwhgC21d7";
 /// The org's WS-Federation app.
 const WSFED: &str = "0oafxqCAJWWGELFTYASJ";
-const TOKEN: &str = "00real-okta-token";
 
 struct Run {
     code: i32,
@@ -41,15 +40,14 @@ impl Run {
 
 /// Runs the real binary against `okta` in `dir`, off the async runtime that serves it.
 async fn keyshare(okta: &RealOkta, dir: &Path, args: &[&str]) -> Run {
-    let mut command = std::process::Command::new(env!("CARGO_BIN_EXE_keyshare"));
+    let mut command = keyshare_command();
     command
         .args(args)
         .current_dir(dir)
         .env("OKTA_CLIENT_ORGURL", &okta.base_url)
         .env("OKTA_CLIENT_TOKEN", TOKEN)
         .env("NO_COLOR", "1")
-        .env("KEYSHARE_KEY_CACHE", dir.join(".cache"))
-        .env_remove("RUST_LOG");
+        .env("KEYSHARE_KEY_CACHE", dir.join(".cache"));
     let output = tokio::task::spawn_blocking(move || command.output().expect("keyshare runs"))
         .await
         .expect("keyshare finished");

@@ -44,7 +44,8 @@ use serde::Deserialize;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-const TOKEN: &str = "00sim-token";
+use crate::support::{TOKEN, keyshare_command};
+
 const CORPUS: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/bad-input");
 const GUIDE: &str = include_str!("../../../examples/desired-state/finance.yaml");
 const CASE_LIMIT: Duration = Duration::from_secs(60);
@@ -343,16 +344,12 @@ fn fill(text: &str, dir: &Path, org: &str) -> String {
 
 /// The binary with the case's environment, pointed at `org`.
 fn command(case: &Case, dir: &Path, org: &str) -> tokio::process::Command {
-    let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_keyshare"));
-    for (name, _) in std::env::vars().filter(|(n, _)| n.starts_with("OKTA_")) {
-        cmd.env_remove(name);
-    }
+    let mut cmd = tokio::process::Command::from(keyshare_command());
     cmd.env("OKTA_CLIENT_ORGURL", org)
         .env("OKTA_CLIENT_TOKEN", TOKEN)
         .env("NO_COLOR", "1")
         .env("HOME", dir)
         .env("XDG_CACHE_HOME", dir.join("cache"))
-        .env_remove("RUST_LOG")
         .stdin(std::process::Stdio::null())
         .kill_on_drop(true);
     for (name, value) in &case.env {

@@ -7,10 +7,9 @@
 //! The exact moment comes from the simulator's hold: the boundary's write is parked (after it
 //! took effect, or before it for the first boundary); once it is held the process is killed.
 
-use crate::support::reliability as reliability_support;
-
-use reliability_support::*;
 use serde_json::json;
+
+use crate::support::reliability::*;
 
 /// Kills an apply while the simulator holds `method route` #`nth` (`when` = before/after it
 /// takes effect), then re-runs apply and checks convergence.

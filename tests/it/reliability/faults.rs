@@ -1,16 +1,15 @@
 //! The fault matrix over real HTTP: the five-app rotation applied by the real binary against a
 //! `keyshare sim` process that throws one kind of fault at it. For each fault the apply either
 //! converges, or stops with a message that says what failed and what to do, and a re-run
-//! converges. One-off failures of each write are in `reliability_write_faults.rs`. Afterwards every app holds exactly one new key (one generate per rotation), signs
+//! converges. One-off failures of each write are in `write_faults.rs`. Afterwards every app holds exactly one new key (one generate per rotation), signs
 //! with it, and changed nowhere but `credentials.signing` and `lastUpdated`.
 //!
 //! Each test prints the faults the simulator injected (`faults injected: N`); run with
 //! `--nocapture` to collect the counts given in docs/reliability.md.
 
-use crate::support::reliability as reliability_support;
-
-use reliability_support::*;
 use serde_json::json;
+
+use crate::support::reliability::*;
 
 #[tokio::test]
 async fn five_hundreds_at_twenty_percent() {

@@ -8,16 +8,16 @@
 //! on one new key all the same. A signal once every step ran (only reads are left) ends
 //! keyshare at once.
 
-use crate::support::reliability as reliability_support;
-
 use std::process::Stdio;
 use std::time::Duration;
 
-use reliability_support::*;
 use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::process::Child;
 use tokio::sync::mpsc;
+
+use crate::support::kids;
+use crate::support::reliability::*;
 
 const METADATA: &str = "/api/v1/apps/{appId}/sso/saml/metadata";
 

@@ -6,10 +6,10 @@
 //! apply exits 1 naming the app, and a re-run (which plans against the new state) converges
 //! while keeping the other writer's change.
 
-use crate::support::reliability as reliability_support;
-
-use reliability_support::*;
 use serde_json::json;
+
+use crate::support::reliability::*;
+use crate::support::rename_app;
 
 const NEW_LABEL: &str = "Renamed by someone else";
 
@@ -22,7 +22,7 @@ async fn change_while_held(method: &str, route: &str, nth: u64, when: &str, vict
         .await;
     let child = rig.apply_command().spawn().expect("keyshare starts");
     rig.wait_until_held().await;
-    rig.relabel(victim, NEW_LABEL).await;
+    rename_app(&rig.sim, victim, NEW_LABEL).await;
     let kid_before_release =
         rig.apps().await[victim]["app"]["credentials"]["signing"]["kid"].clone();
     rig.release().await;
@@ -97,7 +97,7 @@ async fn an_app_changed_between_the_switch_read_and_its_write_is_not_overwritten
     // The first switch is the source's in a plan ordered source first; relabel every app so
     // the held one is surely among them.
     for id in std::iter::once(SOURCE).chain(MEMBERS) {
-        rig.relabel(id, NEW_LABEL).await;
+        rename_app(&rig.sim, id, NEW_LABEL).await;
     }
     rig.release().await;
     let output = tokio::time::timeout(RUN_LIMIT, child.wait_with_output())
@@ -151,7 +151,7 @@ async fn a_saved_plan_is_refused_when_an_app_changed_after_it_was_made() {
     ]))
     .await
     .expect_code(2, "plan --out");
-    rig.relabel(MEMBERS[1], NEW_LABEL).await;
+    rename_app(&rig.sim, MEMBERS[1], NEW_LABEL).await;
     let after_relabel = rig.apps().await;
 
     let run =

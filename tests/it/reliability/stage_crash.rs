@@ -9,18 +9,18 @@
 //!   instant inside `rotateBefore` is killed after each switch, then run again. Every app must
 //!   then sign with the staged key, with no key generated in the switch phase.
 //!
-//! The exact moment comes from the simulator's hold, as in `reliability_crash.rs`. The
+//! The exact moment comes from the simulator's hold, as in `crash.rs`. The
 //! simulator keeps real time, so the switch phase is reached by moving only keyshare's clock
 //! (`KEYSHARE_NOW`); `an_uninterrupted_staged_rotation_stages_then_switches` proves the switch
 //! comes from that and nothing else.
 
-use crate::support::reliability as reliability_support;
-
 use std::collections::BTreeMap;
 
 use jiff::{SignedDuration, Timestamp};
-use reliability_support::*;
 use serde_json::{Value, json};
+
+use crate::support::kids;
+use crate::support::reliability::*;
 
 /// The kid every app of the group signs with at the start.
 const SHARED: &str = "shared_____________________________________";

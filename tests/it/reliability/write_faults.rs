@@ -4,10 +4,9 @@
 //! Each must converge, in the same run or after a clear stop and a re-run, with exactly one new
 //! key and no app changed beyond `credentials.signing` and `lastUpdated`.
 
-use crate::support::reliability as reliability_support;
-
-use reliability_support::*;
 use serde_json::json;
+
+use crate::support::reliability::*;
 
 /// One-off 5xx of the Nth write of the rotation, before or after it takes effect.
 async fn one_off_failure(index: usize, when: &str) {

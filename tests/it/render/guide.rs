@@ -8,6 +8,8 @@ use keyshare::plan::{LiveSnapshot, plan};
 use keyshare::render::{Command, RenderContext, json, markdown, text};
 use serde_json::json;
 
+use crate::support::EXAMPLE;
+
 const CERT: &str = "MIIDwjCCAqqgAwIBAgIGAZ6sjdkAMA0GCSqGSIb3DQEBCwUAMIGhMQswCQYDVQQGEwJVUzETMBEGA1UECAwKQ2FsaWZvcm5pYTEWMBQGA1UEBwwNU2FuIEZyYW5jaXNjbzENMAsGA1UECgwET2t0YTEUMBIGA1UECwwLU1NPUHJvdmlkZXIxIjAgBgNVBAMMGWRjcC10Zi10ZXN0aW5nLTIwMjYtMDEtMDYxHDAaBgkqhkiG9w0BCQEWDWluZm9Ab2t0YS5jb20wHhcNMjYwNjA5MTMyMjU3WhcNMzYwNjA5MTMyMzU3WjCBoTELMAkGA1UEBhMCVVMxEzARBgNVBAgMCkNhbGlmb3JuaWExFjAUBgNVBAcMDVNhbiBGcmFuY2lzY28xDTALBgNVBAoMBE9rdGExFDASBgNVBAsMC1NTT1Byb3ZpZGVyMSIwIAYDVQQDDBlkY3AtdGYtdGVzdGluZy0yMDI2LTAxLTA2MRwwGgYJKoZIhvcNAQkBFg1pbmZvQG9rdGEuY29tMIIBIjANBgkqhkiG9w0BAQEFAAOCAQ8AMIIBCgKCAQEA6BnoRsCnQuWaCYQ67c24SY983/47UlNU19xe7c85qiJrVIvKkmKwRyrchT45jFfcne2bM+1SG/m4/4LPEeUHzwV9umg4EJ6rFVqFGvY7DSp9vFEcE8R4sJ/V5dROd+Lnd9zTff/gqYS67dSXZSUbMUg5X8WgiEdyYF4ncV2dgcqJQvMKOhGamugf38dZO2awdriiqkAUVCruguA68wBKJJcwZlmzjq9JA53YKbSJh2S37ooILcI7F9OeDIah0HeZ79qTqid/as9rj8OuTjhQpkQV1/sDouFQ/V/G0McrxKwggeaOv8z528Ry7u3V3Jck/lza6B6rVzHKn3eL+Q6eawIDAQABMA0GCSqGSIb3DQEBCwUAA4IBAQBuukpgINkEiPoDZsblDLickWrUux5U6gBUZ7zEnDqDXd2wO3JSSrD0OipGmIWdTgj8lydsLk4PMgqRTNax0LPLj5we6Oq58SU53MOXVpmaZyWgc8t0d6Vw0+j1M5FPs+NIkmmHVdkiLHWsaVm1sMZ+fJsPnugkBv71oAhuXQ6J4bGLIMq6R2AKXTqpR+fOgshig88Dtm23rQK1XjzM0qnZYoAiQfoPWpDcwbQhtNIVpfjECNzfcAJAkwORvSK3X79OzEyOiVPQVeyXPWKkEEoizg8jIfeb2NnsET0U42VONyz9pUCiFPKQz7d+nfiwzbk08mPok01KL4ik6j8CMi3s";
 
 fn now() -> Timestamp {
@@ -59,9 +61,7 @@ fn guide_org() -> LiveSnapshot {
 
 #[test]
 fn the_guide_flow_in_every_format() {
-    let desired =
-        load_dir(&std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/desired-state"))
-            .unwrap();
+    let desired = load_dir(std::path::Path::new(EXAMPLE)).unwrap();
     let live = guide_org();
     let plan = plan(&desired, &live, now()).unwrap();
     let ctx = RenderContext { snapshot: &live };

@@ -1,6 +1,5 @@
 //! Shared set-up of the executor's integration tests: the simulator on 127.0.0.1:0 with the
 //! guide's two apps, keyshare's HTTP client pointed at it, and the guide's desired state.
-#![allow(dead_code)] // each test file uses a different subset of these helpers
 
 use std::path::PathBuf;
 
@@ -14,8 +13,7 @@ use okta_sim::admin::RuleSpec;
 use okta_sim::{self as sim, RunningSim, SimConfig};
 use serde_json::Value;
 
-pub const APP1: &str = "0oa8ae1t5yev2ajDs0h7";
-pub const APP2: &str = "0oa8ae0dv4RGQvjyZ0h7";
+use super::{APP1, APP2, TOKEN};
 
 /// A simulator and a client of it.
 pub struct Org {
@@ -38,7 +36,7 @@ impl Org {
         let sim = sim::env::start(config).await.expect("the simulator starts");
         let mut settings = ClientSettings::new(
             sim.base_url().parse().unwrap(),
-            Auth::Ssws(Secret::new("00sim-token")),
+            Auth::Ssws(Secret::new(TOKEN)),
         );
         adjust(&mut settings);
         let client = HttpClient::new(settings).expect("the client accepts a loopback org");
@@ -175,16 +173,6 @@ pub fn group(name: &str, source: &str, members: &[&str], key: KeyPolicy) -> Sign
         suspended: false,
         location: at(1),
     }
-}
-
-/// The kids of an app's key list in [`Org::app_state`].
-pub fn kids(app_state: &Value) -> Vec<String> {
-    app_state["keys"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|k| k["kid"].as_str().unwrap().to_owned())
-        .collect()
 }
 
 pub fn signing_kid(app_state: &Value) -> String {

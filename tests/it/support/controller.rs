@@ -1,8 +1,6 @@
 //! Shared helpers of the controller tests: a `keyshare watch` process with JSON logs pointed at
-//! a `keyshare sim` process, a webhook receiver, and out-of-band changes made through Okta's
-//! API as another admin would.
-
-#![allow(dead_code)] // each test file uses a different subset of these helpers
+//! a [`SimProcess`], the guide's group as YAML, a webhook receiver, and the simulator's
+//! `/__sim/` routes.
 
 use std::io::{BufRead, BufReader};
 use std::path::Path;
@@ -12,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-use crate::support::cli::{SimProcess, TOKEN};
+use super::{APP1, APP2, SimProcess};
 
 /// How long a test waits for what should take a second or two. Generous, so that a loaded
 /// machine (a CI runner compiling beside the tests) only slows a test down and never fails
@@ -23,8 +21,7 @@ pub const PATIENCE: Duration = Duration::from_secs(30);
 pub fn group_yaml(name: &str, key_policy: &str) -> String {
     format!(
         "apiVersion: keyshare/v1\nkind: SigningKeyGroup\nmetadata:\n  name: {name}\nspec:\n  source: {}\n  members:\n    - {}\n  key:\n{key_policy}",
-        crate::support::cli::APP1,
-        crate::support::cli::APP2
+        APP1, APP2
     )
 }
 
@@ -50,13 +47,7 @@ impl WatchProcess {
     /// Starts `keyshare watch DIR --log-format json --listen 127.0.0.1:0 EXTRA…` against `sim`,
     /// sharing the apply lock of `sim.keyshare()`, and waits for its start line.
     pub async fn start(sim: &SimProcess, dir: &Path, extra: &[&str]) -> Self {
-        Self::start_in(
-            Command::new(env!("CARGO_BIN_EXE_keyshare")),
-            sim,
-            dir,
-            extra,
-        )
-        .await
+        Self::start_in(sim.command(), dir, extra).await
     }
 
     /// Like [`Self::start`], with at most `fds` open file descriptors (`ulimit -n`).
@@ -66,15 +57,17 @@ impl WatchProcess {
         extra: &[&str],
         fds: u32,
     ) -> Self {
-        let mut shell = Command::new("sh");
+        let mut shell = sim.command_of("sh");
         shell
             .arg("-c")
             .arg(format!("ulimit -n {fds} && exec \"$0\" \"$@\""))
             .arg(env!("CARGO_BIN_EXE_keyshare"));
-        Self::start_in(shell, sim, dir, extra).await
+        Self::start_in(shell, dir, extra).await
     }
 
-    async fn start_in(mut command: Command, sim: &SimProcess, dir: &Path, extra: &[&str]) -> Self {
+    /// `command` is `keyshare`, or a shell that execs it, in the environment of
+    /// [`SimProcess::command_of`].
+    async fn start_in(mut command: Command, dir: &Path, extra: &[&str]) -> Self {
         let mut child = command
             .arg("watch")
             .arg(dir)
@@ -87,9 +80,6 @@ impl WatchProcess {
                 "200ms",
             ])
             .args(extra)
-            .env("OKTA_CLIENT_ORGURL", &sim.base_url)
-            .env("OKTA_CLIENT_TOKEN", TOKEN)
-            .env("KEYSHARE_KEY_CACHE", sim.cache_dir())
             .env("RUST_LOG", "keyshare=info")
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
@@ -252,40 +242,6 @@ impl Drop for WatchProcess {
 /// The message of a JSON log line.
 pub fn message_of(event: &Value) -> &str {
     event["fields"]["message"].as_str().unwrap_or_default()
-}
-
-/// Makes `app` sign with `kid` through Okta's API, as another admin would: GET, change the
-/// signing kid, PUT the whole app back.
-pub async fn switch_out_of_band(sim: &SimProcess, app: &str, kid: &str) {
-    let mut body = sim.get(&format!("/api/v1/apps/{app}")).await;
-    body["credentials"]["signing"]["kid"] = Value::from(kid);
-    let response = reqwest::Client::new()
-        .put(format!("{}/api/v1/apps/{app}", sim.base_url))
-        .header("Authorization", format!("SSWS {TOKEN}"))
-        .json(&body)
-        .send()
-        .await
-        .expect("the PUT reaches the simulator");
-    assert_eq!(response.status(), 200, "out-of-band PUT of {app}");
-}
-
-/// The kid `app` signs with now.
-pub async fn signing_kid(sim: &SimProcess, app: &str) -> String {
-    sim.get(&format!("/api/v1/apps/{app}")).await["credentials"]["signing"]["kid"]
-        .as_str()
-        .expect("the app signs with a key")
-        .to_owned()
-}
-
-/// The kids `app` holds.
-pub async fn key_ids(sim: &SimProcess, app: &str) -> Vec<String> {
-    sim.get(&format!("/api/v1/apps/{app}/credentials/keys"))
-        .await
-        .as_array()
-        .expect("a key list")
-        .iter()
-        .map(|k| k["kid"].as_str().expect("kid").to_owned())
-        .collect()
 }
 
 /// A local webhook receiver that keeps every JSON body posted to it.

@@ -1,7 +1,6 @@
 //! Builders for planner tests: small orgs of made-up apps and keys, desired states built from
 //! the config structs, and a one-line-per-step description of a plan that reads like the
 //! expected output in a table.
-#![allow(dead_code)] // each test file uses a different subset of the builders
 
 use std::collections::BTreeMap;
 use std::path::PathBuf;

@@ -7,9 +7,7 @@
 //! It never changes the org through keyshare's own client: what is checked comes from
 //! `/__sim/state`, so a bug shared by keyshare's client and its checks cannot hide.
 
-#![allow(dead_code)] // each test file uses a different subset of these helpers
-
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::process::{Output, Stdio};
 use std::time::{Duration, Instant};
@@ -18,7 +16,8 @@ use okta_sim::admin::{AdminClient, FaultUpdate};
 use serde_json::{Value, json};
 use tempfile::TempDir;
 
-pub const TOKEN: &str = "00sim-token";
+use super::{SimProcess, kids};
+
 pub const SOURCE: &str = "0oarelsource00000001";
 pub const MEMBERS: [&str; 4] = [
     "0oarelmember00000001",
@@ -59,10 +58,8 @@ pub fn desired_yaml() -> String {
 
 /// A simulator process with the five-app org, and a directory holding the desired state.
 pub struct Rig {
-    child: tokio::process::Child,
-    pub base_url: String,
+    pub sim: SimProcess,
     pub dir: TempDir,
-    http: reqwest::Client,
     admin: AdminClient,
     /// `/__sim/state` before anything ran, by app id.
     pub before: BTreeMap<String, Value>,
@@ -78,40 +75,14 @@ impl Rig {
     /// As [`Rig::start`], with the seed file `seed` and the desired state `desired` (the group
     /// [`GROUP`]); for scenarios other than the rotation, over the same apps.
     pub async fn start_with(seed: &str, desired: &str, extra: &[&str]) -> Self {
-        use tokio::io::AsyncBufReadExt;
         let dir = tempfile::tempdir().expect("temp dir");
         std::fs::create_dir_all(dir.path().join("desired")).unwrap();
         std::fs::write(dir.path().join(format!("desired/{GROUP}.yaml")), desired).unwrap();
-        std::fs::write(dir.path().join("seed.yaml"), seed).unwrap();
-        let mut child = tokio::process::Command::new(env!("CARGO_BIN_EXE_keyshare"))
-            .args(["sim", "--addr", "127.0.0.1:0", "--token", TOKEN, "--seed"])
-            .arg(dir.path().join("seed.yaml"))
-            .args(extra)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
-            .kill_on_drop(true)
-            .spawn()
-            .expect("keyshare sim starts");
-        let stdout = child.stdout.take().expect("piped stdout");
-        let mut first = String::new();
-        tokio::time::timeout(
-            Duration::from_secs(30),
-            tokio::io::BufReader::new(stdout).read_line(&mut first),
-        )
-        .await
-        .expect("keyshare sim starts within 30 s")
-        .expect("keyshare sim prints its address");
-        let base_url = first
-            .trim()
-            .strip_prefix("listening on ")
-            .unwrap_or_else(|| panic!("unexpected first line of keyshare sim: {first:?}"))
-            .to_owned();
+        let sim = SimProcess::with_seed(seed, extra);
         let mut rig = Self {
-            child,
-            admin: AdminClient::new(&base_url),
-            base_url,
+            admin: sim.admin(),
+            sim,
             dir,
-            http: reqwest::Client::new(),
             before: BTreeMap::new(),
         };
         rig.before = rig.apps().await;
@@ -124,14 +95,8 @@ impl Rig {
 
     /// The `keyshare` binary pointed at this org, not yet started.
     pub fn command(&self, args: &[&str]) -> tokio::process::Command {
-        let mut cmd = tokio::process::Command::new(env!("CARGO_BIN_EXE_keyshare"));
-        cmd.env("OKTA_CLIENT_ORGURL", &self.base_url)
-            .env("OKTA_CLIENT_TOKEN", TOKEN)
-            .env("NO_COLOR", "1")
-            .env("HOME", self.dir.path())
-            .env("XDG_CACHE_HOME", self.dir.path().join("cache"))
-            .env_remove("RUST_LOG")
-            .args(args)
+        let mut cmd = tokio::process::Command::from(self.sim.command());
+        cmd.args(args)
             .stdin(Stdio::null())
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
@@ -200,32 +165,6 @@ impl Rig {
             .collect()
     }
 
-    /// Changes `app`'s label through Okta's API (a GET-modify-PUT by "someone else").
-    pub async fn relabel(&self, app: &str, label: &str) {
-        let url = format!("{}/api/v1/apps/{app}", self.base_url);
-        let auth = format!("SSWS {TOKEN}");
-        let mut body: Value = self
-            .http
-            .get(&url)
-            .header("Authorization", &auth)
-            .send()
-            .await
-            .unwrap()
-            .json()
-            .await
-            .unwrap();
-        body["label"] = json!(label);
-        let response = self
-            .http
-            .put(&url)
-            .header("Authorization", &auth)
-            .json(&body)
-            .send()
-            .await
-            .unwrap();
-        assert_eq!(response.status(), 200, "PUT {app}");
-    }
-
     /// Asserts the org converged on exactly one new key: the source holds its old keys plus one,
     /// every app holds its old keys plus that one and signs with it, and nothing else of any app
     /// changed but `credentials.signing` and `lastUpdated`. Returns the new kid.
@@ -261,16 +200,6 @@ impl Rig {
         }
         new
     }
-}
-
-/// The kids of an entry of `/__sim/state`.
-pub fn kids(entry: &Value) -> BTreeSet<String> {
-    entry["keys"]
-        .as_array()
-        .expect("keys")
-        .iter()
-        .map(|k| k["kid"].as_str().unwrap().to_owned())
-        .collect()
 }
 
 /// An app's JSON without what a switch may change.

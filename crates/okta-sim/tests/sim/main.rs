@@ -12,3 +12,4 @@ mod oauth;
 mod recorded;
 mod seed;
 mod support;
+mod traffic;

@@ -13,9 +13,7 @@ use okta_sim::{RunningSim, SimConfig};
 use serde_json::Value;
 use url::Url;
 
-const APP1: &str = "0oa8ae1t5yev2ajDs0h7";
-const APP2: &str = "0oa8ae0dv4RGQvjyZ0h7";
-const TOKEN: &str = "00sim-token";
+use crate::support::{APP1, APP2, TOKEN};
 
 fn client(sim: &RunningSim) -> HttpClient {
     let url = Url::parse(&sim.base_url()).unwrap();
