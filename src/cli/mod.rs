@@ -76,7 +76,8 @@ enum Command {
     Import(import::ImportArgs),
     /// Run the local Okta simulator.
     Sim(okta_sim::cli::SimArgs),
-    /// The guided tour: an in-process simulator, then plan → apply → drift → heal.
+    /// The guided tour: an in-process simulator, then plan → apply → drift → heal → a staged
+    /// rotation.
     Demo(demo::DemoArgs),
     /// Controller: re-plan on file change and every interval; optionally heal; serve /metrics.
     Watch(watch::WatchArgs),
