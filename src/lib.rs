@@ -14,11 +14,14 @@
 //! - [`planfile`]: saved plans (`plan --out`), and the check that one is still current.
 //! - [`render`]: text, JSON and Markdown views of plans, drift and the key inventory.
 //! - [`escape`]: text from Okta escaped for the terminal, JSON and YAML comments.
+//! - [`cert`]: a key's certificate as a service provider's admin needs it: fingerprints, PEM,
+//!   subject and validity.
 //! - [`controller`]: `keyshare watch`: the reconcile loop, metrics, health and notifications.
 //! - [`cli`]: the command line.
 //! - [`fsio`]: file reads with a size cap and writes that replace only regular files.
 
 pub mod apply;
+pub mod cert;
 pub mod cli;
 pub mod config;
 pub mod controller;

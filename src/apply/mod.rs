@@ -9,7 +9,7 @@
 //!   against what the plan saw; [`execute_until`] also stops between steps when asked.
 //! - [`OrgLock`]: one writer per org at a time on this machine (`apply` and self-heal).
 //!
-//! The reconcile layer ([`crate::reconcile`]) drives the reads and the steps: commands and the
+//! The reconcile layer (`src/reconcile`) drives the reads and the steps: commands and the
 //! controller read and execute through it, and use this module only for its types and the
 //! apply lock.
 //!

@@ -3,7 +3,7 @@
 //!
 //! Rust ignores SIGPIPE, so a write to a closed pipe fails with `BrokenPipe`, and `print!`
 //! and `eprint!` panic on any failed write (exit 101). Nothing in the command line may use
-//! them. Commands write through [`super::printer::Printer`], which uses the functions here:
+//! them. Commands write through the printer (`printer.rs`), which uses the functions here:
 //!
 //! - [`stdout`] returns the write's `io::Result`; a command passes the error up with `?`,
 //!   and [`super::main`] ends quietly on a broken pipe.

@@ -19,11 +19,11 @@ use super::okta_args::OktaArgs;
 use super::printer::Printer;
 use super::session::{Reads, load};
 use super::{ExitStatus, clock};
+use crate::cert::Certificate;
 use crate::okta::http::HttpClient;
 use crate::okta::{AppId, Application, Kid};
 use crate::plan::{GroupPlan, LiveSnapshot, Phase};
 use crate::reconcile::observe;
-use crate::render::cert::Certificate;
 use crate::render::escape::terminal;
 use crate::render::metadata::with_staged_key;
 

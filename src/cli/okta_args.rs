@@ -10,33 +10,11 @@ use std::convert::Infallible;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use super::okta_yaml::{self, FileSettings};
+use super::okta_yaml::{self, AuthorizationMode, FileSettings, authorization_mode};
 use crate::apply::KeyCache;
 use crate::okta::SettingsError;
 use crate::okta::http::settings::DEFAULT_SCOPES;
 use crate::okta::http::{Auth, ClientSettings, PrivateKeySource, Secret, parse_org_url};
-
-/// How keyshare authenticates, as `OKTA_CLIENT_AUTHORIZATIONMODE` spells it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum AuthorizationMode {
-    /// An API token (`Authorization: SSWS …`).
-    Ssws,
-    /// OAuth 2.0 client credentials signed with a private key (an Okta service app).
-    PrivateKey,
-}
-
-/// Parses the mode case-insensitively. The value often comes from the environment, so the
-/// error names the variable as well as the flag.
-pub(super) fn authorization_mode(value: &str) -> Result<AuthorizationMode, String> {
-    match value.trim().to_ascii_lowercase().as_str() {
-        "ssws" => Ok(AuthorizationMode::Ssws),
-        "privatekey" => Ok(AuthorizationMode::PrivateKey),
-        _ => Err(
-            "expected SSWS or PrivateKey; set --authorization-mode or OKTA_CLIENT_AUTHORIZATIONMODE to one of them"
-                .to_owned(),
-        ),
-    }
-}
 
 /// The `--help` headings of these settings, so that about twenty flags read as three groups.
 const CONNECTION: &str = "Okta connection";

@@ -17,11 +17,11 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 
+use crate::cert::Certificate;
 use crate::okta::AppId;
 use crate::okta::http::HttpClient;
 use crate::plan::{GroupPlan, LiveSnapshot, Phase, Plan};
 use crate::reconcile::observe;
-use crate::render::cert::Certificate;
 use crate::render::metadata::with_staged_key;
 
 /// The latest plan's groups and the snapshot it was made from; none before the first read.

@@ -14,9 +14,9 @@ use std::collections::BTreeSet;
 
 use super::observe;
 use crate::apply::ApplyReport;
+use crate::cert::Certificate;
 use crate::okta::{ApiError, AppId, KeyFacts, Kid, OktaApi, SignOnMode};
 use crate::plan::{GroupPlan, KeyRef, LiveSnapshot, Plan, Step};
-use crate::render::cert::Certificate;
 
 /// One group as found after the apply.
 #[derive(Debug, Clone, PartialEq, Eq)]

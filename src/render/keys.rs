@@ -13,8 +13,8 @@ use serde::Serialize;
 
 use super::FORMAT_VERSION;
 use super::calls::ApiCalls;
-use super::cert::Certificate;
 use super::markdown::escape;
+use crate::cert::Certificate;
 use crate::escape::terminal;
 use crate::okta::{Application, JsonWebKey, Kid};
 

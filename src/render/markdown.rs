@@ -19,10 +19,10 @@ use std::fmt::Write as _;
 use serde_json::Value;
 use similar::TextDiff;
 
-use super::cert::Certificate;
 use super::comments::{CommentHeader, split};
 use super::view::{AppView, GroupView, KeyView, Report, SpActionView, StepView};
 use super::{Command, RenderContext};
+use crate::cert::Certificate;
 use crate::escape::terminal;
 use crate::okta::{Application, Kid};
 use crate::plan::Plan;

@@ -6,7 +6,7 @@
 //! It never edits Okta's document beyond adding the second `KeyDescriptor`, so that what an SP
 //! imports is what Okta publishes, plus the next certificate. Pure: the caller reads Okta.
 
-use super::cert::Certificate;
+use crate::cert::Certificate;
 
 /// What is wrong with Okta's metadata for adding a second signing key to it.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -9,7 +9,6 @@
 //! signing kid.
 
 mod calls;
-pub(crate) mod cert;
 mod comments;
 pub mod json;
 pub mod keys;

@@ -2,7 +2,7 @@
 //! seeds are relative to, `created` of generated, cloned and published keys, `lastUpdated`,
 //! CSR dates, the System Log's `published` and its lag). The machine's clock by default; a
 //! stopped instant ([`Clock::Fixed`]) for reproducible runs; and moved at run time through
-//! `POST /__sim/clock` (the typed [`crate::admin::AdminClient`]) so that a test or a demo can
+//! `POST /__sim/clock` (the typed admin client) so that a test or a demo can
 //! have keys made "at" a chosen instant.
 //!
 //! It never governs what clients sign against the real clock: rate-limit windows, access-token
@@ -13,7 +13,6 @@ use std::sync::{Mutex, MutexGuard};
 use jiff::{SignedDuration, Timestamp};
 use serde::{Deserialize, Serialize};
 
-use super::admin::ClockView;
 use super::time;
 use super::timespec::TimeSpec;
 
@@ -39,6 +38,15 @@ pub enum ClockChange {
     Advance(String),
     /// Follow the machine's clock again.
     System,
+}
+
+/// `GET /__sim/clock`: the org's now, and whether its clock runs.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ClockView {
+    /// Now, by the org's clock (second precision).
+    pub now: Timestamp,
+    /// `false` while the clock is stopped at a set instant.
+    pub running: bool,
 }
 
 /// The running clock of one org.

@@ -9,7 +9,7 @@ use jsonwebtoken::{DecodingKey, Validation};
 use serde::Deserialize;
 use sha2::{Digest, Sha256};
 
-use super::oauth::epoch_seconds;
+use super::time::epoch_seconds;
 
 /// How far a proof's `iat` may be from now.
 const MAX_SKEW_SECONDS: u64 = 300;

@@ -3,7 +3,7 @@
 //! variable as the command line (`.ci/run` sets it for `cargo test`, and
 //! scripts/python-checks.sh checks every recorded exchange; docs/conformance.md).
 //!
-//! Like [`crate::cli`], an edge: the rest of the crate never reads the environment, and takes
+//! Like the command line (`cli.rs`), an edge: the rest of the crate never reads the environment, and takes
 //! everything from [`SimConfig`].
 
 use std::path::{Path, PathBuf};

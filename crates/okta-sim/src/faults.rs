@@ -18,7 +18,6 @@ use serde::{Deserialize, Serialize};
 use tokio::sync::oneshot;
 
 use super::Simulator;
-use super::admin::{ActiveRule, FaultsView};
 use super::conn::KillSwitch;
 use super::error::OktaError;
 
@@ -357,4 +356,33 @@ async fn act(sim: &Simulator, rule: &RuleSpec, switch: Option<&KillSwitch>) -> O
             None
         }
     }
+}
+
+/// `GET /__sim/faults`: the standing faults and the one-off rules still to fire.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FaultsView {
+    /// Latency added to every API request.
+    pub latency_ms: u64,
+    /// Share of API requests answered with 500.
+    pub error_rate: f64,
+    /// Rules not yet spent, oldest first.
+    pub rules: Vec<ActiveRule>,
+    /// Requests parked by a `hold` rule now.
+    pub held: usize,
+    /// Whether SAML metadata publishes a stale certificate; shown only while on, so the
+    /// settings' shape without it is unchanged.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub stale_metadata: bool,
+}
+
+/// One rule of [`FaultsView`].
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ActiveRule {
+    /// Its id, in the order rules were added.
+    pub id: u64,
+    /// The rule as posted.
+    pub rule: RuleSpec,
+    /// Matching requests seen so far.
+    pub seen: u64,
 }

@@ -5,7 +5,7 @@
 
 use std::collections::HashMap;
 use std::sync::Mutex;
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, SystemTime};
 
 use axum::body::Bytes;
 use axum::extract::State;
@@ -20,6 +20,7 @@ use url::form_urlencoded;
 use super::config::OAuthClientSeed;
 use super::error::SimError;
 use super::request::base_url;
+use super::time::epoch_seconds;
 use super::{Simulator, dpop, ids};
 
 /// The scope that reads apps and keys.
@@ -153,11 +154,6 @@ fn algorithms_for(key: &DecodingKey) -> Vec<Algorithm> {
         AlgorithmFamily::Ec => vec![Algorithm::ES256, Algorithm::ES384],
         _ => Vec::new(),
     }
-}
-
-/// Seconds since the epoch.
-pub fn epoch_seconds(at: SystemTime) -> u64 {
-    at.duration_since(UNIX_EPOCH).unwrap_or_default().as_secs()
 }
 
 /// An OAuth error answer: `{"error", "error_description"}`.

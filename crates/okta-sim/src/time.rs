@@ -4,6 +4,14 @@
 
 use jiff::{Span, Timestamp, tz::TimeZone};
 
+/// Seconds since the epoch of a machine-clock instant (what clients sign tokens and proofs
+/// against).
+pub fn epoch_seconds(at: std::time::SystemTime) -> u64 {
+    at.duration_since(std::time::UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_secs()
+}
+
 /// Drops sub-second precision.
 pub fn truncate(ts: Timestamp) -> Timestamp {
     Timestamp::from_second(ts.as_second()).unwrap_or(ts)

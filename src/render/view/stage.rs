@@ -14,9 +14,9 @@ use jiff::Timestamp;
 use serde::Serialize;
 
 use super::{AppView, KeyView, StepView};
+use crate::cert::Certificate;
 use crate::plan::{GroupPlan, KeyRef, Phase};
 use crate::render::RenderContext;
-use crate::render::cert::Certificate;
 
 /// Where a staging group stands, for people and programs.
 #[derive(Debug, Clone, Serialize)]

@@ -19,8 +19,8 @@ use jiff::Timestamp;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-pub use crate::clock::ClockChange;
-pub use crate::faults::{Action, FaultUpdate, RuleSpec, When};
+pub use crate::clock::{ClockChange, ClockView};
+pub use crate::faults::{Action, ActiveRule, FaultUpdate, FaultsView, RuleSpec, When};
 pub use crate::hooks::HookSpec;
 pub use client::{AdminClient, AdminError};
 pub(crate) use handlers::router;
@@ -99,47 +99,9 @@ impl Stats {
     }
 }
 
-/// `GET /__sim/faults`: the standing faults and the one-off rules still to fire.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct FaultsView {
-    /// Latency added to every API request.
-    pub latency_ms: u64,
-    /// Share of API requests answered with 500.
-    pub error_rate: f64,
-    /// Rules not yet spent, oldest first.
-    pub rules: Vec<ActiveRule>,
-    /// Requests parked by a `hold` rule now.
-    pub held: usize,
-    /// Whether SAML metadata publishes a stale certificate; shown only while on, so the
-    /// settings' shape without it is unchanged.
-    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
-    pub stale_metadata: bool,
-}
-
-/// One rule of [`FaultsView`].
-#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ActiveRule {
-    /// Its id, in the order rules were added.
-    pub id: u64,
-    /// The rule as posted.
-    pub rule: RuleSpec,
-    /// Matching requests seen so far.
-    pub seen: u64,
-}
-
 /// `POST /__sim/release`: how many held requests went on.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Released {
     /// Requests released.
     pub released: usize,
-}
-
-/// `GET /__sim/clock`: the org's now, and whether its clock runs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-pub struct ClockView {
-    /// Now, by the org's clock (second precision).
-    pub now: Timestamp,
-    /// `false` while the clock is stopped at a set instant.
-    pub running: bool,
 }
