@@ -48,7 +48,7 @@ async fn every_exchange_is_recorded_as_served_and_without_credentials() {
     assert_eq!(lines.len(), 3, "a header line and two exchanges:\n{text}");
     assert_eq!(lines[0]["kind"], "instance");
     assert_eq!(
-        lines[0]["origin"], "every_exchange_is_recorded_as_served_and_without_credentials",
+        lines[0]["origin"], "traffic::every_exchange_is_recorded_as_served_and_without_credentials",
         "the header names the test that started the simulator"
     );
 
