@@ -31,7 +31,7 @@ pub struct ErrorCause {
 #[derive(Debug, thiserror::Error)]
 pub enum ApiError {
     /// Okta answered with a documented error object.
-    #[error("{method} {path}: Okta answered {status} {}: {}{}", body.error_code, body.error_summary, causes(body))]
+    #[error("{method} {path}: Okta answered {status} {}: {}{}{}", body.error_code, body.error_summary, causes(body), server_advice(*status))]
     Okta {
         method: &'static str,
         path: String,
@@ -39,7 +39,7 @@ pub enum ApiError {
         body: Box<OktaErrorBody>,
     },
     /// Okta answered with a status keyshare does not expect and no error object.
-    #[error("{method} {path}: unexpected HTTP {status} from Okta: {snippet}")]
+    #[error("{method} {path}: unexpected HTTP {status} from Okta: {snippet}{}", server_advice(*status))]
     UnexpectedStatus {
         method: &'static str,
         path: String,
@@ -182,6 +182,16 @@ pub enum SettingsError {
     HttpClient(String),
 }
 
+/// What to do after a server error, which the client has already retried: without it the
+/// message would only say that Okta failed.
+fn server_advice(status: u16) -> &'static str {
+    if status >= 500 {
+        ". Okta's server kept failing through keyshare's retries: run the command again (apply resumes where it stopped); if it keeps failing, check https://status.okta.com"
+    } else {
+        ""
+    }
+}
+
 fn causes(body: &OktaErrorBody) -> String {
     let parts: Vec<&str> = body
         .error_causes
@@ -244,5 +254,35 @@ impl ApiError {
             Self::InvalidResponse { .. } | Self::TooLarge { .. } => true,
             _ => false,
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn okta(status: u16, code: &str) -> ApiError {
+        ApiError::Okta {
+            method: "GET",
+            path: "/api/v1/apps/0oa1".into(),
+            status,
+            body: Box::new(OktaErrorBody {
+                error_code: code.into(),
+                error_summary: "summary".into(),
+                ..OktaErrorBody::default()
+            }),
+        }
+    }
+
+    #[test]
+    fn a_server_error_says_what_to_do_and_a_client_error_does_not_guess() {
+        let server = okta(500, "E0000009").to_string();
+        assert!(server.contains("run the command again"), "{server}");
+        assert!(server.contains("https://status.okta.com"), "{server}");
+        let missing = okta(404, "E0000007").to_string();
+        assert_eq!(
+            missing,
+            "GET /api/v1/apps/0oa1: Okta answered 404 E0000007: summary"
+        );
     }
 }

@@ -221,14 +221,14 @@ mod tests {
                 502,
                 b"<html>\n  <body>Bad   gateway</body>\n</html>",
                 AuthKind::Ssws,
-                "GET /api/v1/apps/0oa1/credentials/keys/k1/clone?targetAid=0oa2: unexpected HTTP 502 from Okta: <html> <body>Bad gateway</body> </html>",
+                "GET /api/v1/apps/0oa1/credentials/keys/k1/clone?targetAid=0oa2: unexpected HTTP 502 from Okta: <html> <body>Bad gateway</body> </html>. Okta's server kept failing through keyshare's retries: run the command again (apply resumes where it stopped); if it keeps failing, check https://status.okta.com",
             ),
             (
                 "GET",
                 500,
                 b"",
                 AuthKind::Ssws,
-                "GET /api/v1/apps/0oa1/credentials/keys/k1/clone?targetAid=0oa2: unexpected HTTP 500 from Okta: (empty body)",
+                "GET /api/v1/apps/0oa1/credentials/keys/k1/clone?targetAid=0oa2: unexpected HTTP 500 from Okta: (empty body). Okta's server kept failing through keyshare's retries: run the command again (apply resumes where it stopped); if it keeps failing, check https://status.okta.com",
             ),
         ];
         for (method, status, body, auth, expected) in cases {
