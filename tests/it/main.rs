@@ -13,6 +13,7 @@
 mod support;
 
 mod apply;
+mod architecture;
 mod cli;
 mod client;
 mod config;
