@@ -7,7 +7,7 @@ use std::path::PathBuf;
 
 use super::comment_args::CommentArgs;
 use super::okta_args::OktaArgs;
-use super::output::{Format, render_with_stats};
+use super::output::Format;
 use super::printer::Printer;
 use super::session::{Session, Targets};
 use super::{ExitStatus, clock};
@@ -32,20 +32,13 @@ pub struct DriftArgs {
 pub async fn run(args: DriftArgs, verbose: u8, printer: &Printer) -> anyhow::Result<ExitStatus> {
     let session = Session::open(&args.dir, &args.targets, &args.okta, printer)?;
     let planned = session.plan(clock::now()?).await?;
-    printer.result(render_with_stats(
-        args.format,
+    session.print(
+        &planned,
         Command::Drift,
-        (&planned.plan, &planned.live),
-        session.client.stats(),
-        &args.comment.header(session.client.org_url().as_str()),
-        printer.color(),
-    ))?;
-    if verbose > 0 {
-        printer.notice(format_args!("API calls:\n{}", session.client.stats()));
-    }
-    Ok(if planned.plan.is_empty() {
-        ExitStatus::Success
-    } else {
-        ExitStatus::Changes
-    })
+        args.format,
+        &args.comment,
+        verbose,
+        printer,
+    )?;
+    Ok(ExitStatus::of(&planned.plan))
 }

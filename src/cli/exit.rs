@@ -13,6 +13,8 @@
 
 use std::process::ExitCode;
 
+use crate::plan::Plan;
+
 /// How a command ended, when it did not fail.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ExitStatus {
@@ -20,6 +22,17 @@ pub enum ExitStatus {
     Success,
     /// 2: `plan` found changes, `drift` found drift.
     Changes,
+}
+
+impl ExitStatus {
+    /// 2 when `plan` would change something (changes, or drift), else 0.
+    pub fn of(plan: &Plan) -> Self {
+        if plan.is_empty() {
+            Self::Success
+        } else {
+            Self::Changes
+        }
+    }
 }
 
 impl From<ExitStatus> for ExitCode {

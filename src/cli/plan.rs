@@ -8,7 +8,7 @@ use anyhow::Context;
 
 use super::comment_args::CommentArgs;
 use super::okta_args::OktaArgs;
-use super::output::{Format, render_with_stats};
+use super::output::Format;
 use super::printer::Printer;
 use super::session::{Reads, Session, Targets};
 use super::{ExitStatus, clock};
@@ -67,14 +67,14 @@ pub async fn run(args: PlanArgs, verbose: u8, printer: &Printer) -> anyhow::Resu
             terminal(session.client.org_url().as_str())
         ))?;
     }
-    printer.result(render_with_stats(
-        args.format,
+    session.print(
+        &planned,
         Command::Plan,
-        (&planned.plan, &planned.live),
-        session.client.stats(),
-        &args.comment.header(session.client.org_url().as_str()),
-        printer.color(),
-    ))?;
+        args.format,
+        &args.comment,
+        verbose,
+        printer,
+    )?;
     if let (Some(out), Format::Text) = (&args.out, args.format) {
         printer.result_line(format_args!(
             "\nSaved the plan to {}. To carry out exactly these steps, run:\n    keyshare apply {}",
@@ -82,12 +82,5 @@ pub async fn run(args: PlanArgs, verbose: u8, printer: &Printer) -> anyhow::Resu
             out.display()
         ))?;
     }
-    if verbose > 0 {
-        printer.notice(format_args!("API calls:\n{}", session.client.stats()));
-    }
-    Ok(if planned.plan.is_empty() {
-        ExitStatus::Success
-    } else {
-        ExitStatus::Changes
-    })
+    Ok(ExitStatus::of(&planned.plan))
 }

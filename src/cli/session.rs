@@ -10,7 +10,9 @@ use std::path::Path;
 use anyhow::Context;
 use jiff::Timestamp;
 
+use super::comment_args::CommentArgs;
 use super::okta_args::OktaArgs;
+use super::output::{Format, render_with_stats};
 use super::printer::Printer;
 use super::read_progress::ShowReads;
 use crate::apply::KeyCache;
@@ -18,6 +20,7 @@ use crate::config::{self, DesiredState};
 use crate::okta::http::HttpClient;
 pub use crate::reconcile::Planned;
 use crate::reconcile::observe;
+use crate::render::Command;
 
 /// A desired state and a client for the org it is reconciled against.
 pub struct Session {
@@ -102,6 +105,32 @@ impl Session {
     /// Reads what planning needs, through the key cache, and plans.
     pub async fn plan(&self, now: Timestamp) -> anyhow::Result<Planned> {
         self.reads.plan(&self.client, &self.desired, now).await
+    }
+
+    /// Prints `planned` as `command` shows it in `format` (with the API calls this session
+    /// made, in JSON and Markdown), and with `-v` their summary on standard error.
+    pub fn print(
+        &self,
+        planned: &Planned,
+        command: Command,
+        format: Format,
+        comment: &CommentArgs,
+        verbose: u8,
+        printer: &Printer,
+    ) -> std::io::Result<()> {
+        let org = self.client.org_url().as_str();
+        printer.result(render_with_stats(
+            format,
+            command,
+            (&planned.plan, &planned.live),
+            self.client.stats(),
+            &comment.header(org),
+            printer.color(),
+        ))?;
+        if verbose > 0 {
+            printer.notice(format_args!("API calls:\n{}", self.client.stats()));
+        }
+        Ok(())
     }
 }
 

@@ -56,17 +56,62 @@ impl From<&str> for Kid {
     }
 }
 
-/// The discriminator of Okta's application types. Unknown values are kept, not rejected:
-/// Okta adds modes over time and keyshare must still read such apps.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum SignOnMode {
-    Saml2,
-    Saml11,
-    WsFederation,
-    OpenIdConnect,
-    Bookmark,
-    Other(String),
+/// An enum of Okta's wire names that keeps values it does not know in `Other`, so that a name
+/// Okta adds later is read, shown and sent back unchanged instead of failing the read: the
+/// enum, its wire name (`as_str`), serde through that name, and `Display`.
+macro_rules! open_enum {
+    ($(#[$meta:meta])* $name:ident { $($variant:ident => $wire:literal,)* }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        #[serde(from = "String", into = "String")]
+        pub enum $name {
+            $($variant,)*
+            Other(String),
+        }
+
+        impl $name {
+            /// Okta's wire name.
+            pub fn as_str(&self) -> &str {
+                match self {
+                    $(Self::$variant => $wire,)*
+                    Self::Other(s) => s,
+                }
+            }
+        }
+
+        impl From<String> for $name {
+            fn from(s: String) -> Self {
+                match s.as_str() {
+                    $($wire => Self::$variant,)*
+                    _ => Self::Other(s),
+                }
+            }
+        }
+
+        impl From<$name> for String {
+            fn from(value: $name) -> Self {
+                value.as_str().to_owned()
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+    };
+}
+
+open_enum! {
+    /// The discriminator of Okta's application types. Unknown values are kept, not rejected:
+    /// Okta adds modes over time and keyshare must still read such apps.
+    SignOnMode {
+        Saml2 => "SAML_2_0",
+        Saml11 => "SAML_1_1",
+        WsFederation => "WS_FEDERATION",
+        OpenIdConnect => "OPENID_CONNECT",
+        Bookmark => "BOOKMARK",
+    }
 }
 
 impl SignOnMode {
@@ -74,87 +119,14 @@ impl SignOnMode {
     pub fn has_shareable_signing_key(&self) -> bool {
         matches!(self, Self::Saml2 | Self::Saml11 | Self::WsFederation)
     }
-
-    /// Okta's wire name, e.g. `SAML_2_0`.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Saml2 => "SAML_2_0",
-            Self::Saml11 => "SAML_1_1",
-            Self::WsFederation => "WS_FEDERATION",
-            Self::OpenIdConnect => "OPENID_CONNECT",
-            Self::Bookmark => "BOOKMARK",
-            Self::Other(s) => s,
-        }
-    }
 }
 
-impl From<String> for SignOnMode {
-    fn from(s: String) -> Self {
-        match s.as_str() {
-            "SAML_2_0" => Self::Saml2,
-            "SAML_1_1" => Self::Saml11,
-            "WS_FEDERATION" => Self::WsFederation,
-            "OPENID_CONNECT" => Self::OpenIdConnect,
-            "BOOKMARK" => Self::Bookmark,
-            _ => Self::Other(s),
-        }
-    }
-}
-
-impl From<SignOnMode> for String {
-    fn from(m: SignOnMode) -> Self {
-        m.as_str().to_owned()
-    }
-}
-
-impl fmt::Display for SignOnMode {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
-    }
-}
-
-/// An application's lifecycle status. Unknown values are kept.
-#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
-#[serde(from = "String", into = "String")]
-pub enum AppStatus {
-    Active,
-    Inactive,
-    Deleted,
-    Other(String),
-}
-
-impl AppStatus {
-    /// Okta's wire name, e.g. `ACTIVE`.
-    pub fn as_str(&self) -> &str {
-        match self {
-            Self::Active => "ACTIVE",
-            Self::Inactive => "INACTIVE",
-            Self::Deleted => "DELETED",
-            Self::Other(s) => s,
-        }
-    }
-}
-
-impl From<String> for AppStatus {
-    fn from(s: String) -> Self {
-        match s.as_str() {
-            "ACTIVE" => Self::Active,
-            "INACTIVE" => Self::Inactive,
-            "DELETED" => Self::Deleted,
-            _ => Self::Other(s),
-        }
-    }
-}
-
-impl From<AppStatus> for String {
-    fn from(s: AppStatus) -> Self {
-        s.as_str().to_owned()
-    }
-}
-
-impl fmt::Display for AppStatus {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(self.as_str())
+open_enum! {
+    /// An application's lifecycle status. Unknown values are kept.
+    AppStatus {
+        Active => "ACTIVE",
+        Inactive => "INACTIVE",
+        Deleted => "DELETED",
     }
 }
 
