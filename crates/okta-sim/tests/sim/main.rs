@@ -9,6 +9,7 @@ mod faults;
 mod limits;
 mod list;
 mod oauth;
+mod readme;
 mod recorded;
 mod seed;
 mod support;
