@@ -4,21 +4,41 @@
 //! with a message saying what is wrong with it.
 
 use std::os::unix::fs::PermissionsExt;
+use std::path::{Path, PathBuf};
 
 use crate::support::{
     APP1, APP2, EXAMPLE, SimProcess, TOKEN, generate_out_of_band, keys_of, outputs, rename_app,
 };
 
-#[tokio::test]
-async fn a_fresh_plan_applies_and_holds_no_secret() {
-    let sim = SimProcess::start(&[]);
+/// `keyshare plan EXAMPLE --out FILE`, which must exit with `code`; the directory holding the
+/// file lives as long as the returned guard.
+fn save_plan(sim: &SimProcess, code: i32) -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let file = dir.path().join("plan.json");
     sim.keyshare()
         .args(["plan", EXAMPLE, "--out"])
         .arg(&file)
         .assert()
-        .code(2);
+        .code(code);
+    (dir, file)
+}
+
+/// `keyshare apply FILE --auto-approve`, which must refuse (exit 1); its standard error.
+fn apply_refused(sim: &SimProcess, file: &Path) -> String {
+    let refused = sim
+        .keyshare()
+        .arg("apply")
+        .arg(file)
+        .arg("--auto-approve")
+        .assert()
+        .code(1);
+    outputs(&refused).1
+}
+
+#[tokio::test]
+async fn a_fresh_plan_applies_and_holds_no_secret() {
+    let sim = SimProcess::start(&[]);
+    let (_dir, file) = save_plan(&sim, 2);
 
     let mode = std::fs::metadata(&file).unwrap().permissions().mode();
     assert_eq!(mode & 0o777, 0o600, "owner-only");
@@ -56,23 +76,10 @@ async fn a_fresh_plan_applies_and_holds_no_secret() {
 #[tokio::test]
 async fn a_change_behind_keyshares_back_makes_the_plan_stale() {
     let sim = SimProcess::start(&[]);
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("plan.json");
-    sim.keyshare()
-        .args(["plan", EXAMPLE, "--out"])
-        .arg(&file)
-        .assert()
-        .code(2);
+    let (_dir, file) = save_plan(&sim, 2);
     rename_app(&sim, APP2, "App 2 (renamed in the Admin Console)").await;
 
-    let refused = sim
-        .keyshare()
-        .arg("apply")
-        .arg(&file)
-        .arg("--auto-approve")
-        .assert()
-        .code(1);
-    let (_, stderr) = outputs(&refused);
+    let stderr = apply_refused(&sim, &file);
     assert!(
         stderr.contains(&format!("App 2 ({APP2}) changed since the plan was made"))
             && stderr.contains("run plan again"),
@@ -89,24 +96,11 @@ async fn a_plan_with_nothing_to_do_goes_stale_too() {
         .args(["apply", EXAMPLE, "--auto-approve"])
         .assert()
         .success();
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("plan.json");
-    sim.keyshare()
-        .args(["plan", EXAMPLE, "--out"])
-        .arg(&file)
-        .assert()
-        .code(0);
+    let (_dir, file) = save_plan(&sim, 0);
     // A key generated out of band changes no app object, only the source's key list.
     generate_out_of_band(&sim, APP1).await;
 
-    let refused = sim
-        .keyshare()
-        .arg("apply")
-        .arg(&file)
-        .arg("--auto-approve")
-        .assert()
-        .code(1);
-    let (_, stderr) = outputs(&refused);
+    let stderr = apply_refused(&sim, &file);
     assert!(
         stderr.contains(&format!("App 1 ({APP1}) changed since the plan was made"))
             && stderr.contains("key credentials"),
@@ -118,23 +112,9 @@ async fn a_plan_with_nothing_to_do_goes_stale_too() {
 async fn a_plan_for_another_org_is_refused_naming_both() {
     let planned_against = SimProcess::start(&[]);
     let other = SimProcess::start(&[]);
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("plan.json");
-    planned_against
-        .keyshare()
-        .args(["plan", EXAMPLE, "--out"])
-        .arg(&file)
-        .assert()
-        .code(2);
+    let (_dir, file) = save_plan(&planned_against, 2);
 
-    let refused = other
-        .keyshare()
-        .arg("apply")
-        .arg(&file)
-        .arg("--auto-approve")
-        .assert()
-        .code(1);
-    let (_, stderr) = outputs(&refused);
+    let stderr = apply_refused(&other, &file);
     assert!(
         stderr.contains(&format!("made for the org {}/", planned_against.base_url))
             && stderr.contains(&format!("configured for {}/", other.base_url)),
@@ -147,13 +127,7 @@ async fn a_plan_for_another_org_is_refused_naming_both() {
 #[tokio::test]
 async fn broken_plan_files_are_refused_with_what_is_wrong() {
     let sim = SimProcess::start(&[]);
-    let dir = tempfile::tempdir().unwrap();
-    let file = dir.path().join("plan.json");
-    sim.keyshare()
-        .args(["plan", EXAMPLE, "--out"])
-        .arg(&file)
-        .assert()
-        .code(2);
+    let (dir, file) = save_plan(&sim, 2);
     let good = std::fs::read_to_string(&file).unwrap();
 
     let table: Vec<(&str, String, &str)> = vec![
@@ -182,14 +156,7 @@ async fn broken_plan_files_are_refused_with_what_is_wrong() {
         assert_ne!(contents, good, "{case}: the case changes the file");
         let broken = dir.path().join(format!("{}.json", case.replace(' ', "-")));
         std::fs::write(&broken, contents).unwrap();
-        let refused = sim
-            .keyshare()
-            .arg("apply")
-            .arg(&broken)
-            .arg("--auto-approve")
-            .assert()
-            .code(1);
-        let (_, stderr) = outputs(&refused);
+        let stderr = apply_refused(&sim, &broken);
         assert!(stderr.contains(expected), "{case}: {stderr}");
     }
     let (kids, _) = keys_of(&sim, APP1).await;
